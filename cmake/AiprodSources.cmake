@@ -1,0 +1,15 @@
+# Reads native/sources.gypi (JSON that is also a valid gyp include) into AIPROD_*_SOURCES lists.
+file(READ ${CMAKE_SOURCE_DIR}/native/sources.gypi AIPROD_SOURCES_JSON)
+foreach(group core avx2 avx512 binding)
+  string(TOUPPER ${group} upper)
+  set(AIPROD_${upper}_SOURCES "")
+  string(JSON count LENGTH "${AIPROD_SOURCES_JSON}" variables aiprod_${group}_sources)
+  math(EXPR last "${count} - 1")
+  foreach(i RANGE ${last})
+    string(JSON src GET "${AIPROD_SOURCES_JSON}" variables aiprod_${group}_sources ${i})
+    list(APPEND AIPROD_${upper}_SOURCES ${CMAKE_SOURCE_DIR}/${src})
+  endforeach()
+endforeach()
+
+file(READ ${CMAKE_SOURCE_DIR}/package.json AIPROD_PACKAGE_JSON)
+string(JSON AIPROD_VERSION GET "${AIPROD_PACKAGE_JSON}" version)

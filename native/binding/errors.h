@@ -1,0 +1,34 @@
+// Errors that reach JavaScript name the op, the arguments' dtypes and shapes, and the problem.
+#pragma once
+#include <napi.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "aiprod/dtype.h"
+
+namespace aiprod {
+
+// "f32[2,3]"
+std::string describe(DType dtype, const std::vector<int64_t>& shape);
+
+// A JavaScript Error "aiprod.<op>: <message>" with .op and .code set; throw it.
+Napi::Error op_error(Napi::Env env, const std::string& op, const std::string& message,
+                     const char* code = "ERR_AIPROD_INVALID_ARGUMENT");
+
+// Runs fn, turning C++ exceptions (bad_alloc, runtime_error) into op errors.
+template <typename Fn>
+auto guard(Napi::Env env, const std::string& op, Fn&& fn) -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::bad_alloc&) {
+    throw op_error(env, op, "out of memory", "ERR_AIPROD_OUT_OF_MEMORY");
+  } catch (const std::exception& e) {
+    throw op_error(env, op, e.what(), "ERR_AIPROD_NATIVE");
+  }
+}
+
+}  // namespace aiprod

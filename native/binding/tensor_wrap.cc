@@ -1,0 +1,220 @@
+#include "tensor_wrap.h"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "addon_data.h"
+#include "errors.h"
+
+namespace aiprod {
+namespace {
+
+constexpr size_t kMaxRank = 8;
+// A single tensor above 1 TiB is a caller bug (or an overflow), never a real request.
+constexpr double kMaxBytes = double(1ull << 40);
+
+// TypedArray kind that carries each dtype's raw storage.
+napi_typedarray_type storage_array_type(DType t) {
+  switch (t) {
+    case DType::F32: return napi_float32_array;
+    case DType::BF16:
+    case DType::F16: return napi_uint16_array;
+    case DType::F8E4M3: return napi_uint8_array;
+  }
+  return napi_uint8_array;
+}
+
+const char* storage_array_name(DType t) {
+  switch (storage_array_type(t)) {
+    case napi_float32_array: return "Float32Array";
+    case napi_uint16_array: return "Uint16Array";
+    default: return "Uint8Array";
+  }
+}
+
+const char* typed_array_name(napi_typedarray_type t) {
+  switch (t) {
+    case napi_int8_array: return "Int8Array";
+    case napi_uint8_array: return "Uint8Array";
+    case napi_uint8_clamped_array: return "Uint8ClampedArray";
+    case napi_int16_array: return "Int16Array";
+    case napi_uint16_array: return "Uint16Array";
+    case napi_int32_array: return "Int32Array";
+    case napi_uint32_array: return "Uint32Array";
+    case napi_float32_array: return "Float32Array";
+    case napi_float64_array: return "Float64Array";
+    case napi_bigint64_array: return "BigInt64Array";
+    case napi_biguint64_array: return "BigUint64Array";
+  }
+  return "TypedArray";
+}
+
+std::vector<int64_t> parse_shape(Napi::Env env, const Napi::Value& v, DType dtype, size_t* numel) {
+  if (!v.IsArray()) throw op_error(env, "Tensor", "shape must be an array of non-negative integers");
+  Napi::Array arr = v.As<Napi::Array>();
+  if (arr.Length() > kMaxRank) {
+    throw op_error(env, "Tensor", "shape has rank " + std::to_string(arr.Length()) + "; at most " +
+                                      std::to_string(kMaxRank) + " dimensions are supported");
+  }
+  std::vector<int64_t> shape;
+  double count = 1;
+  for (uint32_t i = 0; i < arr.Length(); ++i) {
+    Napi::Value d = arr.Get(i);
+    const double x = d.IsNumber() ? d.As<Napi::Number>().DoubleValue() : -1;
+    if (!d.IsNumber() || !(x >= 0) || std::floor(x) != x || x > 9007199254740991.0) {
+      throw op_error(env, "Tensor", "shape[" + std::to_string(i) + "] is " + d.ToString().Utf8Value() +
+                                        "; dimensions must be non-negative integers");
+    }
+    shape.push_back(int64_t(x));
+    count *= x;
+  }
+  if (count * double(dtype_size(dtype)) > kMaxBytes) {
+    throw op_error(env, "Tensor", describe(dtype, shape) + " would need more than 1 TiB", "ERR_AIPROD_TOO_LARGE");
+  }
+  *numel = size_t(count);
+  return shape;
+}
+
+}  // namespace
+
+Napi::Function TensorWrap::Define(Napi::Env env) {
+  return DefineClass(env, "NativeTensor",
+                     {
+                         InstanceAccessor<&TensorWrap::GetDType>("dtype"),
+                         InstanceAccessor<&TensorWrap::GetShape>("shape"),
+                         InstanceAccessor<&TensorWrap::GetDevice>("device"),
+                         InstanceAccessor<&TensorWrap::GetNbytes>("nbytes"),
+                         InstanceAccessor<&TensorWrap::GetDisposed>("disposed"),
+                         InstanceMethod<&TensorWrap::Write>("write"),
+                         InstanceMethod<&TensorWrap::Read>("read"),
+                         InstanceMethod<&TensorWrap::Dispose>("dispose"),
+                     });
+}
+
+Napi::Object TensorWrap::Create(Napi::Env env, DType dtype, const std::vector<int64_t>& shape, bool zero) {
+  Napi::Array js_shape = Napi::Array::New(env, shape.size());
+  for (size_t i = 0; i < shape.size(); ++i) js_shape.Set(uint32_t(i), Napi::Number::New(env, double(shape[i])));
+  return addon_data(env).tensor_constructor.New(
+      {Napi::String::New(env, dtype_name(dtype)), js_shape, Napi::Boolean::New(env, zero)});
+}
+
+TensorWrap* TensorWrap::From(const Napi::Value& value, const std::string& op, const char* arg) {
+  Napi::Env env = value.Env();
+  if (!value.IsObject() || !value.As<Napi::Object>().InstanceOf(addon_data(env).tensor_constructor.Value())) {
+    throw op_error(env, op, std::string("argument '") + arg + "' must be a Tensor");
+  }
+  TensorWrap* t = TensorWrap::Unwrap(value.As<Napi::Object>());
+  if (!t->storage_) {
+    throw op_error(env, op, std::string("argument '") + arg + "' is a disposed tensor (" + t->describe() + ")",
+                   "ERR_AIPROD_DISPOSED");
+  }
+  return t;
+}
+
+// new NativeTensor(dtype: string, shape: number[], zero: boolean)
+TensorWrap::TensorWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TensorWrap>(info) {
+  Napi::Env env = info.Env();
+  const std::string name = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  if (!dtype_from_name(name, &dtype_)) {
+    throw op_error(env, "Tensor", "unknown dtype '" + (info[0].IsString() ? name : info[0].ToString().Utf8Value()) +
+                                      "'; expected one of f32, bf16, f16, f8e4m3");
+  }
+  shape_ = parse_shape(env, info[1], dtype_, &numel_);
+  const bool zero = info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value();
+  guard(env, "Tensor", [&] {
+    storage_ = std::make_unique<HostStorage>(nbytes(), zero);
+    return 0;
+  });
+  reported_bytes_ = int64_t(nbytes());
+  Napi::MemoryManagement::AdjustExternalMemory(env, reported_bytes_);
+}
+
+TensorWrap::~TensorWrap() {
+  // GC backstop (also run for live tensors when a worker thread's environment is torn down; the isolate is
+  // still alive then, so telling V8 about the freed memory is safe).
+  if (reported_bytes_) {
+    Napi::MemoryManagement::AdjustExternalMemory(Env(), -reported_bytes_);
+  }
+}
+
+std::string TensorWrap::describe() const { return aiprod::describe(dtype_, shape_); }
+
+void TensorWrap::Release(Napi::Env env) {
+  storage_.reset();
+  if (reported_bytes_) {
+    Napi::MemoryManagement::AdjustExternalMemory(env, -reported_bytes_);
+    reported_bytes_ = 0;
+  }
+}
+
+void TensorWrap::ThrowIfDisposed(Napi::Env env, const char* op) const {
+  if (!storage_) {
+    throw op_error(env, op, "tensor " + describe() + " is disposed", "ERR_AIPROD_DISPOSED");
+  }
+}
+
+Napi::Value TensorWrap::GetDType(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), dtype_name(dtype_));
+}
+
+Napi::Value TensorWrap::GetShape(const Napi::CallbackInfo& info) {
+  Napi::Array arr = Napi::Array::New(info.Env(), shape_.size());
+  for (size_t i = 0; i < shape_.size(); ++i) arr.Set(uint32_t(i), Napi::Number::New(info.Env(), double(shape_[i])));
+  return arr;
+}
+
+Napi::Value TensorWrap::GetDevice(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), "cpu"); }
+
+Napi::Value TensorWrap::GetNbytes(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), double(nbytes()));
+}
+
+Napi::Value TensorWrap::GetDisposed(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), !storage_);
+}
+
+// write(data: TypedArray): copies the array into the tensor; the array type must be the dtype's storage type.
+Napi::Value TensorWrap::Write(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ThrowIfDisposed(env, "Tensor.write");
+  if (!info[0].IsTypedArray()) {
+    throw op_error(env, "Tensor.write", "expected a " + std::string(storage_array_name(dtype_)) + " for " + describe());
+  }
+  Napi::TypedArray arr = info[0].As<Napi::TypedArray>();
+  if (arr.TypedArrayType() != storage_array_type(dtype_)) {
+    throw op_error(env, "Tensor.write", std::string("expected a ") + storage_array_name(dtype_) + " for " +
+                                            describe() + ", got a " + typed_array_name(arr.TypedArrayType()));
+  }
+  if (arr.ElementLength() != numel_) {
+    throw op_error(env, "Tensor.write", describe() + " holds " + std::to_string(numel_) + " elements, got " +
+                                            std::to_string(arr.ElementLength()));
+  }
+  // napi_get_typedarray_info's data pointer already includes the view's byte offset.
+  void* src = nullptr;
+  NAPI_THROW_IF_FAILED(env, napi_get_typedarray_info(env, arr, nullptr, nullptr, &src, nullptr, nullptr),
+                       env.Undefined());
+  if (nbytes()) std::memcpy(data(), src, nbytes());
+  return env.Undefined();
+}
+
+// read(): a new TypedArray (the dtype's storage type) holding a copy of the tensor.
+Napi::Value TensorWrap::Read(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ThrowIfDisposed(env, "Tensor.read");
+  Napi::ArrayBuffer buf = Napi::ArrayBuffer::New(env, nbytes());
+  std::memcpy(buf.Data(), data(), nbytes());
+  switch (storage_array_type(dtype_)) {
+    case napi_float32_array: return Napi::Float32Array::New(env, numel_, buf, 0);
+    case napi_uint16_array: return Napi::Uint16Array::New(env, numel_, buf, 0);
+    default: return Napi::Uint8Array::New(env, numel_, buf, 0);
+  }
+}
+
+// dispose(): frees the memory now. Calling it again is harmless.
+Napi::Value TensorWrap::Dispose(const Napi::CallbackInfo& info) {
+  if (storage_) Release(info.Env());
+  return info.Env().Undefined();
+}
+
+}  // namespace aiprod

@@ -1,0 +1,127 @@
+#!/usr/bin/env node
+// Builds the native addon at `npm install` time, offline. Plain JavaScript so it runs before TypeScript exists.
+//  1. CPU addon through cmake-js (or node-gyp from bindings.gyp when cmake is missing). Failure fails the
+//     install with one clear message; the full log is in build/native-build.log.
+//  2. The CUDA library (AIPROD_CUDA=auto|on|off, default auto: built when nvcc is found). In auto, a failure
+//     prints one warning line and the install goes on CPU-only; the log is in build/cuda-build.log.
+//  3. Smoke-tests the addon in a child process and writes build/native-status.json for `aiprod info`.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync, appendFileSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const require = createRequire(join(root, "package.json"));
+const buildDir = join(root, "build");
+const cpuLog = join(buildDir, "native-build.log");
+const cudaLog = join(buildDir, "cuda-build.log");
+const force = process.argv.includes("--force");
+const say = (msg) => console.log(`aiprod: ${msg}`);
+
+function fail(msg, logFile) {
+  console.error(`\naiprod: ${msg}`);
+  if (logFile && existsSync(logFile)) {
+    const tail = readFileSync(logFile, "utf8").trimEnd().split("\n").slice(-25).join("\n");
+    console.error(`--- last lines of ${logFile} ---\n${tail}\n---`);
+  }
+  process.exit(1);
+}
+
+function has(cmd, args = ["--version"]) {
+  const r = spawnSync(cmd, args, { encoding: "utf8" });
+  return r.status === 0;
+}
+
+function run(cmd, args, logFile) {
+  appendFileSync(logFile, `\n$ ${cmd} ${args.join(" ")}\n`);
+  const r = spawnSync(cmd, args, { cwd: root, encoding: "utf8", maxBuffer: 64 << 20, env: process.env });
+  appendFileSync(logFile, (r.stdout ?? "") + (r.stderr ?? "") + (r.error ? String(r.error) : ""));
+  return r.status === 0;
+}
+
+function cudaMode() {
+  const v = (process.env.AIPROD_CUDA ?? process.env.npm_config_aiprod_cuda ?? "auto").toLowerCase();
+  if (!["auto", "on", "off"].includes(v)) fail(`AIPROD_CUDA='${v}' is not one of auto, on, off`);
+  return v;
+}
+
+const cxx = process.env.CXX ?? ["c++", "g++", "clang++"].find((c) => has(c));
+if (!cxx) {
+  fail("no C++ compiler found (tried $CXX, c++, g++, clang++). Install one, e.g. `apt-get install g++` " +
+    "or Xcode's command line tools, then run `npm rebuild aiprod`.");
+}
+mkdirSync(buildDir, { recursive: true });
+if (force) rmSync(join(buildDir, "CMakeCache.txt"), { force: true });
+writeFileSync(cpuLog, "");
+writeFileSync(cudaLog, "");
+
+const mode = cudaMode();
+const jobs = String(Math.max(1, (await import("node:os")).availableParallelism()));
+const status = { cpu: false, builder: "", cuda: { mode, built: false, reason: "" }, builtAt: new Date().toISOString() };
+
+if (has("cmake")) {
+  const cmakeJs = join(dirname(require.resolve("cmake-js/package.json")), "bin", "cmake-js");
+  const cdef = (v) => `--CDAIPROD_CUDA=${v.toUpperCase()}`;
+  say(`building the native addon with cmake-js (CPU paths ref/avx2/avx512${mode === "off" ? "" : ", CUDA " + mode})`);
+  const configure = (m) => run(process.execPath, [cmakeJs, "configure", "--parallel", jobs, cdef(m)], cpuLog);
+  let configuredCuda = mode;
+  if (!configure(mode)) {
+    if (mode === "auto") {
+      // A broken CUDA toolkit must not cost the CPU build: configure again without it.
+      appendFileSync(cudaLog, readFileSync(cpuLog, "utf8"));
+      status.cuda.reason = `CUDA configure failed (see ${cudaLog})`;
+      configuredCuda = "off";
+      if (!configure("off")) fail(`CMake could not configure the CPU addon (cmake or ${cxx} problem).`, cpuLog);
+    } else {
+      fail(`CMake could not configure the native addon${mode === "on" ? " with AIPROD_CUDA=on" : ""}.`, cpuLog);
+    }
+  }
+  const build = (target, log) => run(process.execPath, [cmakeJs, "build", "--parallel", jobs, "--target", target, cdef(configuredCuda)], log);
+  if (!build("aiprod", cpuLog) || !build("aiprod_kernel_tests", cpuLog)) {
+    fail(`the CPU addon failed to compile with ${cxx}. This is a bug or an unsupported compiler (C++17 needed).`, cpuLog);
+  }
+  status.cpu = true;
+  status.builder = "cmake-js";
+  const cache = readFileSync(join(buildDir, "CMakeCache.txt"), "utf8");
+  const cudaConfigured = /^AIPROD_CUDA_ENABLED:INTERNAL=ON$/m.test(cache);
+  if (mode === "off") {
+    status.cuda.reason = "disabled (AIPROD_CUDA=off)";
+  } else if (!cudaConfigured) {
+    status.cuda.reason ||= "nvcc not found";
+    if (mode === "on") fail("AIPROD_CUDA=on but the CUDA library could not be configured.", cpuLog);
+    say(`CUDA library not built: ${status.cuda.reason}`);
+  } else {
+    say("building the CUDA library (sm_80, sm_90a)");
+    if (build("aiprod_cuda", cudaLog) && build("aiprod_cuda_selftest", cudaLog)) {
+      status.cuda.built = true;
+    } else {
+      status.cuda.reason = `CUDA build failed (see ${cudaLog})`;
+      if (mode === "on") fail("AIPROD_CUDA=on but the CUDA library failed to build.", cudaLog);
+      console.warn(`aiprod: warning: CUDA library build failed; continuing CPU-only (full log: ${cudaLog})`);
+    }
+  }
+} else {
+  // No cmake: the CPU addon through node-gyp and bindings.gyp (same source list). npm ships node-gyp.
+  const nodeGyp = process.env.npm_config_node_gyp;
+  if (!nodeGyp || !existsSync(nodeGyp)) {
+    fail("neither cmake nor node-gyp is available. Install cmake (e.g. `apt-get install cmake`, " +
+      "`brew install cmake`), then run `npm rebuild aiprod`.");
+  }
+  say("cmake not found: building the CPU addon with node-gyp (no CUDA in this build)");
+  if (!run(process.execPath, [nodeGyp, "rebuild", `--jobs=${jobs}`], cpuLog)) {
+    fail(`node-gyp failed to build the CPU addon with ${cxx}.`, cpuLog);
+  }
+  status.cpu = true;
+  status.builder = "node-gyp";
+  status.cuda.reason = "cmake not found (node-gyp builds CPU only)";
+}
+
+// Load the fresh addon in a child process: a broken binary fails here, not in the user's app.
+const addon = join(buildDir, "Release", "aiprod.node");
+const smoke = spawnSync(process.execPath, ["-e", `const a = require(${JSON.stringify(addon)}); console.log(a.info().isa)`], {
+  encoding: "utf8",
+});
+if (smoke.status !== 0) fail(`the addon was built but does not load:\n${smoke.stderr}`);
+writeFileSync(join(buildDir, "native-status.json"), JSON.stringify(status, null, 2) + "\n");
+say(`native addon ready (${status.builder}, kernel path ${smoke.stdout.trim()}, CUDA ${status.cuda.built ? "built" : "not built: " + status.cuda.reason})`);
