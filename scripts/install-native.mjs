@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // Builds the native addon at `npm install` time, offline. Plain JavaScript so it runs before TypeScript exists.
-//  1. CPU addon through cmake-js (or node-gyp from bindings.gyp when cmake is missing). Failure fails the
-//     install with one clear message; the full log is in build/native-build.log.
+//  1. CPU addon through cmake-js (or node-gyp from bindings.gyp when cmake is missing, or when
+//     AIPROD_BUILDER=node-gyp). Failure fails the install with one clear message; the log is build/native-build.log.
 //  2. The CUDA library (AIPROD_CUDA=auto|on|off, default auto: built when nvcc is found). In auto, a failure
 //     prints one warning line and the install goes on CPU-only; the log is in build/cuda-build.log.
 //  3. Smoke-tests the addon in a child process and writes build/native-status.json for `aiprod info`.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync, appendFileSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync, appendFileSync, readFileSync, rmSync, copyFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -60,7 +60,10 @@ const mode = cudaMode();
 const jobs = String(Math.max(1, (await import("node:os")).availableParallelism()));
 const status = { cpu: false, builder: "", cuda: { mode, built: false, reason: "" }, builtAt: new Date().toISOString() };
 
-if (has("cmake")) {
+const builder = (process.env.AIPROD_BUILDER ?? (has("cmake") ? "cmake" : "node-gyp")).toLowerCase();
+if (!["cmake", "node-gyp"].includes(builder)) fail(`AIPROD_BUILDER='${builder}' is not one of cmake, node-gyp`);
+
+if (builder === "cmake") {
   const cmakeJs = join(dirname(require.resolve("cmake-js/package.json")), "bin", "cmake-js");
   const cdef = (v) => `--CDAIPROD_CUDA=${v.toUpperCase()}`;
   say(`building the native addon with cmake-js (CPU paths ref/avx2/avx512${mode === "off" ? "" : ", CUDA " + mode})`);
@@ -102,19 +105,31 @@ if (has("cmake")) {
     }
   }
 } else {
-  // No cmake: the CPU addon through node-gyp and bindings.gyp (same source list). npm ships node-gyp.
-  const nodeGyp = process.env.npm_config_node_gyp;
-  if (!nodeGyp || !existsSync(nodeGyp)) {
+  // The CPU addon through node-gyp (npm ships it) from bindings.gyp, which reads the same source list.
+  const nodeGyp = [process.env.npm_config_node_gyp,
+    join(dirname(process.execPath), "..", "lib", "node_modules", "npm", "node_modules", "node-gyp", "bin", "node-gyp.js")]
+    .find((p) => p && existsSync(p));
+  if (!nodeGyp) {
     fail("neither cmake nor node-gyp is available. Install cmake (e.g. `apt-get install cmake`, " +
       "`brew install cmake`), then run `npm rebuild aiprod`.");
   }
-  say("cmake not found: building the CPU addon with node-gyp (no CUDA in this build)");
-  if (!run(process.execPath, [nodeGyp, "rebuild", `--jobs=${jobs}`], cpuLog)) {
-    fail(`node-gyp failed to build the CPU addon with ${cxx}.`, cpuLog);
+  say(`building the CPU addon with node-gyp${builder === process.env.AIPROD_BUILDER ? "" : " (cmake not found)"}; no CUDA in this build`);
+  // Offline: use the headers that came with this Node.js instead of letting node-gyp download them.
+  const prefix = join(dirname(process.execPath), "..");
+  const nodedir = process.env.npm_config_nodedir ?? (existsSync(join(prefix, "include", "node", "node_api.h")) ? prefix : undefined);
+  // node-gyp only reads binding.gyp: stage bindings.gyp under that name for the build.
+  const staged = join(root, "binding.gyp");
+  copyFileSync(join(root, "bindings.gyp"), staged);
+  let ok;
+  try {
+    ok = run(process.execPath, [nodeGyp, "rebuild", `--jobs=${jobs}`, ...(nodedir ? [`--nodedir=${nodedir}`] : [])], cpuLog);
+  } finally {
+    rmSync(staged, { force: true });
   }
+  if (!ok) fail(`node-gyp failed to build the CPU addon with ${cxx}.`, cpuLog);
   status.cpu = true;
   status.builder = "node-gyp";
-  status.cuda.reason = "cmake not found (node-gyp builds CPU only)";
+  status.cuda.reason = "built with node-gyp, which builds the CPU addon only";
 }
 
 // Load the fresh addon in a child process: a broken binary fails here, not in the user's app.

@@ -1,0 +1,70 @@
+// The native addon's whole surface, written down once. Every call into native code goes through these types.
+
+export type NativeDType = "f32" | "bf16" | "f16" | "f8e4m3";
+export type NativeIsa = "ref" | "avx2" | "avx512";
+
+/** Raw storage of a dtype as it crosses the boundary: f32 as Float32Array, bf16/f16 bits as Uint16Array, f8 as Uint8Array. */
+export type StorageArray = Float32Array | Uint16Array | Uint8Array;
+
+/** native/binding/tensor_wrap.cc */
+export interface NativeTensor {
+  readonly dtype: NativeDType;
+  readonly shape: number[];
+  readonly device: "cpu";
+  readonly nbytes: number;
+  readonly disposed: boolean;
+  write(data: StorageArray): void;
+  read(): StorageArray;
+  dispose(): void;
+}
+
+export interface NativeTensorConstructor {
+  new (dtype: NativeDType, shape: readonly number[], zero: boolean): NativeTensor;
+}
+
+export interface NativeCpuInfo {
+  vendor: string;
+  brand: string;
+  features: Record<"sse42" | "avx2" | "fma" | "f16c" | "avx512" | "avx512_bf16" | "avx512_vnni", boolean>;
+}
+
+/** native/binding/info.cc info() */
+export interface NativeInfo {
+  version: string;
+  isa: NativeIsa;
+  isaCompiled: NativeIsa[];
+  isaAvailable: NativeIsa[];
+  isaUnavailable: Partial<Record<NativeIsa, string>>;
+  threads: number;
+  cpu: NativeCpuInfo;
+}
+
+export interface NativeCudaDevice {
+  name: string;
+  totalMemory: number;
+  freeMemory: number;
+  computeCapability: string;
+  multiprocessors: number;
+}
+
+/** native/binding/info.cc cudaProbe() */
+export interface NativeCudaStatus {
+  libraryPath: string;
+  built: boolean;
+  loaded: boolean;
+  error?: string;
+  runtimeVersion: number;
+  driverVersion: number;
+  architectures: string;
+  devices: NativeCudaDevice[];
+}
+
+export interface NativeBinding {
+  NativeTensor: NativeTensorConstructor;
+  add(a: NativeTensor, b: NativeTensor): NativeTensor;
+  mul(a: NativeTensor, b: NativeTensor): NativeTensor;
+  cast(a: NativeTensor, dtype: NativeDType): NativeTensor;
+  info(): NativeInfo;
+  setIsa(isa: NativeIsa): void;
+  cudaProbe(libraryPath: string): NativeCudaStatus;
+}

@@ -1,0 +1,149 @@
+// Tensor: a native-owned n-d array (64-byte aligned host memory). One TypeScript class over the one native
+// class NativeTensor. dispose() frees the memory at once; garbage collection frees it too, later.
+import type { NativeTensor, StorageArray } from "../native/bindingTypes.js";
+import { AiprodError } from "../native/errors.js";
+import { loadBinding } from "../native/loadBinding.js";
+import { type DType, isDType, isStorageArrayFor, storageArrayName } from "./dtype.js";
+
+export type Device = "cpu";
+export type Shape = readonly number[];
+
+function checkDType(dtype: unknown, op: string): DType {
+  if (!isDType(dtype)) {
+    throw new AiprodError("ERR_AIPROD_INVALID_ARGUMENT", `aiprod.${op}: unknown dtype '${String(dtype)}'; expected one of f32, bf16, f16, f8e4m3`);
+  }
+  return dtype;
+}
+
+function numel(shape: Shape): number {
+  return shape.reduce((n, d) => n * d, 1);
+}
+
+export class Tensor implements Disposable {
+  readonly #native: NativeTensor;
+
+  private constructor(native: NativeTensor) {
+    this.#native = native;
+  }
+
+  /** Wraps a handle returned by a native op (library-internal). */
+  static fromNative(native: NativeTensor): Tensor {
+    return new Tensor(native);
+  }
+
+  /** Uninitialized memory: for outputs that will be fully written. */
+  static empty(shape: Shape, dtype: DType = "f32"): Tensor {
+    const { NativeTensor } = loadBinding();
+    return new Tensor(new NativeTensor(checkDType(dtype, "Tensor.empty"), shape, false));
+  }
+
+  static zeros(shape: Shape, dtype: DType = "f32"): Tensor {
+    const { NativeTensor } = loadBinding();
+    return new Tensor(new NativeTensor(checkDType(dtype, "Tensor.zeros"), shape, true));
+  }
+
+  /**
+   * A tensor holding `data`. Numbers (an array or a Float32Array) are rounded to `dtype` (nearest even);
+   * a Uint16Array is taken as the raw bits of a bf16/f16 tensor and a Uint8Array as f8e4m3 bits.
+   */
+  static from(data: StorageArray | readonly number[], shape: Shape, dtype?: DType): Tensor {
+    const target = checkDType(dtype ?? (data instanceof Uint16Array ? "bf16" : data instanceof Uint8Array ? "f8e4m3" : "f32"), "Tensor.from");
+    const values = Array.isArray(data) ? Float32Array.from(data) : (data as StorageArray);
+    if (values instanceof Float32Array && target !== "f32") {
+      using f32 = Tensor.from(values, shape, "f32");
+      return f32.cast(target);
+    }
+    if (!isStorageArrayFor(target, values)) {
+      throw new AiprodError("ERR_AIPROD_INVALID_ARGUMENT",
+        `aiprod.Tensor.from: a ${(values as object).constructor.name} cannot hold ${target} data; pass numbers or a ${storageArrayName(target)}`);
+    }
+    const t = Tensor.empty(shape, target);
+    try {
+      t.#native.write(values);
+    } catch (e) {
+      t.dispose();
+      throw e;
+    }
+    return t;
+  }
+
+  get dtype(): DType {
+    return this.#native.dtype;
+  }
+
+  /** A fresh copy of the shape. */
+  get shape(): number[] {
+    return this.#native.shape;
+  }
+
+  get device(): Device {
+    return this.#native.device;
+  }
+
+  get numel(): number {
+    return numel(this.#native.shape);
+  }
+
+  get nbytes(): number {
+    return this.#native.nbytes;
+  }
+
+  get disposed(): boolean {
+    return this.#native.disposed;
+  }
+
+  /** The native handle, for op wrappers in src/runtime (library-internal). */
+  get native(): NativeTensor {
+    return this.#native;
+  }
+
+  /** Copies in raw storage (same rules as `read`); lengths must match. */
+  write(data: StorageArray): void {
+    this.#native.write(data);
+  }
+
+  /** A copy of the raw storage: Float32Array for f32, Uint16Array bits for bf16/f16, Uint8Array for f8e4m3. */
+  read(): StorageArray {
+    return this.#native.read();
+  }
+
+  /** A copy of the values as f32 (exact for every dtype). */
+  toFloat32(): Float32Array {
+    if (this.dtype === "f32") return this.#native.read() as Float32Array;
+    using f32 = this.cast("f32");
+    return f32.read() as Float32Array;
+  }
+
+  cast(dtype: DType): Tensor {
+    return new Tensor(loadBinding().cast(this.#native, checkDType(dtype, "cast")));
+  }
+
+  add(other: Tensor): Tensor {
+    return new Tensor(loadBinding().add(this.#native, nativeOf(other, "add", "b")));
+  }
+
+  mul(other: Tensor): Tensor {
+    return new Tensor(loadBinding().mul(this.#native, nativeOf(other, "mul", "b")));
+  }
+
+  /** Frees the memory now. Later use throws ERR_AIPROD_DISPOSED; disposing twice is harmless. */
+  dispose(): void {
+    this.#native.dispose();
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  toString(): string {
+    return `Tensor(${this.dtype}[${this.shape.join(",")}]${this.disposed ? ", disposed" : ""})`;
+  }
+}
+
+/** The native handle of a Tensor argument, or an error naming the op and the argument. */
+export function nativeOf(t: unknown, op: string, arg: string): NativeTensor {
+  if (!(t instanceof Tensor)) {
+    throw new AiprodError("ERR_AIPROD_INVALID_ARGUMENT", `aiprod.${op}: argument '${arg}' must be a Tensor, got ${t === null ? "null" : typeof t}`);
+  }
+  return t.native;
+}
