@@ -132,6 +132,11 @@ if (builder === "cmake") {
   status.cuda.reason = "built with node-gyp, which builds the CPU addon only";
 }
 
+// A CUDA library left from an earlier build must not outlive a build that did not make one.
+if (!status.cuda.built) {
+  for (const f of ["libaiprod_cuda.so", "aiprod_cuda.dll", "aiprod_cuda_selftest"]) rmSync(join(buildDir, "Release", f), { force: true });
+}
+
 // Load the fresh addon in a child process: a broken binary fails here, not in the user's app.
 const addon = join(buildDir, "Release", "aiprod.node");
 const smoke = spawnSync(process.execPath, ["-e", `const a = require(${JSON.stringify(addon)}); console.log(a.info().isa)`], {
