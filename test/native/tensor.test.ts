@@ -77,5 +77,5 @@ t.test("many tensors created and disposed keep memory bounded", async (t) => {
     t.equal(big.nbytes, 4 << 20, "size");
   }
   const grown = process.memoryUsage().rss - before;
-  t.ok(grown < 200 * 2 ** 20, `rss grew by ${(grown / 2 ** 20).toFixed(0)} MiB (< 200 MiB)`);
+  t.ok(grown < 64 * 2 ** 20, `rss grew by ${(grown / 2 ** 20).toFixed(0)} MiB (< 64 MiB)`);
 });

@@ -22,6 +22,7 @@ class HostStorage {
  private:
   void* data_ = nullptr;
   size_t nbytes_ = 0;
+  bool mapped_ = false;  // from mmap (large buffers), else from aligned_alloc
 };
 
 constexpr size_t kTensorAlignment = 64;
