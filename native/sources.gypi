@@ -9,19 +9,28 @@
       "native/runtime/cuda_loader.cc",
       "native/kernels/ref/elementwise_ref.cc",
       "native/kernels/ref/f8e4m3.cc",
-      "native/kernels/elementwise.cc"
+      "native/kernels/elementwise.cc",
+      "native/kernels/ref/gemm_ref.cc",
+      "native/kernels/gemm/gemm.cc"
     ],
     "aiprod_avx2_sources": [
-      "native/kernels/x86/avx2/elementwise_avx2.cc"
+      "native/kernels/x86/avx2/elementwise_avx2.cc",
+      "native/kernels/x86/avx2/gemm_avx2.cc"
     ],
     "aiprod_avx512_sources": [
-      "native/kernels/x86/avx512/elementwise_avx512.cc"
+      "native/kernels/x86/avx512/elementwise_avx512.cc",
+      "native/kernels/x86/avx512/gemm_avx512.cc"
+    ],
+    "aiprod_avx512bf16_sources": [
+      "native/kernels/x86/avx512bf16/gemm_avx512bf16.cc"
     ],
     "aiprod_binding_sources": [
       "native/binding/addon.cc",
       "native/binding/errors.cc",
+      "native/binding/args.cc",
       "native/binding/tensor_wrap.cc",
       "native/binding/ops_elementwise.cc",
+      "native/binding/ops_linear.cc",
       "native/binding/info.cc"
     ]
   }

@@ -5,5 +5,7 @@ export { DTYPES, dtypeSize } from "./runtime/dtype.js";
 export { Tensor } from "./runtime/tensor.js";
 export type { Device, Shape } from "./runtime/tensor.js";
 export { add, cast, mul } from "./runtime/ops.js";
+export { linear, matmul } from "./runtime/linear.js";
+export type { LinearOptions } from "./runtime/linear.js";
 export { cudaInfo, getInfo, setIsa } from "./runtime/info.js";
 export type { CudaInfo, CudaState, EngineInfo } from "./runtime/info.js";

@@ -59,11 +59,22 @@ export interface NativeCudaStatus {
   devices: NativeCudaDevice[];
 }
 
+/** native/binding/ops_linear.cc */
+export interface NativeLinearOptions {
+  bias?: NativeTensor;
+  activation?: "none" | "gelu_tanh";
+  gate?: NativeTensor;
+  residual?: NativeTensor;
+  weightScale?: number;
+}
+
 export interface NativeBinding {
   NativeTensor: NativeTensorConstructor;
   add(a: NativeTensor, b: NativeTensor): NativeTensor;
   mul(a: NativeTensor, b: NativeTensor): NativeTensor;
   cast(a: NativeTensor, dtype: NativeDType): NativeTensor;
+  linear(x: NativeTensor, weight: NativeTensor, opts?: NativeLinearOptions): NativeTensor;
+  matmul(a: NativeTensor, b: NativeTensor, opts?: { transposeB?: boolean }): NativeTensor;
   info(): NativeInfo;
   setIsa(isa: NativeIsa): void;
   cudaProbe(libraryPath: string): NativeCudaStatus;

@@ -1,0 +1,93 @@
+// Dense matrix products: Linear (x · Wᵀ with weights [N,K] in f32, bf16 or f8e4m3·scale) with fused epilogues,
+// and batched matmul. The ref path is a plain dot-product implementation (the oracle); the SIMD paths are
+// BLIS-style: packed panels, an MR x NR register-blocked micro-kernel, K blocked so panels stay in cache.
+//
+// Numerics (every path): f32 weights -> f32 products, f32 accumulation. bf16 and f8e4m3 weights -> the
+// activations are rounded to bf16 and the f8 weights decoded to bf16 as round_bf16(q * scale), so every product
+// is bf16 x bf16 (exact in f32) accumulated in f32: the math of upstream's bf16 GEMMs (fp8 checkpoints are upcast
+// to bf16 per matmul there). Paths differ only in summation order.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "aiprod/dtype.h"
+#include "aiprod/kernels.h"
+
+namespace aiprod {
+
+enum class Activation : uint8_t { None = 0, GeluTanh = 1 };
+
+// out = residual + gate ⊙ act(acc + bias), each term optional; gate and residual are [M,N] row-major with ldc.
+struct Epilogue {
+  const float* bias = nullptr;      // [N]
+  Activation act = Activation::None;
+  const float* gate = nullptr;      // [M,N]
+  const float* residual = nullptr;  // [M,N]; may alias the output
+};
+
+// y[M,N] = epilogue(x[M,K] · W[N,K]ᵀ). x, y, gate and residual are row-major and dense.
+struct LinearArgs {
+  const float* x;
+  size_t m, k, n;
+  const void* w;
+  DType w_dtype;         // f32, bf16 or f8e4m3
+  float w_scale = 1.0f;  // f8e4m3 only
+  float* y;
+  Epilogue epi;
+};
+void linear(const LinearArgs& args);
+
+// c[b] = a[b] · b[b] for b in [0, batch): a [M,K], b [K,N] (or [N,K] with b_transposed), c [M,N]; f32.
+// A batch stride of 0 broadcasts that operand.
+struct MatmulArgs {
+  const float* a;
+  const float* b;
+  float* c;
+  size_t batch, m, k, n;
+  size_t stride_a, stride_b, stride_c;  // elements between batch items
+  bool b_transposed = false;
+};
+void matmul(const MatmulArgs& args);
+
+// ---- micro-kernel tables (per ISA; used by the drivers in kernels/gemm and kernels/attention) ----
+
+// C[mr x nr] (+)= A-panel · B-panel over kc. Ap: kc x MR (row i of step p at Ap[p*MR + i]); Bp: kc x NR.
+// mr <= MR, nr <= NR select the valid part of the tile; packed panels are zero-padded.
+using UkernelF32 = void (*)(size_t kc, const float* ap, const float* bp, float* c, size_t ldc, size_t mr, size_t nr,
+                            bool accumulate);
+// Same with bf16 pairs: kc2 = ceil(kc/2) steps; Ap: kc2 x MR x 2, Bp: kc2 x NR x 2 (pair = two consecutive k).
+using UkernelBf16 = void (*)(size_t kc2, const uint16_t* ap, const uint16_t* bp, float* c, size_t ldc, size_t mr,
+                             size_t nr, bool accumulate);
+// Applies the epilogue to one row segment: c[j] = residual[j] + gate[j] * act(c[j] + bias[j]).
+using EpilogueRow = void (*)(float* c, size_t n, const float* bias, Activation act, const float* gate,
+                             const float* residual);
+
+struct GemmKernels {
+  Isa isa;
+  size_t mr, nr;
+  UkernelF32 f32;
+  UkernelBf16 bf16;  // nullptr where the CPU has no bf16 dot product instruction
+  EpilogueRow epilogue;
+  // p[j] = exp(s[j] - max) for j < n; returns the sum of p. (attention's softmax numerator)
+  float (*exp_sum)(const float* s, float* p, size_t n, float max);
+  // max over s[0..n)
+  float (*max)(const float* s, size_t n);
+  // x[j] *= f
+  void (*scale)(float* x, size_t n, float f);
+};
+
+const GemmKernels* gemm_kernels_avx2();
+const GemmKernels* gemm_kernels_avx512();
+UkernelBf16 gemm_bf16_ukernel_avx512bf16();  // nullptr if not compiled in
+// The table for the active path, or nullptr on the ref path (drivers then call the ref implementations).
+const GemmKernels* gemm_kernels();
+
+// Scalar helpers shared by the ref implementations and the SIMD tails.
+float gelu_tanh(float x);
+void epilogue_row_ref(float* c, size_t n, const float* bias, Activation act, const float* gate, const float* residual);
+
+// Reference implementations (the oracle; also the path when AIPROD_ISA=ref).
+void linear_ref(const LinearArgs& args);
+void matmul_ref(const MatmulArgs& args);
+
+}  // namespace aiprod

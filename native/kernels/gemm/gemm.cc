@@ -1,0 +1,172 @@
+// The blocked GEMM driver (BLIS loop order): for each K block, pack every NR-wide B panel once (in parallel),
+// then split M blocks x N panel groups over the thread pool; each task packs its MC x KC A block (kept in L2)
+// and runs the micro-kernel over its panels (each B micro-panel stays in L1 across the A micro-panels).
+#include <algorithm>
+#include <memory>
+#include <vector>
+
+#include "aiprod/cpu_features.h"
+#include "aiprod/gemm.h"
+#include "aiprod/storage.h"
+#include "aiprod/threadpool.h"
+#include "gemm_pack.h"
+
+namespace aiprod {
+
+#ifndef AIPROD_HAVE_AVX2
+const GemmKernels* gemm_kernels_avx2() { return nullptr; }
+#endif
+#ifndef AIPROD_HAVE_AVX512
+const GemmKernels* gemm_kernels_avx512() { return nullptr; }
+#endif
+#ifndef AIPROD_HAVE_AVX512BF16
+UkernelBf16 gemm_bf16_ukernel_avx512bf16() { return nullptr; }
+#endif
+
+const GemmKernels* gemm_kernels() {
+  switch (active_isa()) {
+    case Isa::Ref: return nullptr;
+    case Isa::Avx2: return gemm_kernels_avx2();
+    case Isa::Avx512: {
+      // The AVX-512 table plus the bf16 dot-product micro-kernel where the CPU has AVX512_BF16.
+      static const GemmKernels table = [] {
+        GemmKernels t = *gemm_kernels_avx512();
+        if (cpu_features().avx512_bf16) t.bf16 = gemm_bf16_ukernel_avx512bf16();
+        return t;
+      }();
+      return &table;
+    }
+  }
+  return nullptr;
+}
+
+namespace {
+
+using gemm::pack_a_bf16;
+using gemm::pack_a_f32;
+using gemm::pack_b_bf16;
+using gemm::pack_b_f32;
+
+struct Problem {
+  size_t m, n, k;
+  const float* a;
+  size_t lda;
+  float* c;
+  size_t ldc;
+  const Epilogue* epi;  // applied after the last K block, or nullptr
+  bool bf16_math;       // round A to bf16 (bf16/f8 weights)
+};
+
+// Per-thread scratch for packed A blocks, reused across calls.
+template <typename T>
+T* scratch(size_t count) {
+  thread_local std::vector<T> buf;
+  if (buf.size() < count) buf.resize(count);
+  return buf.data();
+}
+
+template <class Src>
+void run(const GemmKernels& kt, const Problem& pb, const Src& b) {
+  const size_t MR = kt.mr, NR = kt.nr;
+  const bool dp = pb.bf16_math && kt.bf16 != nullptr;  // bf16 pairs through the dot-product micro-kernel
+  const size_t KC = dp ? 512 : 256;
+  const size_t MC = MR * std::max<size_t>(1, 192 / MR);
+  const size_t n_panels = (pb.n + NR - 1) / NR, m_blocks = (pb.m + MC - 1) / MC;
+  const size_t want_tasks = size_t(thread_count()) * 4;
+  // Enough tasks to balance the threads: M blocks first, then N panel groups when M alone is too short.
+  const size_t groups_wanted = std::min(n_panels, std::max<size_t>(1, (want_tasks + m_blocks - 1) / m_blocks));
+  const size_t panels_per_group = (n_panels + groups_wanted - 1) / groups_wanted;
+  const size_t n_groups = (n_panels + panels_per_group - 1) / panels_per_group;
+  const size_t elem = dp ? sizeof(uint16_t) : sizeof(float);
+  const size_t panel_elems = KC * NR;  // per panel; for bf16 pairs KC/2 steps x 2NR
+  HostStorage bbuf(n_panels * panel_elems * elem, false);
+
+  for (size_t k0 = 0; k0 < pb.k; k0 += KC) {
+    const size_t kc = std::min(KC, pb.k - k0);
+    const size_t steps = dp ? (kc + 1) / 2 : kc;
+    parallel_range(n_panels, 4, [&](size_t p0, size_t p1) {
+      for (size_t p = p0; p < p1; ++p) {
+        const size_t n0 = p * NR, ncols = std::min(NR, pb.n - n0);
+        if (dp) {
+          pack_b_bf16(b, n0, ncols, k0, kc, NR, static_cast<uint16_t*>(bbuf.data()) + p * panel_elems);
+        } else {
+          pack_b_f32(b, n0, ncols, k0, kc, NR, static_cast<float*>(bbuf.data()) + p * panel_elems);
+        }
+      }
+    });
+    const bool last = k0 + kc == pb.k;
+    parallel_for(m_blocks * n_groups, [&](size_t task) {
+      const size_t mb = task / n_groups, g = task % n_groups;
+      const size_t m0 = mb * MC, rows = std::min(MC, pb.m - m0);
+      const size_t micro = (rows + MR - 1) / MR;
+      const size_t a_panel = steps * MR * (dp ? 2 : 1);
+      void* abuf = dp ? static_cast<void*>(scratch<uint16_t>(micro * a_panel)) : static_cast<void*>(scratch<float>(micro * a_panel));
+      for (size_t r = 0; r < micro; ++r) {
+        const size_t r_rows = std::min(MR, rows - r * MR);
+        if (dp) {
+          pack_a_bf16(pb.a, pb.lda, m0 + r * MR, r_rows, k0, kc, MR, static_cast<uint16_t*>(abuf) + r * a_panel);
+        } else {
+          pack_a_f32(pb.a, pb.lda, m0 + r * MR, r_rows, k0, kc, MR, pb.bf16_math, static_cast<float*>(abuf) + r * a_panel);
+        }
+      }
+      const size_t p_end = std::min(n_panels, (g + 1) * panels_per_group);
+      for (size_t p = g * panels_per_group; p < p_end; ++p) {
+        const size_t n0 = p * NR, ncols = std::min(NR, pb.n - n0);
+        for (size_t r = 0; r < micro; ++r) {
+          const size_t row0 = m0 + r * MR, mr = std::min(MR, rows - r * MR);
+          float* c = pb.c + row0 * pb.ldc + n0;
+          if (dp) {
+            kt.bf16(steps, static_cast<const uint16_t*>(abuf) + r * a_panel,
+                    static_cast<const uint16_t*>(bbuf.data()) + p * panel_elems, c, pb.ldc, mr, ncols, k0 > 0);
+          } else {
+            kt.f32(steps, static_cast<const float*>(abuf) + r * a_panel,
+                   static_cast<const float*>(bbuf.data()) + p * panel_elems, c, pb.ldc, mr, ncols, k0 > 0);
+          }
+          if (last && pb.epi) {
+            const Epilogue& e = *pb.epi;
+            for (size_t i = 0; i < mr; ++i) {
+              const size_t off = (row0 + i) * pb.ldc + n0;
+              kt.epilogue(pb.c + off, ncols, e.bias ? e.bias + n0 : nullptr, e.act, e.gate ? e.gate + off : nullptr,
+                          e.residual ? e.residual + off : nullptr);
+            }
+          }
+        }
+      }
+    });
+  }
+  if (pb.k == 0) {  // no K blocks ran: the product is zero, the epilogue still applies
+    parallel_range(pb.m, 1, [&](size_t m0, size_t m1) {
+      for (size_t m = m0; m < m1; ++m) {
+        float* row = pb.c + m * pb.ldc;
+        std::fill(row, row + pb.n, 0.0f);
+        if (pb.epi) {
+          epilogue_row_ref(row, pb.n, pb.epi->bias, pb.epi->act, pb.epi->gate ? pb.epi->gate + m * pb.ldc : nullptr,
+                           pb.epi->residual ? pb.epi->residual + m * pb.ldc : nullptr);
+        }
+      }
+    });
+  }
+}
+
+}  // namespace
+
+void linear(const LinearArgs& a) {
+  const GemmKernels* kt = gemm_kernels();
+  if (!kt) return linear_ref(a);
+  if (a.m == 0 || a.n == 0) return;
+  const bool has_epi = a.epi.bias || a.epi.gate || a.epi.residual || a.epi.act != Activation::None;
+  const Problem pb{a.m, a.n, a.k, a.x, a.k, a.y, a.n, has_epi ? &a.epi : nullptr, a.w_dtype != DType::F32};
+  run(*kt, pb, gemm::WeightSource{a.w, a.w_dtype, a.w_scale, a.k});
+}
+
+void matmul(const MatmulArgs& a) {
+  const GemmKernels* kt = gemm_kernels();
+  if (!kt) return matmul_ref(a);
+  if (a.m == 0 || a.n == 0) return;
+  for (size_t b = 0; b < a.batch; ++b) {
+    const Problem pb{a.m, a.n, a.k, a.a + b * a.stride_a, a.k, a.c + b * a.stride_c, a.n, nullptr, false};
+    run(*kt, pb, gemm::MatrixSource{a.b + b * a.stride_b, a.b_transposed ? a.k : a.n, a.b_transposed});
+  }
+}
+
+}  // namespace aiprod

@@ -1,0 +1,50 @@
+// AVX512_BF16 GEMM micro-kernel: 14 x 32 tile, vdpbf16ps multiplies bf16 pairs and accumulates in f32, twice the
+// products per instruction of an f32 FMA. Compiled with -mavx512bf16 for this file only; used only when cpuid
+// reports AVX512_BF16.
+#include <immintrin.h>
+
+#include "aiprod/gemm.h"
+
+namespace aiprod {
+namespace {
+
+constexpr size_t MR = 14, NR = 32;
+
+inline __mmask16 tail_mask16(size_t n) { return n >= 16 ? __mmask16(0xffff) : __mmask16((1u << n) - 1u); }
+
+void ukernel_bf16(size_t kc2, const uint16_t* ap, const uint16_t* bp, float* c, size_t ldc, size_t mr, size_t nr,
+                  bool accumulate) {
+  __m512 c0[MR], c1[MR];
+#pragma GCC unroll 14
+  for (size_t i = 0; i < MR; ++i) c0[i] = c1[i] = _mm512_setzero_ps();
+  const int32_t* a32 = reinterpret_cast<const int32_t*>(ap);
+  for (size_t p = 0; p < kc2; ++p) {
+    const __m512bh b0 = (__m512bh)_mm512_load_si512(bp);
+    const __m512bh b1 = (__m512bh)_mm512_load_si512(bp + 32);
+    _mm_prefetch(reinterpret_cast<const char*>(bp + 8 * 2 * NR), _MM_HINT_T0);
+#pragma GCC unroll 14
+    for (size_t i = 0; i < MR; ++i) {
+      const __m512bh a = (__m512bh)_mm512_set1_epi32(a32[i]);
+      c0[i] = _mm512_dpbf16_ps(c0[i], a, b0);
+      c1[i] = _mm512_dpbf16_ps(c1[i], a, b1);
+    }
+    a32 += MR;
+    bp += 2 * NR;
+  }
+  const __mmask16 m0 = tail_mask16(nr), m1 = nr > 16 ? tail_mask16(nr - 16) : __mmask16(0);
+  for (size_t i = 0; i < mr; ++i) {
+    float* row = c + i * ldc;
+    if (accumulate) {
+      c0[i] = _mm512_add_ps(c0[i], _mm512_maskz_loadu_ps(m0, row));
+      c1[i] = _mm512_add_ps(c1[i], _mm512_maskz_loadu_ps(m1, row + 16));
+    }
+    _mm512_mask_storeu_ps(row, m0, c0[i]);
+    _mm512_mask_storeu_ps(row + 16, m1, c1[i]);
+  }
+}
+
+}  // namespace
+
+UkernelBf16 gemm_bf16_ukernel_avx512bf16() { return ukernel_bf16; }
+
+}  // namespace aiprod
