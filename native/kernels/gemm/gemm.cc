@@ -65,40 +65,58 @@ T* scratch(size_t count) {
   return buf.data();
 }
 
+// Loop order: B is packed once, whole (every NR panel over all of K), in parallel. Tasks are (M block x group of
+// N panels); a task packs its MC x KC slice of A (L2-resident with one B panel) and, for each panel and A
+// micro-panel, runs the micro-kernel over the whole K chunk, so each C tile stays in registers for the chunk and
+// is read back at most once per chunk (streaming C from memory once per small K block cost ~40% before).
+// The packed-B buffer of the calling thread, kept between calls: re-mapping it each call cost page faults
+// (about 14% of a 4096x2048x2048 GEMM on this VM).
+HostStorage& packed_b_scratch(size_t nbytes) {
+  thread_local std::unique_ptr<HostStorage> buf;
+  if (!buf || buf->nbytes() < nbytes) {
+    buf.reset();
+    buf = std::make_unique<HostStorage>(nbytes, false);
+  }
+  return *buf;
+}
+
 template <class Src>
 void run(const GemmKernels& kt, const Problem& pb, const Src& b) {
   const size_t MR = kt.mr, NR = kt.nr;
   const bool dp = pb.bf16_math && kt.bf16 != nullptr;  // bf16 pairs through the dot-product micro-kernel
-  const size_t KC = dp ? 512 : 256;
-  const size_t MC = MR * std::max<size_t>(1, 192 / MR);
+  const size_t MC = MR * 4;
+  // K chunk: A slice (MC x KC) plus one B panel (KC x NR) within ~640 KiB of L2; even for bf16 pairs.
+  const size_t elem = dp ? sizeof(uint16_t) : sizeof(float);
+  const size_t KC = std::max<size_t>(64, (640 * 1024 / ((MC + NR) * elem)) & ~size_t(1));
   const size_t n_panels = (pb.n + NR - 1) / NR, m_blocks = (pb.m + MC - 1) / MC;
-  const size_t want_tasks = size_t(thread_count()) * 4;
+  const size_t k_padded = (pb.k + 1) & ~size_t(1);
+  const size_t panel_elems = k_padded * NR;
+  HostStorage& bbuf = packed_b_scratch(n_panels * panel_elems * elem);
+  parallel_range(n_panels, 2, [&](size_t p0, size_t p1) {
+    float* col = scratch<float>(pb.k);
+    for (size_t p = p0; p < p1; ++p) {
+      const size_t n0 = p * NR, ncols = std::min(NR, pb.n - n0);
+      if (dp) {
+        pack_b_bf16(b, n0, ncols, 0, pb.k, NR, static_cast<uint16_t*>(bbuf.data()) + p * panel_elems, col);
+      } else {
+        pack_b_f32(b, n0, ncols, 0, pb.k, NR, static_cast<float*>(bbuf.data()) + p * panel_elems, col);
+      }
+    }
+  });
+
   // Enough tasks to balance the threads: M blocks first, then N panel groups when M alone is too short.
+  const size_t want_tasks = size_t(thread_count()) * 4;
   const size_t groups_wanted = std::min(n_panels, std::max<size_t>(1, (want_tasks + m_blocks - 1) / m_blocks));
   const size_t panels_per_group = (n_panels + groups_wanted - 1) / groups_wanted;
   const size_t n_groups = (n_panels + panels_per_group - 1) / panels_per_group;
-  const size_t elem = dp ? sizeof(uint16_t) : sizeof(float);
-  const size_t panel_elems = KC * NR;  // per panel; for bf16 pairs KC/2 steps x 2NR
-  HostStorage bbuf(n_panels * panel_elems * elem, false);
-
-  for (size_t k0 = 0; k0 < pb.k; k0 += KC) {
-    const size_t kc = std::min(KC, pb.k - k0);
-    const size_t steps = dp ? (kc + 1) / 2 : kc;
-    parallel_range(n_panels, 4, [&](size_t p0, size_t p1) {
-      for (size_t p = p0; p < p1; ++p) {
-        const size_t n0 = p * NR, ncols = std::min(NR, pb.n - n0);
-        if (dp) {
-          pack_b_bf16(b, n0, ncols, k0, kc, NR, static_cast<uint16_t*>(bbuf.data()) + p * panel_elems);
-        } else {
-          pack_b_f32(b, n0, ncols, k0, kc, NR, static_cast<float*>(bbuf.data()) + p * panel_elems);
-        }
-      }
-    });
-    const bool last = k0 + kc == pb.k;
-    parallel_for(m_blocks * n_groups, [&](size_t task) {
-      const size_t mb = task / n_groups, g = task % n_groups;
-      const size_t m0 = mb * MC, rows = std::min(MC, pb.m - m0);
-      const size_t micro = (rows + MR - 1) / MR;
+  parallel_for(m_blocks * n_groups, [&](size_t task) {
+    const size_t mb = task / n_groups, g = task % n_groups;
+    const size_t m0 = mb * MC, rows = std::min(MC, pb.m - m0);
+    const size_t micro = (rows + MR - 1) / MR;
+    const size_t p_begin = g * panels_per_group, p_end = std::min(n_panels, p_begin + panels_per_group);
+    for (size_t k0 = 0; k0 < pb.k; k0 += KC) {
+      const size_t kc = std::min(KC, pb.k - k0);
+      const size_t steps = dp ? (kc + 1) / 2 : kc;
       const size_t a_panel = steps * MR * (dp ? 2 : 1);
       void* abuf = dp ? static_cast<void*>(scratch<uint16_t>(micro * a_panel)) : static_cast<void*>(scratch<float>(micro * a_panel));
       for (size_t r = 0; r < micro; ++r) {
@@ -109,18 +127,18 @@ void run(const GemmKernels& kt, const Problem& pb, const Src& b) {
           pack_a_f32(pb.a, pb.lda, m0 + r * MR, r_rows, k0, kc, MR, pb.bf16_math, static_cast<float*>(abuf) + r * a_panel);
         }
       }
-      const size_t p_end = std::min(n_panels, (g + 1) * panels_per_group);
-      for (size_t p = g * panels_per_group; p < p_end; ++p) {
+      const bool last = k0 + kc == pb.k;
+      for (size_t p = p_begin; p < p_end; ++p) {
         const size_t n0 = p * NR, ncols = std::min(NR, pb.n - n0);
         for (size_t r = 0; r < micro; ++r) {
           const size_t row0 = m0 + r * MR, mr = std::min(MR, rows - r * MR);
           float* c = pb.c + row0 * pb.ldc + n0;
           if (dp) {
             kt.bf16(steps, static_cast<const uint16_t*>(abuf) + r * a_panel,
-                    static_cast<const uint16_t*>(bbuf.data()) + p * panel_elems, c, pb.ldc, mr, ncols, k0 > 0);
+                    static_cast<const uint16_t*>(bbuf.data()) + p * panel_elems + k0 * NR, c, pb.ldc, mr, ncols, k0 > 0);
           } else {
             kt.f32(steps, static_cast<const float*>(abuf) + r * a_panel,
-                   static_cast<const float*>(bbuf.data()) + p * panel_elems, c, pb.ldc, mr, ncols, k0 > 0);
+                   static_cast<const float*>(bbuf.data()) + p * panel_elems + k0 * NR, c, pb.ldc, mr, ncols, k0 > 0);
           }
           if (last && pb.epi) {
             const Epilogue& e = *pb.epi;
@@ -132,9 +150,9 @@ void run(const GemmKernels& kt, const Problem& pb, const Src& b) {
           }
         }
       }
-    });
-  }
-  if (pb.k == 0) {  // no K blocks ran: the product is zero, the epilogue still applies
+    }
+  });
+  if (pb.k == 0) {  // no K chunk ran: the product is zero, the epilogue still applies
     parallel_range(pb.m, 1, [&](size_t m0, size_t m1) {
       for (size_t m = m0; m < m1; ++m) {
         float* row = pb.c + m * pb.ldc;

@@ -17,15 +17,27 @@ struct WeightSource {
   DType dtype;
   float scale;
   size_t k;  // row length of W
-  float f32(size_t kk, size_t n) const {
-    const size_t i = n * k + kk;
+  // Row n of W, elements [k0, k0+kc), as f32 values into out (typed loops: no per-element dtype switch).
+  void row_f32(size_t n, size_t k0, size_t kc, float* out) const {
+    const size_t i = n * k + k0;
     switch (dtype) {
-      case DType::F32: return static_cast<const float*>(w)[i];
-      case DType::BF16: return bf16_to_f32(static_cast<const uint16_t*>(w)[i]);
-      case DType::F16: return f16_to_f32(static_cast<const uint16_t*>(w)[i]);
-      case DType::F8E4M3: return bf16_to_f32(f32_to_bf16(f8e4m3_to_f32(static_cast<const uint8_t*>(w)[i]) * scale));
+      case DType::F32: std::memcpy(out, static_cast<const float*>(w) + i, kc * sizeof(float)); break;
+      case DType::BF16: {
+        const uint16_t* src = static_cast<const uint16_t*>(w) + i;
+        for (size_t p = 0; p < kc; ++p) out[p] = bf16_to_f32(src[p]);
+        break;
+      }
+      case DType::F16: {
+        const uint16_t* src = static_cast<const uint16_t*>(w) + i;
+        for (size_t p = 0; p < kc; ++p) out[p] = f16_to_f32(src[p]);
+        break;
+      }
+      case DType::F8E4M3: {
+        const uint8_t* src = static_cast<const uint8_t*>(w) + i;
+        for (size_t p = 0; p < kc; ++p) out[p] = bf16_to_f32(f32_to_bf16(f8e4m3_to_f32(src[p]) * scale));
+        break;
+      }
     }
-    return 0.0f;
   }
 };
 
@@ -34,26 +46,39 @@ struct MatrixSource {
   const float* b;
   size_t ld;  // row length
   bool transposed;
-  float f32(size_t kk, size_t n) const { return transposed ? b[n * ld + kk] : b[kk * ld + n]; }
 };
 
-// f32 panel: dst[p*nr_full + j] = B(k0+p, n0+j), zero where j >= ncols.
+// Column n of B, elements k0..k0+kc, as f32 into out.
+inline void column_f32(const WeightSource& src, size_t n, size_t k0, size_t kc, float* out) { src.row_f32(n, k0, kc, out); }
+inline void column_f32(const MatrixSource& src, size_t n, size_t k0, size_t kc, float* out) {
+  if (src.transposed) {
+    std::memcpy(out, src.b + n * src.ld + k0, kc * sizeof(float));
+  } else {
+    for (size_t p = 0; p < kc; ++p) out[p] = src.b[(k0 + p) * src.ld + n];
+  }
+}
+
+// f32 panel: dst[p*nr_full + j] = B(k0+p, n0+j), zero where j >= ncols. col is kc floats of scratch.
 template <class Src>
-void pack_b_f32(const Src& src, size_t n0, size_t ncols, size_t k0, size_t kc, size_t nr_full, float* dst) {
-  for (size_t p = 0; p < kc; ++p) {
-    float* d = dst + p * nr_full;
-    for (size_t j = 0; j < ncols; ++j) d[j] = src.f32(k0 + p, n0 + j);
-    for (size_t j = ncols; j < nr_full; ++j) d[j] = 0.0f;
+void pack_b_f32(const Src& src, size_t n0, size_t ncols, size_t k0, size_t kc, size_t nr_full, float* dst, float* col) {
+  for (size_t j = 0; j < nr_full; ++j) {
+    if (j < ncols) {
+      column_f32(src, n0 + j, k0, kc, col);
+      for (size_t p = 0; p < kc; ++p) dst[p * nr_full + j] = col[p];
+    } else {
+      for (size_t p = 0; p < kc; ++p) dst[p * nr_full + j] = 0.0f;
+    }
   }
 }
 
 // bf16-pair panel: dst[(p/2)*2*nr + 2j + (p&1)] = bf16(B(k0+p, n0+j)); odd kc padded with a zero step.
 template <class Src>
-void pack_b_bf16(const Src& src, size_t n0, size_t ncols, size_t k0, size_t kc, size_t nr_full, uint16_t* dst) {
+void pack_b_bf16(const Src& src, size_t n0, size_t ncols, size_t k0, size_t kc, size_t nr_full, uint16_t* dst, float* col) {
   const size_t steps = (kc + 1) / 2;
   std::memset(dst, 0, steps * 2 * nr_full * sizeof(uint16_t));
   for (size_t j = 0; j < ncols; ++j) {
-    for (size_t p = 0; p < kc; ++p) dst[(p / 2) * 2 * nr_full + 2 * j + (p & 1)] = f32_to_bf16(src.f32(k0 + p, n0 + j));
+    column_f32(src, n0 + j, k0, kc, col);
+    for (size_t p = 0; p < kc; ++p) dst[(p / 2) * 2 * nr_full + 2 * j + (p & 1)] = f32_to_bf16(col[p]);
   }
 }
 
