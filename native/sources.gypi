@@ -11,7 +11,9 @@
       "native/kernels/ref/f8e4m3.cc",
       "native/kernels/elementwise.cc",
       "native/kernels/ref/gemm_ref.cc",
-      "native/kernels/gemm/gemm.cc"
+      "native/kernels/gemm/gemm.cc",
+      "native/kernels/ref/attention_ref.cc",
+      "native/kernels/attention/attention.cc"
     ],
     "aiprod_avx2_sources": [
       "native/kernels/x86/avx2/elementwise_avx2.cc",
@@ -31,6 +33,7 @@
       "native/binding/tensor_wrap.cc",
       "native/binding/ops_elementwise.cc",
       "native/binding/ops_linear.cc",
+      "native/binding/ops_attention.cc",
       "native/binding/info.cc"
     ]
   }

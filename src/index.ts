@@ -7,5 +7,7 @@ export type { Device, Shape } from "./runtime/tensor.js";
 export { add, cast, mul } from "./runtime/ops.js";
 export { linear, matmul } from "./runtime/linear.js";
 export type { LinearOptions } from "./runtime/linear.js";
+export { attention } from "./runtime/attention.js";
+export type { AttentionOptions } from "./runtime/attention.js";
 export { cudaInfo, getInfo, setIsa } from "./runtime/info.js";
 export type { CudaInfo, CudaState, EngineInfo } from "./runtime/info.js";

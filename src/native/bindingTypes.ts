@@ -68,6 +68,14 @@ export interface NativeLinearOptions {
   weightScale?: number;
 }
 
+/** native/binding/ops_attention.cc */
+export interface NativeAttentionOptions {
+  scale?: number;
+  bias?: NativeTensor;
+  causal?: boolean;
+  window?: number;
+}
+
 export interface NativeBinding {
   NativeTensor: NativeTensorConstructor;
   add(a: NativeTensor, b: NativeTensor): NativeTensor;
@@ -75,6 +83,7 @@ export interface NativeBinding {
   cast(a: NativeTensor, dtype: NativeDType): NativeTensor;
   linear(x: NativeTensor, weight: NativeTensor, opts?: NativeLinearOptions): NativeTensor;
   matmul(a: NativeTensor, b: NativeTensor, opts?: { transposeB?: boolean }): NativeTensor;
+  attention(q: NativeTensor, k: NativeTensor, v: NativeTensor, opts?: NativeAttentionOptions): NativeTensor;
   info(): NativeInfo;
   setIsa(isa: NativeIsa): void;
   cudaProbe(libraryPath: string): NativeCudaStatus;

@@ -1,0 +1,28 @@
+// Scaled dot-product attention (flash style: never an Nq x Nk matrix; see native/include/aiprod/attention.h).
+import { loadBinding } from "../native/loadBinding.js";
+import { nativeOf, Tensor } from "./tensor.js";
+
+export interface AttentionOptions {
+  /** Score scale; default 1/sqrt(head_dim). */
+  scale?: number;
+  /** Additive f32 bias/mask, [Nq, Nk] or [1|B, 1|H, Nq, Nk] (-Infinity masks an entry). */
+  bias?: Tensor;
+  /** Keep keys j <= i (top-left aligned, as PyTorch's is_causal). */
+  causal?: boolean;
+  /** Keep keys with |i - j| < window (Gemma's sliding-window layers, with causal). */
+  window?: number;
+}
+
+/**
+ * softmax(scale · q·kᵀ + bias) · v per head. q [B, H, Nq, D]; k, v [B, Hkv, Nk, D] with H a multiple of Hkv
+ * (grouped-query heads). f32, bf16 or f16 inputs; the result is f32 [B, H, Nq, D]. Fully masked rows give zeros.
+ */
+export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions = {}): Tensor {
+  const native = loadBinding().attention(nativeOf(q, "attention", "q"), nativeOf(k, "attention", "k"), nativeOf(v, "attention", "v"), {
+    ...(opts.scale !== undefined ? { scale: opts.scale } : {}),
+    ...(opts.bias ? { bias: nativeOf(opts.bias, "attention", "bias") } : {}),
+    ...(opts.causal !== undefined ? { causal: opts.causal } : {}),
+    ...(opts.window !== undefined ? { window: opts.window } : {}),
+  });
+  return Tensor.fromNative(native);
+}
