@@ -68,12 +68,14 @@ struct GemmKernels {
   UkernelF32 f32;
   UkernelBf16 bf16;  // nullptr where the CPU has no bf16 dot product instruction
   EpilogueRow epilogue;
-  // p[j] = exp(s[j] - max) for j < n; returns the sum of p. (attention's softmax numerator)
-  float (*exp_sum)(const float* s, float* p, size_t n, float max);
-  // max over s[0..n)
-  float (*max)(const float* s, size_t n);
-  // x[j] *= f
-  void (*scale)(float* x, size_t n, float f);
+  // Column-wise softmax helpers over a tile of `rows` rows of exactly NR floats (row stride NR), used by
+  // attention on Sᵀ tiles (one column per query):
+  // colmax: mx[c] = max(mx[c], max_r s[r][c]).
+  void (*colmax)(const float* s, size_t rows, float* mx);
+  // colexp: s[r][c] = exp(s[r][c] - m[c]) in place; sum[c] += Σ_r of the new values.
+  void (*colexp)(float* s, size_t rows, const float* m, float* sum);
+  // rowmul: x[r][c] *= f[c] for a tile with row stride NR (rescales Oᵀ by each query's alpha).
+  void (*rowmul)(float* x, size_t rows, const float* f);
 };
 
 const GemmKernels* gemm_kernels_avx2();

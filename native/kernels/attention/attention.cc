@@ -1,44 +1,43 @@
-// Flash attention on the GEMM micro-kernels. Per (batch, kv head): K and V are packed once as B panels (K for
-// S = Q·Kᵀ over d, V for O += P·V over keys). Tasks are (query head of the group, block of BQ query rows); each
-// walks the key blocks: S tile by micro-kernel, scale + bias + masks, online softmax (running max m and sum l
-// per row, O rescaled by exp(m_old - m_new)), P packed as A panels, O += P·V by micro-kernel; finally O /= l.
-// Extra memory: packed K and V of one kv head (2·Nk·d floats) + per-thread tiles.
+// Flash attention on the GEMM micro-kernels, computed transposed so that nothing is re-packed:
+//   Sᵀ = K·Qᵀ  (A = K in MR-key panels, B = one NR-query panel of Q·scale): the Sᵀ tile [keys x NR queries] has
+//              exactly the layout of a packed B panel;
+//   softmax runs down the columns (one vector lane per query: running max m, sum l, rescale alpha);
+//   Oᵀ += Vᵀ·Pᵀ (A = V transposed in MR-feature panels, B = the Pᵀ tile as it is).
+// Per (batch, kv head) K and V are packed once; tasks are (query head of the group, block of NR queries).
+// Extra memory: packed K and V of one kv head (2·Nk·d floats) plus per-thread tiles, never Nq x Nk.
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <vector>
 
 #include "aiprod/attention.h"
 #include "aiprod/gemm.h"
-#include "aiprod/storage.h"
+#include "aiprod/scratch.h"
 #include "aiprod/threadpool.h"
 #include "../gemm/gemm_pack.h"
 
 namespace aiprod {
 namespace {
 
-constexpr size_t BK = 256;  // keys per block: the S tile (BQ x BK) stays in L1/L2
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
-
-template <typename T>
-T* tls(std::vector<T>& v, size_t n) {
-  if (v.size() < n) v.resize(n);
-  return v.data();
-}
-
-struct Tiles {  // per-thread scratch
-  std::vector<float> aq, s, ap, o, m, l, col;
-};
 
 // Do any (i in [i0,i1), j in [j0,j1)) pairs survive the causal/window masks? Lets whole key blocks be skipped.
 bool block_visible(const AttentionArgs& a, size_t i0, size_t i1, size_t j0, size_t j1) {
   if (a.causal && j0 > i1 - 1) return false;
   if (a.window) {
-    // the nearest pair distance between the two ranges
-    const size_t dist = j0 >= i1 ? j0 - (i1 - 1) : (i0 >= j1 ? i0 - (j1 - 1) : 0);
+    const size_t dist = j0 >= i1 ? j0 - (i1 - 1) : (i0 >= j1 ? i0 - (j1 - 1) : 0);  // nearest pair
     if (dist >= a.window) return false;
   }
   return true;
+}
+
+// A panel of V transposed: dst[p*mr + i] = v[(p)*d + f0 + i] for features f0..f0+rows, keys 0..nk; zero rows padded.
+void pack_v_transposed(const float* v, size_t d, size_t nk, size_t f0, size_t rows, size_t mr, float* dst) {
+  for (size_t p = 0; p < nk; ++p) {
+    const float* src = v + p * d + f0;
+    float* out = dst + p * mr;
+    for (size_t i = 0; i < rows; ++i) out[i] = src[i];
+    for (size_t i = rows; i < mr; ++i) out[i] = 0.0f;
+  }
 }
 
 }  // namespace
@@ -47,97 +46,81 @@ void attention(const AttentionArgs& a) {
   const GemmKernels* kt = gemm_kernels();
   if (!kt) return attention_ref(a);
   if (a.batch * a.heads * a.nq == 0 || a.d == 0) return;
-  const size_t MR = kt->mr, NR = kt->nr;
-  const size_t BQ = MR * 4;
-  const size_t d = a.d, group = a.heads / a.kv_heads;
-  const size_t k_panels = (a.nk + NR - 1) / NR, d_panels = (d + NR - 1) / NR;
-  HostStorage kp(std::max<size_t>(1, k_panels) * d * NR * sizeof(float), false);
-  HostStorage vp(std::max<size_t>(1, d_panels) * a.nk * NR * sizeof(float), false);
-  float* kpp = static_cast<float*>(kp.data());
-  float* vpp = static_cast<float*>(vp.data());
-  const size_t q_blocks = (a.nq + BQ - 1) / BQ;
+  const size_t MR = kt->mr, NR = kt->nr, d = a.d, group = a.heads / a.kv_heads;
+  const size_t BK = MR * std::max<size_t>(1, 256 / MR);  // keys per block, a whole number of K panels
+  const size_t k_panels = (a.nk + MR - 1) / MR, v_panels = (d + MR - 1) / MR;
+  const size_t q_blocks = (a.nq + NR - 1) / NR;
+  thread_local Scratch kscratch, vscratch;
+  float* kp = kscratch.get<float>(std::max<size_t>(1, k_panels * MR * d));
+  float* vt = vscratch.get<float>(std::max<size_t>(1, v_panels * MR * a.nk));
 
   for (size_t b = 0; b < a.batch; ++b) {
     for (size_t g = 0; g < a.kv_heads; ++g) {
       const float* kh = a.k + (b * a.kv_heads + g) * a.nk * d;
       const float* vh = a.v + (b * a.kv_heads + g) * a.nk * d;
-      // K panels: B(k = feature t, n = key j) = K[j, t]; V panels: B(k = key j, n = feature t) = V[j, t].
-      parallel_range(k_panels + d_panels, 1, [&](size_t p0, size_t p1) {
-        thread_local std::vector<float> col;
-        float* c = tls(col, std::max(a.nk, d));
+      parallel_range(k_panels + v_panels, 1, [&](size_t p0, size_t p1) {
         for (size_t p = p0; p < p1; ++p) {
           if (p < k_panels) {
-            gemm::pack_b_f32(gemm::MatrixSource{kh, d, true}, p * NR, std::min(NR, a.nk - p * NR), 0, d, NR, kpp + p * d * NR, c);
+            gemm::pack_a_f32(kh, d, p * MR, std::min(MR, a.nk - p * MR), 0, d, MR, false, kp + p * MR * d);
           } else {
-            const size_t pd = p - k_panels;
-            gemm::pack_b_f32(gemm::MatrixSource{vh, d, false}, pd * NR, std::min(NR, d - pd * NR), 0, a.nk, NR, vpp + pd * a.nk * NR, c);
+            const size_t f = p - k_panels;
+            pack_v_transposed(vh, d, a.nk, f * MR, std::min(MR, d - f * MR), MR, vt + f * MR * a.nk);
           }
         }
       });
       parallel_for(group * q_blocks, [&](size_t task) {
-        thread_local Tiles t;
+        thread_local Scratch qs, ss, os, cols;
         const size_t h = g * group + task / q_blocks;
-        const size_t i0 = (task % q_blocks) * BQ, rows = std::min(BQ, a.nq - i0);
-        const size_t micro = (rows + MR - 1) / MR;
-        const float* qh = a.q + ((b * a.heads + h) * a.nq) * d;
-        float* aq = tls(t.aq, micro * d * MR);
-        float* s = tls(t.s, BQ * BK);
-        float* ap = tls(t.ap, micro * BK * MR);
-        float* o = tls(t.o, BQ * d);
-        float* m = tls(t.m, BQ);
-        float* l = tls(t.l, BQ);
-        for (size_t r = 0; r < micro; ++r) gemm::pack_a_f32(qh, d, i0 + r * MR, std::min(MR, rows - r * MR), 0, d, MR, false, aq + r * d * MR);
-        std::fill(o, o + rows * d, 0.0f);
-        std::fill(m, m + rows, kNegInf);
-        std::fill(l, l + rows, 0.0f);
+        const size_t i0 = (task % q_blocks) * NR, qrows = std::min(NR, a.nq - i0);
+        const float* qh = a.q + (b * a.heads + h) * a.nq * d;
+        float* qp = qs.get<float>(d * NR);   // B panel [d][NR] of Q·scale
+        float* st = ss.get<float>(BK * NR);  // Sᵀ / Pᵀ tile [keys][NR]
+        float* ot = os.get<float>(d * NR);   // Oᵀ [d][NR]
+        float* state = cols.get<float>(std::max<size_t>(d, 6 * NR));
+        float *m = state, *l = state + NR, *mx = state + 2 * NR, *mexp = state + 3 * NR, *alpha = state + 4 * NR, *bsum = state + 5 * NR;
+        gemm::pack_b_f32(gemm::MatrixSource{qh, d, true}, i0, qrows, 0, d, NR, qp, ot);  // ot as column scratch
+        for (size_t e = 0; e < d * NR; ++e) qp[e] *= a.scale;
+        std::fill(ot, ot + d * NR, 0.0f);
+        std::fill(m, m + NR, kNegInf);
+        std::fill(l, l + NR, 0.0f);
         const float* bias_h = a.bias ? a.bias + b * a.bias_stride_b + h * a.bias_stride_h : nullptr;
         const bool masks = a.causal || a.window;
         for (size_t j0 = 0; j0 < a.nk; j0 += BK) {
           const size_t bk = std::min(BK, a.nk - j0);
-          if (masks && !block_visible(a, i0, i0 + rows, j0, j0 + bk)) continue;
-          // S = Q · Kᵀ for this key block
-          for (size_t p = j0 / NR; p * NR < j0 + bk; ++p) {
-            const size_t ncols = std::min(NR, a.nk - p * NR);
-            for (size_t r = 0; r < micro; ++r) {
-              kt->f32(d, aq + r * d * MR, kpp + p * d * NR, s + r * MR * BK + (p * NR - j0), BK, std::min(MR, rows - r * MR), ncols, false);
-            }
+          if (masks && !block_visible(a, i0, i0 + qrows, j0, j0 + bk)) continue;
+          for (size_t r = 0; r * MR < bk; ++r) {
+            kt->f32(d, kp + (j0 + r * MR) * d, qp, st + r * MR * NR, NR, std::min(MR, bk - r * MR), NR, false);
           }
-          // online softmax, row by row; s becomes P in place
-          for (size_t i = 0; i < rows; ++i) {
-            float* si = s + i * BK;
-            kt->scale(si, bk, a.scale);
-            if (bias_h) {
-              const float* bi = bias_h + (i0 + i) * a.nk + j0;
-              for (size_t j = 0; j < bk; ++j) si[j] += bi[j];
-            }
-            if (masks) {
-              for (size_t j = 0; j < bk; ++j) {
-                if (!attention_visible(a, i0 + i, j0 + j)) si[j] = kNegInf;
+          if (bias_h || masks) {
+            for (size_t j = 0; j < bk; ++j) {
+              float* row = st + j * NR;
+              for (size_t c = 0; c < qrows; ++c) {
+                if (bias_h) row[c] += bias_h[(i0 + c) * a.nk + j0 + j];
+                if (masks && !attention_visible(a, i0 + c, j0 + j)) row[c] = kNegInf;
               }
             }
-            const float m_new = std::max(m[i], kt->max(si, bk));
-            if (m_new == kNegInf) {  // nothing visible in this row yet: P row is zero
-              std::fill(si, si + bk, 0.0f);
-              continue;
-            }
-            const float alpha = m[i] == kNegInf ? 0.0f : std::exp(m[i] - m_new);
-            l[i] = l[i] * alpha + kt->exp_sum(si, si, bk, m_new);
-            if (alpha != 1.0f) kt->scale(o + i * d, d, alpha);
-            m[i] = m_new;
           }
-          // O += P · V_block
-          for (size_t r = 0; r < micro; ++r) gemm::pack_a_f32(s, BK, r * MR, std::min(MR, rows - r * MR), 0, bk, MR, false, ap + r * bk * MR);
-          for (size_t pd = 0; pd < d_panels; ++pd) {
-            const size_t ncols = std::min(NR, d - pd * NR);
-            for (size_t r = 0; r < micro; ++r) {
-              kt->f32(bk, ap + r * bk * MR, vpp + pd * a.nk * NR + j0 * NR, o + r * MR * d + pd * NR, d, std::min(MR, rows - r * MR), ncols, true);
-            }
+          std::copy(m, m + NR, mx);
+          kt->colmax(st, bk, mx);  // mx = max(m, block max) = the new running max
+          for (size_t c = 0; c < NR; ++c) {
+            alpha[c] = m[c] == kNegInf ? 0.0f : std::exp(m[c] - mx[c]);
+            mexp[c] = mx[c] == kNegInf ? std::numeric_limits<float>::infinity() : mx[c];  // nothing visible yet: P = 0
+            bsum[c] = 0.0f;
+          }
+          kt->colexp(st, bk, mexp, bsum);
+          for (size_t c = 0; c < NR; ++c) {
+            l[c] = l[c] * alpha[c] + bsum[c];
+            m[c] = mx[c];
+          }
+          kt->rowmul(ot, d, alpha);
+          for (size_t r = 0; r < v_panels; ++r) {
+            kt->f32(bk, vt + r * MR * a.nk + j0 * MR, st, ot + r * MR * NR, NR, std::min(MR, d - r * MR), NR, true);
           }
         }
         float* out = a.out + ((b * a.heads + h) * a.nq + i0) * d;
-        for (size_t i = 0; i < rows; ++i) {
-          const float inv = l[i] > 0.0f ? 1.0f / l[i] : 0.0f;  // all keys masked: zeros
-          for (size_t t2 = 0; t2 < d; ++t2) out[i * d + t2] = o[i * d + t2] * inv;
+        for (size_t c = 0; c < qrows; ++c) {
+          const float inv = l[c] > 0.0f ? 1.0f / l[c] : 0.0f;  // all keys masked: zeros
+          for (size_t f = 0; f < d; ++f) out[c * d + f] = ot[f * NR + c] * inv;
         }
       });
     }

@@ -7,7 +7,7 @@
 
 #include "aiprod/cpu_features.h"
 #include "aiprod/gemm.h"
-#include "aiprod/storage.h"
+#include "aiprod/scratch.h"
 #include "aiprod/threadpool.h"
 #include "gemm_pack.h"
 
@@ -69,17 +69,6 @@ T* scratch(size_t count) {
 // N panels); a task packs its MC x KC slice of A (L2-resident with one B panel) and, for each panel and A
 // micro-panel, runs the micro-kernel over the whole K chunk, so each C tile stays in registers for the chunk and
 // is read back at most once per chunk (streaming C from memory once per small K block cost ~40% before).
-// The packed-B buffer of the calling thread, kept between calls: re-mapping it each call cost page faults
-// (about 14% of a 4096x2048x2048 GEMM on this VM).
-HostStorage& packed_b_scratch(size_t nbytes) {
-  thread_local std::unique_ptr<HostStorage> buf;
-  if (!buf || buf->nbytes() < nbytes) {
-    buf.reset();
-    buf = std::make_unique<HostStorage>(nbytes, false);
-  }
-  return *buf;
-}
-
 template <class Src>
 void run(const GemmKernels& kt, const Problem& pb, const Src& b) {
   const size_t MR = kt.mr, NR = kt.nr;
@@ -91,15 +80,18 @@ void run(const GemmKernels& kt, const Problem& pb, const Src& b) {
   const size_t n_panels = (pb.n + NR - 1) / NR, m_blocks = (pb.m + MC - 1) / MC;
   const size_t k_padded = (pb.k + 1) & ~size_t(1);
   const size_t panel_elems = k_padded * NR;
-  HostStorage& bbuf = packed_b_scratch(n_panels * panel_elems * elem);
+  // The calling thread's packed-B buffer, kept between calls: mapping it fresh each call cost page faults
+  // (about 14% of a 4096x2048x2048 GEMM on this VM).
+  thread_local Scratch packed_b;
+  void* const bdata = packed_b.get<uint8_t>(n_panels * panel_elems * elem);
   parallel_range(n_panels, 2, [&](size_t p0, size_t p1) {
     float* col = scratch<float>(pb.k);
     for (size_t p = p0; p < p1; ++p) {
       const size_t n0 = p * NR, ncols = std::min(NR, pb.n - n0);
       if (dp) {
-        pack_b_bf16(b, n0, ncols, 0, pb.k, NR, static_cast<uint16_t*>(bbuf.data()) + p * panel_elems, col);
+        pack_b_bf16(b, n0, ncols, 0, pb.k, NR, static_cast<uint16_t*>(bdata) + p * panel_elems, col);
       } else {
-        pack_b_f32(b, n0, ncols, 0, pb.k, NR, static_cast<float*>(bbuf.data()) + p * panel_elems, col);
+        pack_b_f32(b, n0, ncols, 0, pb.k, NR, static_cast<float*>(bdata) + p * panel_elems, col);
       }
     }
   });
@@ -135,10 +127,10 @@ void run(const GemmKernels& kt, const Problem& pb, const Src& b) {
           float* c = pb.c + row0 * pb.ldc + n0;
           if (dp) {
             kt.bf16(steps, static_cast<const uint16_t*>(abuf) + r * a_panel,
-                    static_cast<const uint16_t*>(bbuf.data()) + p * panel_elems + k0 * NR, c, pb.ldc, mr, ncols, k0 > 0);
+                    static_cast<const uint16_t*>(bdata) + p * panel_elems + k0 * NR, c, pb.ldc, mr, ncols, k0 > 0);
           } else {
             kt.f32(steps, static_cast<const float*>(abuf) + r * a_panel,
-                   static_cast<const float*>(bbuf.data()) + p * panel_elems + k0 * NR, c, pb.ldc, mr, ncols, k0 > 0);
+                   static_cast<const float*>(bdata) + p * panel_elems + k0 * NR, c, pb.ldc, mr, ncols, k0 > 0);
           }
           if (last && pb.epi) {
             const Epilogue& e = *pb.epi;

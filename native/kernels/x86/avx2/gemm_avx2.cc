@@ -61,44 +61,43 @@ void epilogue_row(float* c, size_t n, const float* bias, Activation act, const f
   if (j < n) epilogue_row_ref(c + j, n - j, bias ? bias + j : nullptr, act, gate ? gate + j : nullptr, residual ? residual + j : nullptr);
 }
 
-float exp_sum(const float* s, float* p, size_t n, float max) {
-  __m256 sum = _mm256_setzero_ps();
-  const __m256 vmax = _mm256_set1_ps(max);
-  size_t j = 0;
-  for (; j + 8 <= n; j += 8) {
-    const __m256 e = avx2::vexp(_mm256_sub_ps(_mm256_loadu_ps(s + j), vmax));
-    _mm256_storeu_ps(p + j, e);
-    sum = _mm256_add_ps(sum, e);
+void colmax(const float* s, size_t rows, float* mx) {
+  __m256 m0 = _mm256_loadu_ps(mx), m1 = _mm256_loadu_ps(mx + 8);
+  for (size_t r = 0; r < rows; ++r, s += NR) {
+    m0 = _mm256_max_ps(m0, _mm256_load_ps(s));
+    m1 = _mm256_max_ps(m1, _mm256_load_ps(s + 8));
   }
-  if (j < n) {
-    const __m256i m = avx2::tail_mask8(n - j);
-    const __m256 e = _mm256_and_ps(avx2::vexp(_mm256_sub_ps(_mm256_maskload_ps(s + j, m), vmax)), _mm256_castsi256_ps(m));
-    _mm256_maskstore_ps(p + j, m, e);
-    sum = _mm256_add_ps(sum, e);
-  }
-  return avx2::hsum(sum);
+  _mm256_storeu_ps(mx, m0);
+  _mm256_storeu_ps(mx + 8, m1);
 }
 
-float max_of(const float* s, size_t n) {
-  __m256 mx = _mm256_set1_ps(-__builtin_inff());
-  size_t j = 0;
-  for (; j + 8 <= n; j += 8) mx = _mm256_max_ps(mx, _mm256_loadu_ps(s + j));
-  float r = avx2::hmax(mx);
-  for (; j < n; ++j) r = s[j] > r ? s[j] : r;
-  return r;
+void colexp(float* s, size_t rows, const float* m, float* sum) {
+  const __m256 m0 = _mm256_loadu_ps(m), m1 = _mm256_loadu_ps(m + 8);
+  __m256 s0 = _mm256_loadu_ps(sum), s1 = _mm256_loadu_ps(sum + 8);
+  for (size_t r = 0; r < rows; ++r, s += NR) {
+    const __m256 e0 = avx2::vexp(_mm256_sub_ps(_mm256_load_ps(s), m0));
+    const __m256 e1 = avx2::vexp(_mm256_sub_ps(_mm256_load_ps(s + 8), m1));
+    _mm256_store_ps(s, e0);
+    _mm256_store_ps(s + 8, e1);
+    s0 = _mm256_add_ps(s0, e0);
+    s1 = _mm256_add_ps(s1, e1);
+  }
+  _mm256_storeu_ps(sum, s0);
+  _mm256_storeu_ps(sum + 8, s1);
 }
 
-void scale(float* x, size_t n, float f) {
-  const __m256 vf = _mm256_set1_ps(f);
-  size_t j = 0;
-  for (; j + 8 <= n; j += 8) _mm256_storeu_ps(x + j, _mm256_mul_ps(_mm256_loadu_ps(x + j), vf));
-  for (; j < n; ++j) x[j] *= f;
+void rowmul(float* x, size_t rows, const float* f) {
+  const __m256 f0 = _mm256_loadu_ps(f), f1 = _mm256_loadu_ps(f + 8);
+  for (size_t r = 0; r < rows; ++r, x += NR) {
+    _mm256_storeu_ps(x, _mm256_mul_ps(_mm256_loadu_ps(x), f0));
+    _mm256_storeu_ps(x + 8, _mm256_mul_ps(_mm256_loadu_ps(x + 8), f1));
+  }
 }
 
 }  // namespace
 
 const GemmKernels* gemm_kernels_avx2() {
-  static const GemmKernels table = {Isa::Avx2, MR, NR, ukernel_f32, nullptr, epilogue_row, exp_sum, max_of, scale};
+  static const GemmKernels table = {Isa::Avx2, MR, NR, ukernel_f32, nullptr, epilogue_row, colmax, colexp, rowmul};
   return &table;
 }
 

@@ -51,39 +51,43 @@ void epilogue_row(float* c, size_t n, const float* bias, Activation act, const f
   }
 }
 
-float exp_sum(const float* s, float* p, size_t n, float max) {
-  __m512 sum = _mm512_setzero_ps();
-  const __m512 vmax = _mm512_set1_ps(max);
-  for (size_t j = 0; j < n; j += 16) {
-    const __mmask16 m = tail_mask16(n - j);
-    const __m512 e = avx512::vexp(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, s + j), vmax));
-    _mm512_mask_storeu_ps(p + j, m, e);
-    sum = _mm512_add_ps(sum, _mm512_maskz_mov_ps(m, e));
+void colmax(const float* s, size_t rows, float* mx) {
+  __m512 m0 = _mm512_loadu_ps(mx), m1 = _mm512_loadu_ps(mx + 16);
+  for (size_t r = 0; r < rows; ++r, s += NR) {
+    m0 = _mm512_max_ps(m0, _mm512_load_ps(s));
+    m1 = _mm512_max_ps(m1, _mm512_load_ps(s + 16));
   }
-  return _mm512_reduce_add_ps(sum);
+  _mm512_storeu_ps(mx, m0);
+  _mm512_storeu_ps(mx + 16, m1);
 }
 
-float max_of(const float* s, size_t n) {
-  __m512 mx = _mm512_set1_ps(-__builtin_inff());
-  for (size_t j = 0; j < n; j += 16) {
-    const __mmask16 m = tail_mask16(n - j);
-    mx = _mm512_mask_max_ps(mx, m, mx, _mm512_maskz_loadu_ps(m, s + j));
+void colexp(float* s, size_t rows, const float* m, float* sum) {
+  const __m512 m0 = _mm512_loadu_ps(m), m1 = _mm512_loadu_ps(m + 16);
+  __m512 s0 = _mm512_loadu_ps(sum), s1 = _mm512_loadu_ps(sum + 16);
+  for (size_t r = 0; r < rows; ++r, s += NR) {
+    const __m512 e0 = avx512::vexp(_mm512_sub_ps(_mm512_load_ps(s), m0));
+    const __m512 e1 = avx512::vexp(_mm512_sub_ps(_mm512_load_ps(s + 16), m1));
+    _mm512_store_ps(s, e0);
+    _mm512_store_ps(s + 16, e1);
+    s0 = _mm512_add_ps(s0, e0);
+    s1 = _mm512_add_ps(s1, e1);
   }
-  return _mm512_reduce_max_ps(mx);
+  _mm512_storeu_ps(sum, s0);
+  _mm512_storeu_ps(sum + 16, s1);
 }
 
-void scale(float* x, size_t n, float f) {
-  const __m512 vf = _mm512_set1_ps(f);
-  for (size_t j = 0; j < n; j += 16) {
-    const __mmask16 m = tail_mask16(n - j);
-    _mm512_mask_storeu_ps(x + j, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, x + j), vf));
+void rowmul(float* x, size_t rows, const float* f) {
+  const __m512 f0 = _mm512_loadu_ps(f), f1 = _mm512_loadu_ps(f + 16);
+  for (size_t r = 0; r < rows; ++r, x += NR) {
+    _mm512_storeu_ps(x, _mm512_mul_ps(_mm512_loadu_ps(x), f0));
+    _mm512_storeu_ps(x + 16, _mm512_mul_ps(_mm512_loadu_ps(x + 16), f1));
   }
 }
 
 }  // namespace
 
 const GemmKernels* gemm_kernels_avx512() {
-  static const GemmKernels table = {Isa::Avx512, MR, NR, ukernel_f32, nullptr, epilogue_row, exp_sum, max_of, scale};
+  static const GemmKernels table = {Isa::Avx512, MR, NR, ukernel_f32, nullptr, epilogue_row, colmax, colexp, rowmul};
   return &table;
 }
 

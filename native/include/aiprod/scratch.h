@@ -1,0 +1,28 @@
+// Growable, 64-byte aligned scratch buffers that live as long as their owner (typically thread_local): kernels
+// reuse them across calls instead of mapping fresh memory, which costs page faults on every call.
+#pragma once
+#include <cstddef>
+#include <memory>
+
+#include "aiprod/storage.h"
+
+namespace aiprod {
+
+class Scratch {
+ public:
+  // At least `count` elements of T, 64-byte aligned; contents are unspecified. Invalidates earlier pointers.
+  template <typename T>
+  T* get(size_t count) {
+    const size_t bytes = count * sizeof(T);
+    if (!buf_ || buf_->nbytes() < bytes) {
+      buf_.reset();
+      buf_ = std::make_unique<HostStorage>(bytes, false);
+    }
+    return static_cast<T*>(buf_->data());
+  }
+
+ private:
+  std::unique_ptr<HostStorage> buf_;
+};
+
+}  // namespace aiprod
