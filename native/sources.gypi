@@ -13,7 +13,9 @@
       "native/kernels/ref/gemm_ref.cc",
       "native/kernels/gemm/gemm.cc",
       "native/kernels/ref/attention_ref.cc",
-      "native/kernels/attention/attention.cc"
+      "native/kernels/attention/attention.cc",
+      "native/kernels/ref/conv3d_ref.cc",
+      "native/kernels/conv/conv3d.cc"
     ],
     "aiprod_avx2_sources": [
       "native/kernels/x86/avx2/elementwise_avx2.cc",
@@ -34,6 +36,7 @@
       "native/binding/ops_elementwise.cc",
       "native/binding/ops_linear.cc",
       "native/binding/ops_attention.cc",
+      "native/binding/ops_conv.cc",
       "native/binding/info.cc"
     ]
   }

@@ -9,5 +9,7 @@ export { linear, matmul } from "./runtime/linear.js";
 export type { LinearOptions } from "./runtime/linear.js";
 export { attention } from "./runtime/attention.js";
 export type { AttentionOptions } from "./runtime/attention.js";
+export { conv1d, conv2d, conv3d } from "./runtime/conv.js";
+export type { Conv3dOptions, ConvOptions, PadMode } from "./runtime/conv.js";
 export { cudaInfo, getInfo, setIsa } from "./runtime/info.js";
 export type { CudaInfo, CudaState, EngineInfo } from "./runtime/info.js";

@@ -51,6 +51,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   register_info(env, exports);
   register_linear_ops(env, exports);
   register_attention_ops(env, exports);
+  register_conv_ops(env, exports);
   return exports;
 }
 

@@ -8,5 +8,6 @@ void register_elementwise_ops(Napi::Env env, Napi::Object exports);
 void register_info(Napi::Env env, Napi::Object exports);
 void register_linear_ops(Napi::Env env, Napi::Object exports);
 void register_attention_ops(Napi::Env env, Napi::Object exports);
+void register_conv_ops(Napi::Env env, Napi::Object exports);
 
 }  // namespace aiprod

@@ -76,6 +76,19 @@ export interface NativeAttentionOptions {
   window?: number;
 }
 
+/** native/binding/ops_conv.cc */
+export type NativePadMode = "zeros" | "reflect" | "replicate";
+export interface NativeConvOptions {
+  bias?: NativeTensor;
+  stride?: number | number[];
+  padding?: number | number[];
+  padMode?: NativePadMode;
+  /** conv3d only */
+  temporalPadMode?: NativePadMode;
+  /** conv3d only */
+  causal?: boolean;
+}
+
 export interface NativeBinding {
   NativeTensor: NativeTensorConstructor;
   add(a: NativeTensor, b: NativeTensor): NativeTensor;
@@ -84,6 +97,9 @@ export interface NativeBinding {
   linear(x: NativeTensor, weight: NativeTensor, opts?: NativeLinearOptions): NativeTensor;
   matmul(a: NativeTensor, b: NativeTensor, opts?: { transposeB?: boolean }): NativeTensor;
   attention(q: NativeTensor, k: NativeTensor, v: NativeTensor, opts?: NativeAttentionOptions): NativeTensor;
+  conv3d(x: NativeTensor, weight: NativeTensor, opts?: NativeConvOptions): NativeTensor;
+  conv2d(x: NativeTensor, weight: NativeTensor, opts?: NativeConvOptions): NativeTensor;
+  conv1d(x: NativeTensor, weight: NativeTensor, opts?: NativeConvOptions): NativeTensor;
   info(): NativeInfo;
   setIsa(isa: NativeIsa): void;
   cudaProbe(libraryPath: string): NativeCudaStatus;

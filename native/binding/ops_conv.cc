@@ -1,0 +1,138 @@
+// conv3d / conv2d / conv1d: one native op (Conv3dArgs) behind three entry points; 2D and 1D put unit sizes in
+// the leading axes. Options: bias [Cout], stride, padding (symmetric, per axis), padMode for the padding, and for
+// conv3d causal (time padded by kt-1 copies of the first frame in front, as LTX-2's CausalConv3d) or
+// temporalPadMode (LTX-2's non-causal CausalConv3d: 'replicate' on time, 'zeros'/'reflect' spatially).
+#include <string>
+#include <vector>
+
+#include "aiprod/conv.h"
+#include "args.h"
+#include "errors.h"
+#include "ops.h"
+#include "tensor_wrap.h"
+
+namespace aiprod {
+namespace {
+
+PadMode parse_mode(Napi::Env env, const std::string& op, const std::string& name, const char* key) {
+  if (name == "zeros") return PadMode::Zeros;
+  if (name == "reflect") return PadMode::Reflect;
+  if (name == "replicate") return PadMode::Replicate;
+  throw op_error(env, op, std::string("option '") + key + "' is '" + name + "'; expected 'zeros', 'reflect' or 'replicate'");
+}
+
+// opts[key] as `dims` non-negative integers: a number (same for every axis) or an array of length dims.
+std::vector<size_t> per_axis(const Napi::Object& opts, const char* key, size_t dims, size_t fallback, const std::string& op, bool positive) {
+  Napi::Value v = opts.Get(key);
+  std::vector<size_t> out(dims, fallback);
+  if (v.IsUndefined() || v.IsNull()) return out;
+  auto check = [&](const Napi::Value& e) {
+    const double x = e.IsNumber() ? e.As<Napi::Number>().DoubleValue() : -1;
+    if (!(x >= (positive ? 1 : 0)) || x != double(size_t(x)) || x > 1e9) {
+      throw op_error(opts.Env(), op, std::string("option '") + key + "' must be " + (positive ? "positive" : "non-negative") +
+                                         " integers (a number or an array of " + std::to_string(dims) + ")");
+    }
+    return size_t(x);
+  };
+  if (v.IsArray()) {
+    Napi::Array arr = v.As<Napi::Array>();
+    if (arr.Length() != dims) {
+      throw op_error(opts.Env(), op, std::string("option '") + key + "' has " + std::to_string(arr.Length()) + " entries; expected " + std::to_string(dims));
+    }
+    for (uint32_t i = 0; i < dims; ++i) out[i] = check(arr.Get(i));
+  } else {
+    const size_t x = check(v);
+    for (auto& o : out) o = x;
+  }
+  return out;
+}
+
+Napi::Value Conv(const Napi::CallbackInfo& info, size_t dims, const std::string& op) {
+  Napi::Env env = info.Env();
+  TensorWrap* x = TensorWrap::From(info[0], op, "x");
+  TensorWrap* w = TensorWrap::From(info[1], op, "weight");
+  Napi::Object opts = options_arg(info, 2, op);
+  require_dtype(x, DType::F32, op, "x");
+  require_dtype(w, DType::F32, op, "weight");
+  const auto &xs = x->shape(), &ws = w->shape();
+  static const char* layouts[] = {"", "[B, C, L]", "[B, C, H, W]", "[B, C, T, H, W]"};
+  static const char* wlayouts[] = {"", "[Cout, Cin, k]", "[Cout, Cin, kh, kw]", "[Cout, Cin, kt, kh, kw]"};
+  if (xs.size() != dims + 2) throw op_error(env, op, "x is " + x->describe() + "; expected " + layouts[dims]);
+  if (ws.size() != dims + 2) throw op_error(env, op, "weight is " + w->describe() + "; expected " + wlayouts[dims]);
+  if (ws[1] != xs[1]) {
+    throw op_error(env, op, "channels differ: x is " + x->describe() + " (Cin=" + std::to_string(xs[1]) + "), weight is " +
+                                w->describe() + " (Cin=" + std::to_string(ws[1]) + ")");
+  }
+  if (xs[1] == 0 || ws[0] == 0) throw op_error(env, op, "channel counts must be positive: x " + x->describe() + ", weight " + w->describe());
+  Conv3dArgs a{};
+  a.batch = size_t(xs[0]), a.cin = size_t(xs[1]), a.cout = size_t(ws[0]);
+  const size_t lead = 3 - dims;  // unit axes in front
+  for (size_t i = 0; i < 3; ++i) {
+    a.in[i] = i < lead ? 1 : size_t(xs[2 + i - lead]);
+    a.k[i] = i < lead ? 1 : size_t(ws[2 + i - lead]);
+  }
+  const auto stride = per_axis(opts, "stride", dims, 1, op, true);
+  const auto padding = per_axis(opts, "padding", dims, 0, op, false);
+  const PadMode mode = parse_mode(env, op, optional_string(opts, "padMode", "zeros", op), "padMode");
+  for (size_t i = 0; i < 3; ++i) {
+    if (i < lead) continue;
+    a.stride[i] = stride[i - lead];
+    a.pad_front[i] = a.pad_back[i] = padding[i - lead];
+    a.mode[i] = mode;
+  }
+  if (dims == 3) {
+    const std::string tmode = optional_string(opts, "temporalPadMode", "", op);
+    if (!tmode.empty()) a.mode[0] = parse_mode(env, op, tmode, "temporalPadMode");
+    if (optional_bool(opts, "causal", false, op)) {
+      a.pad_front[0] = a.k[0] - 1;
+      a.pad_back[0] = 0;
+      a.mode[0] = PadMode::Replicate;
+    }
+  } else {
+    if (!opts.Get("causal").IsUndefined()) throw op_error(env, op, "option 'causal' applies to conv3d only");
+  }
+  for (size_t i = lead; i < 3; ++i) {
+    if (a.mode[i] == PadMode::Reflect && (a.pad_front[i] >= a.in[i] || a.pad_back[i] >= a.in[i])) {
+      throw op_error(env, op, "reflect padding " + std::to_string(a.pad_front[i]) + " needs an input longer than the padding on every axis; x is " + x->describe());
+    }
+    a.out_size[i] = conv_out_size(a.in[i], a.pad_front[i], a.pad_back[i], a.k[i], a.stride[i]);
+    if (a.out_size[i] == 0) {
+      throw op_error(env, op, "the kernel " + w->describe() + " is larger than the padded input " + x->describe());
+    }
+  }
+  for (size_t i = 0; i < lead; ++i) a.out_size[i] = 1;
+  TensorWrap* bias = optional_tensor(opts, "bias", op);
+  if (bias) {
+    require_dtype(bias, DType::F32, op, "bias");
+    if (bias->shape() != std::vector<int64_t>{int64_t(a.cout)}) {
+      throw op_error(env, op, "bias is " + bias->describe() + "; expected f32[" + std::to_string(a.cout) + "]");
+    }
+  }
+  std::vector<int64_t> out_shape = {int64_t(a.batch), int64_t(a.cout)};
+  for (size_t i = lead; i < 3; ++i) out_shape.push_back(int64_t(a.out_size[i]));
+  Napi::Object out = TensorWrap::Create(env, DType::F32, out_shape, false);
+  TensorWrap* o = TensorWrap::Unwrap(out);
+  guard(env, op, [&] {
+    a.x = static_cast<const float*>(x->data());
+    a.w = static_cast<const float*>(w->data());
+    a.bias = bias ? static_cast<const float*>(bias->data()) : nullptr;
+    a.out = static_cast<float*>(o->data());
+    conv3d(a);
+    return 0;
+  });
+  return out;
+}
+
+Napi::Value Conv3d(const Napi::CallbackInfo& info) { return Conv(info, 3, "conv3d"); }
+Napi::Value Conv2d(const Napi::CallbackInfo& info) { return Conv(info, 2, "conv2d"); }
+Napi::Value Conv1d(const Napi::CallbackInfo& info) { return Conv(info, 1, "conv1d"); }
+
+}  // namespace
+
+void register_conv_ops(Napi::Env env, Napi::Object exports) {
+  exports.Set("conv3d", Napi::Function::New(env, Conv3d, "conv3d"));
+  exports.Set("conv2d", Napi::Function::New(env, Conv2d, "conv2d"));
+  exports.Set("conv1d", Napi::Function::New(env, Conv1d, "conv1d"));
+}
+
+}  // namespace aiprod

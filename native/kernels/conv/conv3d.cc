@@ -1,0 +1,143 @@
+// 3D convolution as an implicit GEMM on the GEMM micro-kernels: C[co, position] = W[co, k] · X[k, position] with
+// k = (kernel tap, input channel). The input of a batch item is padded once (all modes handled there), so for a
+// spatial stride of 1 every row of an X panel is a contiguous run of the padded frame, shifted by the tap: the
+// output positions are laid on the padded width (a few junk columns per row are computed and dropped), and
+// packing is a memcpy. Other strides gather through an offset table. Weights are packed once per call.
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "aiprod/conv.h"
+#include "aiprod/gemm.h"
+#include "aiprod/scratch.h"
+#include "aiprod/threadpool.h"
+
+namespace aiprod {
+namespace {
+
+// xp[ci][tp][hp][wp] for one batch item.
+void pad_input(const Conv3dArgs& a, const float* x, size_t Tp, size_t Hp, size_t Wp, float* xp) {
+  std::vector<long> wmap(Wp), hmap(Hp);
+  for (size_t i = 0; i < Wp; ++i) wmap[i] = conv_source_index(long(i) - long(a.pad_front[2]), long(a.in[2]), a.mode[2]);
+  for (size_t i = 0; i < Hp; ++i) hmap[i] = conv_source_index(long(i) - long(a.pad_front[1]), long(a.in[1]), a.mode[1]);
+  const size_t plane = Hp * Wp, in_plane = a.in[1] * a.in[2];
+  parallel_range(a.cin * Tp, 4, [&](size_t f0, size_t f1) {
+    for (size_t f = f0; f < f1; ++f) {
+      const size_t ci = f / Tp, tp = f % Tp;
+      float* dst = xp + f * plane;
+      const long st = conv_source_index(long(tp) - long(a.pad_front[0]), long(a.in[0]), a.mode[0]);
+      if (st < 0) {
+        std::fill(dst, dst + plane, 0.0f);
+        continue;
+      }
+      const float* src = x + (ci * a.in[0] + size_t(st)) * in_plane;
+      for (size_t hp = 0; hp < Hp; ++hp) {
+        float* row = dst + hp * Wp;
+        if (hmap[hp] < 0) {
+          std::fill(row, row + Wp, 0.0f);
+          continue;
+        }
+        const float* srow = src + size_t(hmap[hp]) * a.in[2];
+        for (size_t wp = 0; wp < Wp; ++wp) row[wp] = wmap[wp] < 0 ? 0.0f : srow[wmap[wp]];
+      }
+    }
+  });
+}
+
+}  // namespace
+
+void conv3d(const Conv3dArgs& a) {
+  const GemmKernels* kt = gemm_kernels();
+  if (!kt) return conv3d_ref(a);
+  const size_t To = a.out_size[0], Ho = a.out_size[1], Wo = a.out_size[2];
+  if (a.batch * a.cout * To * Ho * Wo == 0) return;
+  const size_t MR = kt->mr, NR = kt->nr;
+  const size_t Tp = a.in[0] + a.pad_front[0] + a.pad_back[0];
+  const size_t Hp = a.in[1] + a.pad_front[1] + a.pad_back[1];
+  const size_t Wp = a.in[2] + a.pad_front[2] + a.pad_back[2];
+  const size_t plane = Hp * Wp, taps = a.k[0] * a.k[1] * a.k[2], K = taps * a.cin;
+  const size_t a_panels = (a.cout + MR - 1) / MR;
+
+  // weights as A panels over k = tap * Cin + ci
+  thread_local Scratch wscratch, xscratch;
+  float* ap = wscratch.get<float>(a_panels * MR * K);
+  parallel_range(a_panels, 1, [&](size_t r0, size_t r1) {
+    for (size_t r = r0; r < r1; ++r) {
+      float* dst = ap + r * MR * K;
+      for (size_t i = 0; i < MR; ++i) {
+        const size_t co = r * MR + i;
+        for (size_t kk = 0; kk < K; ++kk) {
+          dst[kk * MR + i] = co < a.cout ? a.w[(co * a.cin + kk % a.cin) * taps + kk / a.cin] : 0.0f;
+        }
+      }
+    }
+  });
+  float* xp = xscratch.get<float>(a.cin * Tp * plane);
+
+  const bool contiguous = a.stride[1] == 1 && a.stride[2] == 1;
+  const size_t G = contiguous ? (Ho - 1) * Wp + Wo : Ho * Wo;  // output position grid
+  const size_t NC = NR * 4, chunks = (G + NC - 1) / NC;
+  const size_t KCc = std::min<size_t>(a.cin, 256);  // input channels per K block
+  std::vector<size_t> pos_off(G);  // offset of each grid position in a padded frame (tap 0)
+  for (size_t g = 0; g < G; ++g) {
+    pos_off[g] = contiguous ? g : (g / Wo) * a.stride[1] * Wp + (g % Wo) * a.stride[2];
+  }
+
+  for (size_t b = 0; b < a.batch; ++b) {
+    pad_input(a, a.x + b * a.cin * a.in[0] * a.in[1] * a.in[2], Tp, Hp, Wp, xp);
+    parallel_for(To * chunks, [&](size_t task) {
+      thread_local Scratch bscratch, cscratch;
+      const size_t t = task / chunks, g0 = (task % chunks) * NC, ng = std::min(NC, G - g0);
+      const size_t panels = (ng + NR - 1) / NR;
+      float* bp = bscratch.get<float>(panels * KCc * NR);
+      float* c = cscratch.get<float>(a.cout * NC);
+      bool first = true;
+      for (size_t tap = 0; tap < taps; ++tap) {
+        const size_t dt = tap / (a.k[1] * a.k[2]), dy = (tap / a.k[2]) % a.k[1], dx = tap % a.k[2];
+        const size_t shift = (t * a.stride[0] + dt) * plane + dy * Wp + dx;
+        for (size_t ci0 = 0; ci0 < a.cin; ci0 += KCc) {
+          const size_t kc = std::min(KCc, a.cin - ci0);
+          for (size_t q = 0; q < panels; ++q) {
+            const size_t ncols = std::min(NR, ng - q * NR);
+            for (size_t ci = 0; ci < kc; ++ci) {
+              const float* src = xp + (ci0 + ci) * Tp * plane + shift;
+              float* dst = bp + (q * kc + ci) * NR;
+              const size_t gq = g0 + q * NR;
+              if (contiguous) {
+                std::memcpy(dst, src + gq, ncols * sizeof(float));
+              } else {
+                for (size_t j = 0; j < ncols; ++j) dst[j] = src[pos_off[gq + j]];
+              }
+              std::fill(dst + ncols, dst + NR, 0.0f);
+            }
+          }
+          for (size_t q = 0; q < panels; ++q) {
+            const size_t ncols = std::min(NR, ng - q * NR);
+            for (size_t r = 0; r < a_panels; ++r) {
+              kt->f32(kc, ap + r * MR * K + (tap * a.cin + ci0) * MR, bp + q * kc * NR, c + r * MR * NC + q * NR, NC,
+                      std::min(MR, a.cout - r * MR), ncols, !first);
+            }
+          }
+          first = false;
+        }
+      }
+      // bias, and the valid positions out to [B, Cout, To, Ho, Wo]
+      for (size_t co = 0; co < a.cout; ++co) {
+        const float bias = a.bias ? a.bias[co] : 0.0f;
+        float* out = a.out + ((b * a.cout + co) * To + t) * Ho * Wo;
+        const float* crow = c + co * NC;
+        for (size_t j = 0; j < ng; ++j) {
+          const size_t g = g0 + j;
+          if (contiguous) {
+            const size_t y = g / Wp, x = g % Wp;
+            if (x < Wo) out[y * Wo + x] = crow[j] + bias;
+          } else {
+            out[g] = crow[j] + bias;
+          }
+        }
+      }
+    });
+  }
+}
+
+}  // namespace aiprod

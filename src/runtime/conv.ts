@@ -1,0 +1,44 @@
+// Convolutions (f32, channels-first), one native op behind conv3d/conv2d/conv1d; see native/include/aiprod/conv.h.
+import type { NativeConvOptions, NativePadMode } from "../native/bindingTypes.js";
+import { loadBinding } from "../native/loadBinding.js";
+import { nativeOf, Tensor } from "./tensor.js";
+
+export type PadMode = NativePadMode;
+
+export interface ConvOptions {
+  /** [Cout] */
+  bias?: Tensor;
+  /** One number for every axis, or one per axis. Default 1. */
+  stride?: number | number[];
+  /** Symmetric padding, one number or one per axis. Default 0. */
+  padding?: number | number[];
+  /** How padding is filled: zeros (default), reflect (PyTorch 'reflect') or replicate. */
+  padMode?: PadMode;
+}
+
+export interface Conv3dOptions extends ConvOptions {
+  /** Padding mode of the time axis when it differs from padMode (LTX-2 non-causal convs: 'replicate'). */
+  temporalPadMode?: PadMode;
+  /** LTX-2 CausalConv3d: time padded in front with kt-1 copies of the first frame, nothing behind. */
+  causal?: boolean;
+}
+
+function nativeOptions(op: string, opts: Conv3dOptions): NativeConvOptions {
+  const { bias, ...rest } = opts;
+  return { ...rest, ...(bias ? { bias: nativeOf(bias, op, "bias") } : {}) };
+}
+
+/** x [B, Cin, T, H, W], weight [Cout, Cin, kt, kh, kw] -> [B, Cout, T', H', W'] */
+export function conv3d(x: Tensor, weight: Tensor, opts: Conv3dOptions = {}): Tensor {
+  return Tensor.fromNative(loadBinding().conv3d(nativeOf(x, "conv3d", "x"), nativeOf(weight, "conv3d", "weight"), nativeOptions("conv3d", opts)));
+}
+
+/** x [B, Cin, H, W], weight [Cout, Cin, kh, kw] -> [B, Cout, H', W'] */
+export function conv2d(x: Tensor, weight: Tensor, opts: ConvOptions = {}): Tensor {
+  return Tensor.fromNative(loadBinding().conv2d(nativeOf(x, "conv2d", "x"), nativeOf(weight, "conv2d", "weight"), nativeOptions("conv2d", opts)));
+}
+
+/** x [B, Cin, L], weight [Cout, Cin, k] -> [B, Cout, L'] */
+export function conv1d(x: Tensor, weight: Tensor, opts: ConvOptions = {}): Tensor {
+  return Tensor.fromNative(loadBinding().conv1d(nativeOf(x, "conv1d", "x"), nativeOf(weight, "conv1d", "weight"), nativeOptions("conv1d", opts)));
+}
