@@ -15,7 +15,9 @@
       "native/kernels/ref/attention_ref.cc",
       "native/kernels/attention/attention.cc",
       "native/kernels/ref/conv3d_ref.cc",
-      "native/kernels/conv/conv3d.cc"
+      "native/kernels/conv/conv3d.cc",
+      "native/kernels/ref/conv_transpose1d_ref.cc",
+      "native/kernels/conv/conv_transpose1d.cc"
     ],
     "aiprod_avx2_sources": [
       "native/kernels/x86/avx2/elementwise_avx2.cc",

@@ -2,6 +2,7 @@
 // the leading axes. Options: bias [Cout], stride, padding (symmetric, per axis), padMode for the padding, and for
 // conv3d causal (time padded by kt-1 copies of the first frame in front, as LTX-2's CausalConv3d) or
 // temporalPadMode (LTX-2's non-causal CausalConv3d: 'replicate' on time, 'zeros'/'reflect' spatially).
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -123,6 +124,48 @@ Napi::Value Conv(const Napi::CallbackInfo& info, size_t dims, const std::string&
   return out;
 }
 
+// convTranspose1d(x [B, Cin, L], weight [Cin, Cout, K], { bias, stride, padding, outputPadding, dilation })
+Napi::Value ConvTranspose1d(const Napi::CallbackInfo& info) {
+  const std::string op = "convTranspose1d";
+  Napi::Env env = info.Env();
+  TensorWrap* x = TensorWrap::From(info[0], op, "x");
+  TensorWrap* w = TensorWrap::From(info[1], op, "weight");
+  Napi::Object opts = options_arg(info, 2, op);
+  require_dtype(x, DType::F32, op, "x");
+  require_dtype(w, DType::F32, op, "weight");
+  const auto &xs = x->shape(), &ws = w->shape();
+  if (xs.size() != 3) throw op_error(env, op, "x is " + x->describe() + "; expected [B, Cin, L]");
+  if (ws.size() != 3) throw op_error(env, op, "weight is " + w->describe() + "; expected [Cin, Cout, K] (PyTorch ConvTranspose1d layout)");
+  if (ws[0] != xs[1]) {
+    throw op_error(env, op, "channels differ: x is " + x->describe() + " (Cin=" + std::to_string(xs[1]) + "), weight is " + w->describe() + " (Cin=" + std::to_string(ws[0]) + ")");
+  }
+  ConvTranspose1dArgs a{};
+  a.batch = size_t(xs[0]), a.cin = size_t(xs[1]), a.len = size_t(xs[2]), a.cout = size_t(ws[1]), a.k = size_t(ws[2]);
+  a.stride = per_axis(opts, "stride", 1, 1, op, true)[0];
+  a.padding = per_axis(opts, "padding", 1, 0, op, false)[0];
+  a.output_padding = per_axis(opts, "outputPadding", 1, 0, op, false)[0];
+  a.dilation = per_axis(opts, "dilation", 1, 1, op, true)[0];
+  if (a.output_padding >= std::max(a.stride, a.dilation)) throw op_error(env, op, "outputPadding must be smaller than stride or dilation");
+  a.out_len = conv_transpose1d_out_len(a.len, a.k, a.stride, a.padding, a.output_padding, a.dilation);
+  if (a.out_len == 0 || a.len == 0) throw op_error(env, op, "the output would be empty for x " + x->describe() + " and weight " + w->describe());
+  TensorWrap* bias = optional_tensor(opts, "bias", op);
+  if (bias) {
+    require_dtype(bias, DType::F32, op, "bias");
+    if (bias->shape() != std::vector<int64_t>{int64_t(a.cout)}) throw op_error(env, op, "bias is " + bias->describe() + "; expected f32[" + std::to_string(a.cout) + "]");
+  }
+  Napi::Object out = TensorWrap::Create(env, DType::F32, {int64_t(a.batch), int64_t(a.cout), int64_t(a.out_len)}, false);
+  TensorWrap* o = TensorWrap::Unwrap(out);
+  guard(env, op, [&] {
+    a.x = static_cast<const float*>(x->data());
+    a.w = static_cast<const float*>(w->data());
+    a.bias = bias ? static_cast<const float*>(bias->data()) : nullptr;
+    a.out = static_cast<float*>(o->data());
+    conv_transpose1d(a);
+    return 0;
+  });
+  return out;
+}
+
 Napi::Value Conv3d(const Napi::CallbackInfo& info) { return Conv(info, 3, "conv3d"); }
 Napi::Value Conv2d(const Napi::CallbackInfo& info) { return Conv(info, 2, "conv2d"); }
 Napi::Value Conv1d(const Napi::CallbackInfo& info) { return Conv(info, 1, "conv1d"); }
@@ -133,6 +176,7 @@ void register_conv_ops(Napi::Env env, Napi::Object exports) {
   exports.Set("conv3d", Napi::Function::New(env, Conv3d, "conv3d"));
   exports.Set("conv2d", Napi::Function::New(env, Conv2d, "conv2d"));
   exports.Set("conv1d", Napi::Function::New(env, Conv1d, "conv1d"));
+  exports.Set("convTranspose1d", Napi::Function::New(env, ConvTranspose1d, "convTranspose1d"));
 }
 
 }  // namespace aiprod

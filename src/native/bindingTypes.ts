@@ -89,6 +89,14 @@ export interface NativeConvOptions {
   causal?: boolean;
 }
 
+export interface NativeConvTransposeOptions {
+  bias?: NativeTensor;
+  stride?: number;
+  padding?: number;
+  outputPadding?: number;
+  dilation?: number;
+}
+
 export interface NativeBinding {
   NativeTensor: NativeTensorConstructor;
   add(a: NativeTensor, b: NativeTensor): NativeTensor;
@@ -100,6 +108,7 @@ export interface NativeBinding {
   conv3d(x: NativeTensor, weight: NativeTensor, opts?: NativeConvOptions): NativeTensor;
   conv2d(x: NativeTensor, weight: NativeTensor, opts?: NativeConvOptions): NativeTensor;
   conv1d(x: NativeTensor, weight: NativeTensor, opts?: NativeConvOptions): NativeTensor;
+  convTranspose1d(x: NativeTensor, weight: NativeTensor, opts?: NativeConvTransposeOptions): NativeTensor;
   info(): NativeInfo;
   setIsa(isa: NativeIsa): void;
   cudaProbe(libraryPath: string): NativeCudaStatus;

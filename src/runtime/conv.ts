@@ -42,3 +42,26 @@ export function conv2d(x: Tensor, weight: Tensor, opts: ConvOptions = {}): Tenso
 export function conv1d(x: Tensor, weight: Tensor, opts: ConvOptions = {}): Tensor {
   return Tensor.fromNative(loadBinding().conv1d(nativeOf(x, "conv1d", "x"), nativeOf(weight, "conv1d", "weight"), nativeOptions("conv1d", opts)));
 }
+
+export interface ConvTranspose1dOptions {
+  /** [Cout] */
+  bias?: Tensor;
+  stride?: number;
+  padding?: number;
+  outputPadding?: number;
+  dilation?: number;
+}
+
+/**
+ * PyTorch ConvTranspose1d (groups 1): x [B, Cin, L], weight [Cin, Cout, K] ->
+ * [B, Cout, (L-1)·stride - 2·padding + dilation·(K-1) + outputPadding + 1]. The HiFi-GAN vocoder's upsampler.
+ */
+export function convTranspose1d(x: Tensor, weight: Tensor, opts: ConvTranspose1dOptions = {}): Tensor {
+  const { bias, ...rest } = opts;
+  return Tensor.fromNative(
+    loadBinding().convTranspose1d(nativeOf(x, "convTranspose1d", "x"), nativeOf(weight, "convTranspose1d", "weight"), {
+      ...rest,
+      ...(bias ? { bias: nativeOf(bias, "convTranspose1d", "bias") } : {}),
+    }),
+  );
+}

@@ -44,3 +44,29 @@ void conv3d(const Conv3dArgs& args);
 void conv3d_ref(const Conv3dArgs& args);
 
 }  // namespace aiprod
+
+namespace aiprod {
+
+// Transposed 1D convolution (PyTorch ConvTranspose1d, groups 1), f32:
+//   out[b,co,i·stride - padding + k·dilation] += Σ_ci x[b,ci,i] · w[ci,co,k];  out += bias[co]
+//   L_out = (L-1)·stride - 2·padding + dilation·(K-1) + output_padding + 1
+struct ConvTranspose1dArgs {
+  const float* x;  // [B, Cin, L]
+  size_t batch, cin, len;
+  const float* w;  // [Cin, Cout, K]
+  size_t cout, k;
+  const float* bias = nullptr;  // [Cout]
+  size_t stride = 1, padding = 0, output_padding = 0, dilation = 1;
+  float* out;  // [B, Cout, out_len]
+  size_t out_len;
+};
+
+inline size_t conv_transpose1d_out_len(size_t len, size_t k, size_t stride, size_t padding, size_t output_padding, size_t dilation) {
+  const long n = (long(len) - 1) * long(stride) - 2 * long(padding) + long(dilation) * (long(k) - 1) + long(output_padding) + 1;
+  return n > 0 ? size_t(n) : 0;
+}
+
+void conv_transpose1d(const ConvTranspose1dArgs& args);
+void conv_transpose1d_ref(const ConvTranspose1dArgs& args);
+
+}  // namespace aiprod
