@@ -75,6 +75,7 @@ Napi::Value Attention(const Napi::CallbackInfo& info) {
     a.v = as_f32(v, v32);
     a.bias = bias ? static_cast<const float*>(bias->data()) : nullptr;
     a.out = static_cast<float*>(o->data());
+    a.bf16 = q->dtype() == DType::BF16 && k->dtype() == DType::BF16 && v->dtype() == DType::BF16;
     attention(a);
     return 0;
   });

@@ -16,6 +16,8 @@ export interface AttentionOptions {
 /**
  * softmax(scale · q·kᵀ + bias) · v per head. q [B, H, Nq, D]; k, v [B, Hkv, Nk, D] with H a multiple of Hkv
  * (grouped-query heads). f32, bf16 or f16 inputs; the result is f32 [B, H, Nq, D]. Fully masked rows give zeros.
+ * With bf16 q, k and v on a CPU with AVX512_BF16, both products run in bf16 with f32 accumulation and the
+ * softmax weights are rounded to bf16 (FlashAttention's bf16 numerics); otherwise everything is f32.
  */
 export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions = {}): Tensor {
   const native = loadBinding().attention(nativeOf(q, "attention", "q"), nativeOf(k, "attention", "k"), nativeOf(v, "attention", "v"), {

@@ -91,6 +91,27 @@ forEachIsa(async (isa) => {
   });
 }).catch((e: unknown) => t.fail(String(e)));
 
+forEachIsa(async (isa) => {
+  await t.test(`bf16 inputs on ${isa}`, async (t) => {
+    // bf16 inputs: the reference takes the bf16 values exactly; the kernel may round P to bf16 (2^-9 relative
+    // per weight), so the bound is 4e-3 · max|v|.
+    let seed = 300;
+    for (const c of [CASES[2]!, CASES[3]!, CASES[5]!, CASES[7]!]) {
+      using q = Tensor.from(randn(c.b * c.h * c.nq * c.d, seed++), [c.b, c.h, c.nq, c.d], "bf16");
+      using k = Tensor.from(randn(c.b * c.hkv * c.nk * c.d, seed++), [c.b, c.hkv, c.nk, c.d], "bf16");
+      using v = Tensor.from(randn(c.b * c.hkv * c.nk * c.d, seed++), [c.b, c.hkv, c.nk, c.d], "bf16");
+      const vv = v.toFloat32();
+      const want = reference(c, q.toFloat32(), k.toFloat32(), vv, undefined, 1 / Math.sqrt(c.d));
+      using o = attention(q, k, v, { ...(c.causal ? { causal: true } : {}), ...(c.window ? { window: c.window } : {}) });
+      const got = o.toFloat32();
+      const maxV = vv.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+      let worst = 0;
+      for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!));
+      t.ok(worst <= 4e-3 * maxV, `${JSON.stringify({ ...c, bias: undefined })}: max error ${worst.toExponential(2)}`);
+    }
+  });
+}).catch((e: unknown) => t.fail(String(e)));
+
 t.test("rows whose keys are all masked give zeros", async (t) => {
   using q = Tensor.from(randn(2 * 4, 1), [1, 1, 2, 4]);
   using k = Tensor.from(randn(3 * 4, 2), [1, 1, 3, 4]);

@@ -20,6 +20,9 @@ struct AttentionArgs {
   size_t bias_stride_b = 0, bias_stride_h = 0;
   bool causal = false;
   size_t window = 0;  // 0: no sliding window
+  // Inputs hold bf16 values (q, k, v were bf16 tensors): where the CPU has bf16 dot products, both products run
+  // as bf16 x bf16 with f32 accumulation and P is rounded to bf16 (FlashAttention's bf16 numerics).
+  bool bf16 = false;
 };
 
 void attention(const AttentionArgs& args);

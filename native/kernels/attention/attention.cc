@@ -11,6 +11,7 @@
 
 #include "aiprod/attention.h"
 #include "aiprod/gemm.h"
+#include "aiprod/half.h"
 #include "aiprod/scratch.h"
 #include "aiprod/threadpool.h"
 #include "../gemm/gemm_pack.h"
@@ -40,6 +41,16 @@ void pack_v_transposed(const float* v, size_t d, size_t nk, size_t f0, size_t ro
   }
 }
 
+// The same in bf16 pairs of keys: dst[(p/2)*2*mr + 2i + (p&1)] = bf16(v[p*d + f0 + i]).
+void pack_v_transposed_bf16(const float* v, size_t d, size_t nk, size_t f0, size_t rows, size_t mr, uint16_t* dst) {
+  std::fill(dst, dst + ((nk + 1) / 2) * 2 * mr, uint16_t(0));
+  for (size_t p = 0; p < nk; ++p) {
+    const float* src = v + p * d + f0;
+    uint16_t* out = dst + (p / 2) * 2 * mr + (p & 1);
+    for (size_t i = 0; i < rows; ++i) out[2 * i] = f32_to_bf16(src[i]);
+  }
+}
+
 }  // namespace
 
 void attention(const AttentionArgs& a) {
@@ -50,9 +61,14 @@ void attention(const AttentionArgs& a) {
   const size_t BK = MR * std::max<size_t>(1, 256 / MR);  // keys per block, a whole number of K panels
   const size_t k_panels = (a.nk + MR - 1) / MR, v_panels = (d + MR - 1) / MR;
   const size_t q_blocks = (a.nq + NR - 1) / NR;
+  const bool dp = a.bf16 && kt->bf16 != nullptr;  // bf16 dot products (see attention.h)
+  const size_t d2 = (d + 1) / 2, nk2 = (a.nk + 1) / 2;  // bf16 pair steps over features and over keys
   thread_local Scratch kscratch, vscratch;
   float* kp = kscratch.get<float>(std::max<size_t>(1, k_panels * MR * d));
   float* vt = vscratch.get<float>(std::max<size_t>(1, v_panels * MR * a.nk));
+  // bf16 layouts reuse the same buffers (they need at most as many bytes)
+  uint16_t* kp16 = reinterpret_cast<uint16_t*>(kp);
+  uint16_t* vt16 = reinterpret_cast<uint16_t*>(vt);
 
   for (size_t b = 0; b < a.batch; ++b) {
     for (size_t g = 0; g < a.kv_heads; ++g) {
@@ -60,8 +76,13 @@ void attention(const AttentionArgs& a) {
       const float* vh = a.v + (b * a.kv_heads + g) * a.nk * d;
       parallel_range(k_panels + v_panels, 1, [&](size_t p0, size_t p1) {
         for (size_t p = p0; p < p1; ++p) {
-          if (p < k_panels) {
+          if (p < k_panels && dp) {
+            gemm::pack_a_bf16(kh, d, p * MR, std::min(MR, a.nk - p * MR), 0, d, MR, kp16 + p * MR * 2 * d2);
+          } else if (p < k_panels) {
             gemm::pack_a_f32(kh, d, p * MR, std::min(MR, a.nk - p * MR), 0, d, MR, false, kp + p * MR * d);
+          } else if (dp) {
+            const size_t f = p - k_panels;
+            pack_v_transposed_bf16(vh, d, a.nk, f * MR, std::min(MR, d - f * MR), MR, vt16 + f * MR * 2 * nk2);
           } else {
             const size_t f = p - k_panels;
             pack_v_transposed(vh, d, a.nk, f * MR, std::min(MR, d - f * MR), MR, vt + f * MR * a.nk);
@@ -69,17 +90,24 @@ void attention(const AttentionArgs& a) {
         }
       });
       parallel_for(group * q_blocks, [&](size_t task) {
-        thread_local Scratch qs, ss, os, cols;
+        thread_local Scratch qs, ss, os, cols, ps;
         const size_t h = g * group + task / q_blocks;
         const size_t i0 = (task % q_blocks) * NR, qrows = std::min(NR, a.nq - i0);
         const float* qh = a.q + (b * a.heads + h) * a.nq * d;
         float* qp = qs.get<float>(d * NR);   // B panel [d][NR] of Q·scale
         float* st = ss.get<float>(BK * NR);  // Sᵀ / Pᵀ tile [keys][NR]
         float* ot = os.get<float>(d * NR);   // Oᵀ [d][NR]
-        float* state = cols.get<float>(std::max<size_t>(d, 6 * NR));
+        float* state = cols.get<float>(6 * NR + BK);
         float *m = state, *l = state + NR, *mx = state + 2 * NR, *mexp = state + 3 * NR, *alpha = state + 4 * NR, *bsum = state + 5 * NR;
-        gemm::pack_b_f32(gemm::MatrixSource{qh, d, true}, i0, qrows, 0, d, NR, qp, ot);  // ot as column scratch
-        for (size_t e = 0; e < d * NR; ++e) qp[e] *= a.scale;
+        float* col = state + 6 * NR;  // BK floats of packing scratch
+        uint16_t* qp16 = reinterpret_cast<uint16_t*>(qp);
+        uint16_t* pt16 = dp ? ps.get<uint16_t>((BK / 2 + 1) * 2 * NR) : nullptr;  // Pᵀ in bf16 pairs of keys
+        if (dp) {  // bf16 Q cannot absorb the scale exactly: Sᵀ is scaled after the product instead
+          gemm::pack_b_bf16(gemm::MatrixSource{qh, d, true}, i0, qrows, 0, d, NR, qp16, ot);  // ot as column scratch
+        } else {
+          gemm::pack_b_f32(gemm::MatrixSource{qh, d, true}, i0, qrows, 0, d, NR, qp, ot);
+          for (size_t e = 0; e < d * NR; ++e) qp[e] *= a.scale;
+        }
         std::fill(ot, ot + d * NR, 0.0f);
         std::fill(m, m + NR, kNegInf);
         std::fill(l, l + NR, 0.0f);
@@ -89,7 +117,14 @@ void attention(const AttentionArgs& a) {
           const size_t bk = std::min(BK, a.nk - j0);
           if (masks && !block_visible(a, i0, i0 + qrows, j0, j0 + bk)) continue;
           for (size_t r = 0; r * MR < bk; ++r) {
-            kt->f32(d, kp + (j0 + r * MR) * d, qp, st + r * MR * NR, NR, std::min(MR, bk - r * MR), NR, false);
+            if (dp) {
+              kt->bf16(d2, kp16 + (j0 + r * MR) * 2 * d2, qp16, st + r * MR * NR, NR, std::min(MR, bk - r * MR), NR, false);
+            } else {
+              kt->f32(d, kp + (j0 + r * MR) * d, qp, st + r * MR * NR, NR, std::min(MR, bk - r * MR), NR, false);
+            }
+          }
+          if (dp) {
+            for (size_t e = 0; e < bk * NR; ++e) st[e] *= a.scale;
           }
           if (bias_h || masks) {
             for (size_t j = 0; j < bk; ++j) {
@@ -113,8 +148,15 @@ void attention(const AttentionArgs& a) {
             m[c] = mx[c];
           }
           kt->rowmul(ot, d, alpha);
-          for (size_t r = 0; r < v_panels; ++r) {
-            kt->f32(bk, vt + r * MR * a.nk + j0 * MR, st, ot + r * MR * NR, NR, std::min(MR, d - r * MR), NR, true);
+          if (dp) {
+            gemm::pack_b_bf16(gemm::MatrixSource{st, NR, false}, 0, NR, 0, bk, NR, pt16, col);  // P rounded to bf16
+            for (size_t r = 0; r < v_panels; ++r) {
+              kt->bf16((bk + 1) / 2, vt16 + r * MR * 2 * nk2 + j0 * MR, pt16, ot + r * MR * NR, NR, std::min(MR, d - r * MR), NR, true);
+            }
+          } else {
+            for (size_t r = 0; r < v_panels; ++r) {
+              kt->f32(bk, vt + r * MR * a.nk + j0 * MR, st, ot + r * MR * NR, NR, std::min(MR, d - r * MR), NR, true);
+            }
           }
         }
         float* out = a.out + ((b * a.heads + h) * a.nq + i0) * d;
