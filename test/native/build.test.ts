@@ -22,6 +22,13 @@ t.test("C++ kernel tests: every ISA path bit-exact against ref/", { skip: status
   t.ok(Number(summary?.[2]) > 1000, `${summary?.[2]} checks`);
 });
 
+t.test("C++ product tests: GEMM, attention, conv on every SIMD path vs ref, fresh random shapes", { skip: status.builder !== "cmake-js" && "built by node-gyp" }, async (t) => {
+  const r = spawnSync(join(root, "build", "Release", "aiprod_product_tests"), { encoding: "utf8" });
+  const seed = /# seed (\d+)/.exec(r.stdout)?.[1];
+  t.equal(r.status, 0, r.stdout.split("\n").filter((l) => l.startsWith("not ok")).join("\n") || `all checks pass (seed ${seed})`);
+  t.match(r.stdout, /# \d+ ISA paths, \d+ checks, 0 failures/);
+});
+
 t.test("bindings.gyp builds the same CPU addon through node-gyp", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "aiprod-gyp-"));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
