@@ -61,13 +61,16 @@ void conv3d(const Conv3dArgs& a) {
   // weights as A panels over k = tap * Cin + ci
   thread_local Scratch wscratch, xscratch;
   float* ap = wscratch.get<float>(a_panels * MR * K);
+  // Written in order; the MR source rows (Cin·taps floats each) stay in L2 while they are read with a stride.
   parallel_range(a_panels, 1, [&](size_t r0, size_t r1) {
     for (size_t r = r0; r < r1; ++r) {
       float* dst = ap + r * MR * K;
-      for (size_t i = 0; i < MR; ++i) {
-        const size_t co = r * MR + i;
-        for (size_t kk = 0; kk < K; ++kk) {
-          dst[kk * MR + i] = co < a.cout ? a.w[(co * a.cin + kk % a.cin) * taps + kk / a.cin] : 0.0f;
+      const size_t rows = std::min(MR, a.cout - r * MR);
+      const float* wr = a.w + r * MR * a.cin * taps;
+      for (size_t tap = 0; tap < taps; ++tap) {
+        for (size_t ci = 0; ci < a.cin; ++ci, dst += MR) {
+          for (size_t i = 0; i < rows; ++i) dst[i] = wr[(i * a.cin + ci) * taps + tap];
+          for (size_t i = rows; i < MR; ++i) dst[i] = 0.0f;
         }
       }
     }
