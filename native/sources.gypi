@@ -9,20 +9,33 @@
       "native/runtime/cuda_loader.cc",
       "native/kernels/ref/elementwise_ref.cc",
       "native/kernels/ref/f8e4m3.cc",
-      "native/kernels/elementwise.cc"
+      "native/kernels/elementwise.cc",
+      "native/kernels/ref/pointwise_ref.cc",
+      "native/kernels/pointwise/pointwise_dispatch.cc",
+      "native/kernels/pointwise/norm.cc",
+      "native/kernels/pointwise/modulation.cc",
+      "native/kernels/pointwise/rope.cc",
+      "native/kernels/layout/layout.cc"
     ],
     "aiprod_avx2_sources": [
-      "native/kernels/x86/avx2/elementwise_avx2.cc"
+      "native/kernels/x86/avx2/elementwise_avx2.cc",
+      "native/kernels/x86/avx2/pointwise_avx2.cc"
     ],
     "aiprod_avx512_sources": [
-      "native/kernels/x86/avx512/elementwise_avx512.cc"
+      "native/kernels/x86/avx512/elementwise_avx512.cc",
+      "native/kernels/x86/avx512/pointwise_avx512.cc"
     ],
     "aiprod_binding_sources": [
       "native/binding/addon.cc",
       "native/binding/errors.cc",
       "native/binding/tensor_wrap.cc",
       "native/binding/ops_elementwise.cc",
-      "native/binding/info.cc"
+      "native/binding/info.cc",
+      "native/binding/pointwise_args.cc",
+      "native/binding/ops_norm.cc",
+      "native/binding/ops_activation.cc",
+      "native/binding/ops_rope.cc",
+      "native/binding/ops_layout.cc"
     ]
   }
 }

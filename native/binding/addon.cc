@@ -49,6 +49,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeTensor", tensor);
   register_elementwise_ops(env, exports);
   register_info(env, exports);
+  register_norm_ops(env, exports);
+  register_activation_ops(env, exports);
+  register_rope_ops(env, exports);
+  register_layout_ops(env, exports);
   return exports;
 }
 
