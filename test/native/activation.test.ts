@@ -85,7 +85,7 @@ forEachIsa(async (isa) => {
     for (const d of LAST_DIMS) {
       for (const dtype of FLOAT_DTYPES) {
         for (const [lead, offset] of [[[], 0], [[3], 0], [[2, 3], 1000]] as const) {
-          const shape = [...lead, d];
+          const shape: number[] = [...lead, d];
           const rows = shape.reduce((a, b) => a * b, 1) / d;
           const { t: x, v } = input(shape, dtype, d * 11 + lead.length, offset - 30, offset + 30);
           using _x = x;

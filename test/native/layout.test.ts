@@ -41,7 +41,9 @@ interface Case {
 
 function cases(): Case[] {
   const list: Case[] = [];
-  for (const [p1, p2, p3, B, C, D, H, W] of [[2, 2, 2, 2, 3, 2, 3, 5], [1, 2, 2, 1, 4, 3, 2, 2], [2, 1, 1, 1, 1, 4, 1, 3], [2, 2, 2, 1, 2, 1, 1, 1]]) {
+  const s2d: [number, number, number, number, number, number, number, number][] = [
+    [2, 2, 2, 2, 3, 2, 3, 5], [1, 2, 2, 1, 4, 3, 2, 2], [2, 1, 1, 1, 1, 4, 1, 3], [2, 2, 2, 1, 2, 1, 1, 1]];
+  for (const [p1, p2, p3, B, C, D, H, W] of s2d) {
     // "b c (d p1) (h p2) (w p3) -> b (c p1 p2 p3) d h w"
     const o = [B, C * p1 * p2 * p3, D, H, W];
     list.push({
@@ -73,7 +75,9 @@ function cases(): Case[] {
       },
     });
   }
-  for (const [P, pt, B, C, F, H, W] of [[4, 1, 1, 3, 2, 2, 3], [2, 2, 2, 3, 2, 3, 2], [4, 1, 1, 3, 1, 1, 1], [1, 1, 1, 2, 2, 2, 2]]) {
+  const pat: [number, number, number, number, number, number, number][] = [
+    [4, 1, 1, 3, 2, 2, 3], [2, 2, 2, 3, 2, 3, 2], [4, 1, 1, 3, 1, 1, 1], [1, 1, 1, 2, 2, 2, 2]];
+  for (const [P, pt, B, C, F, H, W] of pat) {
     // "b c (f p) (h q) (w r) -> b (c p r q) f h w", p = pt, q = r = P: q is the h sub-index, r the w one
     const o = [B, C * pt * P * P, F, H, W];
     list.push({
