@@ -5,7 +5,7 @@
 //
 // V provides: R (register), W (lanes), load/store, loadn/storen (first n lanes, rest filled), set1,
 // add/sub/mul/div/fmadd(a,b,c)=a·b+c/fnmadd(a,b,c)=c−a·b, min/max (NaN in the second operand propagates),
-// hsum/hmax, round (to nearest), pow2 (2^n for integral float n in [-126,127]), select_ge0(x,a,b) = x>=0?a:b,
+// hsum/hmax, round (to nearest), pow2 (2^n for integral float n in [-126,128]; 128 gives +inf), select_ge0(x,a,b) = x>=0?a:b,
 // load_pairs(p) (W/2 floats each duplicated: c0 c0 c1 c1 ...), swap_pairs, fmaddsub(a,b,c) (even a·b−c,
 // odd a·b+c).
 #pragma once
@@ -18,13 +18,16 @@ namespace aiprod {
 namespace simd {
 
 // exp(x), Cephes expf: range reduction by ln2 split in two constants, degree-6 polynomial, scale by 2^n.
-// Relative error below 2 ulp on the clamped range. Inputs are clamped to [-87, 88] so 2^n stays a normal
-// number: exp(-87) ≈ 1.6e-38 stands in for smaller results (every caller adds it to 1 or divides by a sum ≥ 1,
-// where it is below half an ulp) and exp(88) ≈ 1.7e38 for larger ones (callers only divide by it). NaN passes.
+// Relative error below 2 ulp. Inputs are clamped to [-87, 89]: below, exp(-87) ≈ 1.6e-38 stands in for smaller
+// results (every caller adds it to 1 or to a sum ≥ 1, where it is far below half an ulp); above 88.38, n = 128
+// makes 2^n the bit pattern of +inf, so the result overflows to +inf (true overflow is at 88.72; callers only
+// divide by such values, where the quotient is below 1e-36 either way). Overflowing like <cmath> keeps
+// silu(−inf) and gelu(−inf) NaN (−inf/inf), as in ref and PyTorch. NaN passes through (max/min keep a NaN
+// second operand).
 template <class V>
 inline typename V::R exp(typename V::R x) {
   using R = typename V::R;
-  x = V::min(V::set1(88.0f), V::max(V::set1(-87.0f), x));
+  x = V::min(V::set1(89.0f), V::max(V::set1(-87.0f), x));
   const R n = V::round(V::mul(x, V::set1(1.44269504088896341f)));
   R r = V::fnmadd(n, V::set1(0.693359375f), x);
   r = V::fnmadd(n, V::set1(-2.12194440e-4f), r);
