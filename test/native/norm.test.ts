@@ -104,6 +104,28 @@ forEachIsa(async (isa) => {
     close(t, y.toFloat32(), r, () => (2 * 2 ** -14) / 0.28, "layerNorm with mean 1000");
   });
 
+  await t.test(`many rows, split over the thread pool, on ${isa}`, async (t) => {
+    // 3000 rows of 65: about six pool chunks, so rows at chunk offsets are exercised.
+    for (const dtype of FLOAT_DTYPES) {
+      const { t: x, v } = input([2, 1500, 65], dtype, 4242);
+      const { t: sc, v: sv } = input([2, 1, 65], "f32", 4343, -1, 1);
+      using _x = x;
+      using _s = sc;
+      using y1 = rmsNorm(x);
+      using y2 = layerNorm(x);
+      using y3 = adaLN(x, sc, sc);
+      const r1 = rmsRef(v, 65, 1e-6);
+      const r2 = layerRef(v, 65, 1e-6);
+      const r3 = Float64Array.from(v, (a, i) => {
+        const p = Math.floor(i / (1500 * 65)) * 65 + (i % 65);
+        return a * (1 + sv[p]!) + sv[p]!;
+      });
+      close(t, y1.toFloat32(), r1, bound(dtype, r1, 1e-5, 1e-6), `rmsNorm ${dtype}[2,1500,65]`);
+      close(t, y2.toFloat32(), r2, bound(dtype, r2, 1e-5, 1e-5), `layerNorm ${dtype}[2,1500,65]`);
+      close(t, y3.toFloat32(), r3, bound(dtype, r3, 1e-6, 1e-5), `adaLN ${dtype}[2,1500,65] with [2,1,65] tables`);
+    }
+  });
+
   await t.test(`pixelNorm on ${isa}`, async (t) => {
     const cases: [number[], number][] = [
       [[2, 3, 3, 5, 7], 1], [[1, 17, 2, 9, 65], 1], [[2, 65, 1, 3, 3], 1], [[1, 1, 4, 4], 1],
