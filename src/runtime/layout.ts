@@ -20,14 +20,15 @@ export function pixelShuffle2d(x: Tensor, r: number): Tensor {
 }
 
 /**
- * VAE patchify: 5-d "b c (f p) (h q) (w r) -> b (c p r q) f h w" (p = pt, q = r = p); 4-d
+ * VAE patchify (p = 4, pt = 1 for LTX-2): 5-d "b c (f p) (h q) (w r) -> b (c p r q) f h w" (einops p = pt,
+ * q = r = p); 4-d
  * "b c (h q) (w r) -> b (c r q) h w". The w sub-index comes before the h sub-index in the channel order.
  */
-export function patchify(x: Tensor, opts: { p?: number; pt?: number } = {}): Tensor {
-  return Tensor.fromNative(loadBinding().patchify(nativeOf(x, "patchify", "x"), opts.p ?? 4, opts.pt ?? 1));
+export function patchify(x: Tensor, p = 4, pt = 1): Tensor {
+  return Tensor.fromNative(loadBinding().patchify(nativeOf(x, "patchify", "x"), p, pt));
 }
 
 /** The inverse of patchify: "b (c p r q) f h w -> b c (f p) (h q) (w r)". */
-export function unpatchify(x: Tensor, opts: { p?: number; pt?: number } = {}): Tensor {
-  return Tensor.fromNative(loadBinding().unpatchify(nativeOf(x, "unpatchify", "x"), opts.p ?? 4, opts.pt ?? 1));
+export function unpatchify(x: Tensor, p = 4, pt = 1): Tensor {
+  return Tensor.fromNative(loadBinding().unpatchify(nativeOf(x, "unpatchify", "x"), p, pt));
 }

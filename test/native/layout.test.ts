@@ -82,14 +82,14 @@ function cases(): Case[] {
     const o = [B, C * pt * P * P, F, H, W];
     list.push({
       name: `patchify p=${P} pt=${pt}`, inShape: [B, C, F * pt, H * P, W * P], outShape: o,
-      run: (x) => patchify(x, { p: P, pt }),
+      run: (x) => patchify(x, P, pt),
       map: ([b, c, f, h, w]) => flat(o, [b!, ((c! * pt + (f! % pt)) * P + (w! % P)) * P + (h! % P), Math.floor(f! / pt), Math.floor(h! / P), Math.floor(w! / P)]),
     });
     // "b (c p r q) f h w -> b c (f p) (h q) (w r)"
     const o2 = [B, C, F * pt, H * P, W * P];
     list.push({
       name: `unpatchify p=${P} pt=${pt}`, inShape: o, outShape: o2,
-      run: (x) => unpatchify(x, { p: P, pt }),
+      run: (x) => unpatchify(x, P, pt),
       map: ([b, ch, f, h, w]) => {
         const q = ch! % P, r = Math.floor(ch! / P) % P, p = Math.floor(ch! / (P * P)) % pt, c = Math.floor(ch! / (P * P * pt));
         return flat(o2, [b!, c, f! * pt + p, h! * P + q, w! * P + r]);
@@ -100,7 +100,7 @@ function cases(): Case[] {
       const o4 = [B, C * P * P, H, W];
       list.push({
         name: `patchify 4-d p=${P}`, inShape: [B, C, H * P, W * P], outShape: o4,
-        run: (x) => patchify(x, { p: P }),
+        run: (x) => patchify(x, P),
         map: ([b, c, h, w]) => flat(o4, [b!, (c! * P + (w! % P)) * P + (h! % P), Math.floor(h! / P), Math.floor(w! / P)]),
       });
     }
@@ -126,7 +126,7 @@ t.test("layout ops match their einops index models for every element size", asyn
 t.test("channel orders, pinned by literal examples", async (t) => {
   // 2×2 image [[0,1],[2,3]] (rows h, columns w).
   using img4 = Tensor.from([0, 1, 2, 3], [1, 1, 2, 2]);
-  t.same(Array.from(patchify(img4, { p: 2 }).toFloat32()), [0, 2, 1, 3], "patchify (c r q): w sub-index before h sub-index");
+  t.same(Array.from(patchify(img4, 2).toFloat32()), [0, 2, 1, 3], "patchify (c r q): w sub-index before h sub-index");
   using img5 = Tensor.from([0, 1, 2, 3], [1, 1, 1, 2, 2]);
   t.same(Array.from(spaceToDepth3d(img5, [1, 2, 2]).toFloat32()), [0, 1, 2, 3], "spaceToDepth3d (c p1 p2 p3): h sub-index before w");
   using ch4 = Tensor.from([0, 1, 2, 3], [1, 4, 1, 1]);
@@ -138,8 +138,8 @@ t.test("inverses round-trip", async (t) => {
   using a = spaceToDepth3d(x, [2, 2, 2]);
   using b = depthToSpace3d(a, [2, 2, 2]);
   t.same(Array.from(b.read()), Array.from(x.read()), "depthToSpace3d ∘ spaceToDepth3d");
-  using p = patchify(x, { p: 2, pt: 2 });
-  using u = unpatchify(p, { p: 2, pt: 2 });
+  using p = patchify(x, 2, 2);
+  using u = unpatchify(p, 2, 2);
   t.same(Array.from(u.read()), Array.from(x.read()), "unpatchify ∘ patchify");
   using big = distinct([1, 3, 9, 64, 64], "bf16");
   using pb = patchify(big);
@@ -157,8 +157,8 @@ t.test("layout errors name the op, the shapes and the factors", async (t) => {
   throwsWith(t, () => spaceToDepth3d(x, [0, 1, 1]), ["aiprod.space_to_depth3d", "p1 is 0", "integer >= 1"], "zero factor");
   throwsWith(t, () => pixelShuffle2d(x4, 2), ["aiprod.pixel_shuffle2d", "x is f32[1,3,6,6]", "channels 3 are not divisible by r² = 4"], "pixelShuffle channels");
   throwsWith(t, () => patchify(x4), ["aiprod.patchify", "x is f32[1,3,6,6]", "not divisible by pt,p,p = 1,4,4"], "patchify spatial");
-  throwsWith(t, () => patchify(x4, { p: 2, pt: 2 }), ["aiprod.patchify", "pt must be 1"], "4-d with pt");
-  throwsWith(t, () => unpatchify(x4, { p: 2 }), ["aiprod.unpatchify", "channels 3 are not divisible by pt·p·p = 4"], "unpatchify channels");
+  throwsWith(t, () => patchify(x4, 2, 2), ["aiprod.patchify", "pt must be 1"], "4-d with pt");
+  throwsWith(t, () => unpatchify(x4, 2), ["aiprod.unpatchify", "channels 3 are not divisible by pt·p·p = 4"], "unpatchify channels");
   const gone = Tensor.zeros([1, 4, 2, 2]);
   gone.dispose();
   throwsWith(t, () => pixelShuffle2d(gone, 2), ["aiprod.pixel_shuffle2d", "disposed"], "disposed tensor");
