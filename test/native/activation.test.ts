@@ -13,7 +13,7 @@ import { forEachIsa } from "../helpers/isaPaths.js";
 import { bound, close, FLOAT_DTYPES, input, LAST_DIMS, throwsWith } from "../helpers/pointwise.js";
 
 /** erf in float64: Maclaurin series below 3 (terms stay < 1e4, so ~1e-12 absolute), continued fraction above. */
-export function erf64(x: number): number {
+function erf64(x: number): number {
   const z = Math.abs(x);
   let r: number;
   if (z < 3) {
