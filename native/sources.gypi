@@ -17,15 +17,23 @@
       "native/kernels/ref/conv3d_ref.cc",
       "native/kernels/conv/conv3d.cc",
       "native/kernels/ref/conv_transpose1d_ref.cc",
-      "native/kernels/conv/conv_transpose1d.cc"
+      "native/kernels/conv/conv_transpose1d.cc",
+      "native/kernels/ref/pointwise_ref.cc",
+      "native/kernels/pointwise/pointwise_dispatch.cc",
+      "native/kernels/pointwise/norm.cc",
+      "native/kernels/pointwise/modulation.cc",
+      "native/kernels/pointwise/rope.cc",
+      "native/kernels/layout/layout.cc"
     ],
     "aiprod_avx2_sources": [
       "native/kernels/x86/avx2/elementwise_avx2.cc",
-      "native/kernels/x86/avx2/gemm_avx2.cc"
+      "native/kernels/x86/avx2/gemm_avx2.cc",
+      "native/kernels/x86/avx2/pointwise_avx2.cc"
     ],
     "aiprod_avx512_sources": [
       "native/kernels/x86/avx512/elementwise_avx512.cc",
-      "native/kernels/x86/avx512/gemm_avx512.cc"
+      "native/kernels/x86/avx512/gemm_avx512.cc",
+      "native/kernels/x86/avx512/pointwise_avx512.cc"
     ],
     "aiprod_avx512bf16_sources": [
       "native/kernels/x86/avx512bf16/gemm_avx512bf16.cc"
@@ -39,7 +47,12 @@
       "native/binding/ops_linear.cc",
       "native/binding/ops_attention.cc",
       "native/binding/ops_conv.cc",
-      "native/binding/info.cc"
+      "native/binding/info.cc",
+      "native/binding/pointwise_args.cc",
+      "native/binding/ops_norm.cc",
+      "native/binding/ops_activation.cc",
+      "native/binding/ops_rope.cc",
+      "native/binding/ops_layout.cc"
     ]
   }
 }

@@ -81,7 +81,8 @@ if (builder === "cmake") {
     }
   }
   const build = (target, log) => run(process.execPath, [cmakeJs, "build", "--parallel", jobs, "--target", target, cdef(configuredCuda)], log);
-  if (!build("aiprod", cpuLog) || !build("aiprod_kernel_tests", cpuLog) || !build("aiprod_product_tests", cpuLog)) {
+  const cpuTargets = ["aiprod", "aiprod_kernel_tests", "aiprod_product_tests", "aiprod_pointwise_tests"];
+  if (!cpuTargets.every((target) => build(target, cpuLog))) {
     fail(`the CPU addon failed to compile with ${cxx}. This is a bug or an unsupported compiler (C++17 needed).`, cpuLog);
   }
   status.cpu = true;

@@ -52,6 +52,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   register_linear_ops(env, exports);
   register_attention_ops(env, exports);
   register_conv_ops(env, exports);
+  register_norm_ops(env, exports);
+  register_activation_ops(env, exports);
+  register_rope_ops(env, exports);
+  register_layout_ops(env, exports);
   return exports;
 }
 

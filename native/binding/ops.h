@@ -9,5 +9,10 @@ void register_info(Napi::Env env, Napi::Object exports);
 void register_linear_ops(Napi::Env env, Napi::Object exports);
 void register_attention_ops(Napi::Env env, Napi::Object exports);
 void register_conv_ops(Napi::Env env, Napi::Object exports);
+// Pointwise and layout ops (ops_norm.cc, ops_activation.cc, ops_rope.cc, ops_layout.cc).
+void register_norm_ops(Napi::Env env, Napi::Object exports);
+void register_activation_ops(Napi::Env env, Napi::Object exports);
+void register_rope_ops(Napi::Env env, Napi::Object exports);
+void register_layout_ops(Napi::Env env, Napi::Object exports);
 
 }  // namespace aiprod

@@ -102,6 +102,7 @@ export interface NativeBinding {
   add(a: NativeTensor, b: NativeTensor): NativeTensor;
   mul(a: NativeTensor, b: NativeTensor): NativeTensor;
   cast(a: NativeTensor, dtype: NativeDType): NativeTensor;
+  // native/binding/ops_linear.cc, ops_attention.cc, ops_conv.cc
   linear(x: NativeTensor, weight: NativeTensor, opts?: NativeLinearOptions): NativeTensor;
   matmul(a: NativeTensor, b: NativeTensor, opts?: { transposeB?: boolean }): NativeTensor;
   attention(q: NativeTensor, k: NativeTensor, v: NativeTensor, opts?: NativeAttentionOptions): NativeTensor;
@@ -109,6 +110,31 @@ export interface NativeBinding {
   conv2d(x: NativeTensor, weight: NativeTensor, opts?: NativeConvOptions): NativeTensor;
   conv1d(x: NativeTensor, weight: NativeTensor, opts?: NativeConvOptions): NativeTensor;
   convTranspose1d(x: NativeTensor, weight: NativeTensor, opts?: NativeConvTransposeOptions): NativeTensor;
+  // native/binding/ops_norm.cc (weight/bias may be null; numbers are already defaulted by src/runtime)
+  rmsNorm(x: NativeTensor, weight: NativeTensor | null, eps: number): NativeTensor;
+  layerNorm(x: NativeTensor, eps: number): NativeTensor;
+  pixelNorm(x: NativeTensor, eps: number, dim: number): NativeTensor;
+  groupNorm(x: NativeTensor, groups: number, weight: NativeTensor | null, bias: NativeTensor | null, eps: number): NativeTensor;
+  adaLN(x: NativeTensor, scale: NativeTensor, shift: NativeTensor): NativeTensor;
+  addMul(residual: NativeTensor, x: NativeTensor, g: NativeTensor): NativeTensor;
+  // native/binding/ops_activation.cc
+  geluTanh(x: NativeTensor): NativeTensor;
+  geluErf(x: NativeTensor): NativeTensor;
+  silu(x: NativeTensor): NativeTensor;
+  leakyRelu(x: NativeTensor, slope: number): NativeTensor;
+  lerp(a: NativeTensor, b: NativeTensor, t: number): NativeTensor;
+  softmax(x: NativeTensor): NativeTensor;
+  mean(x: NativeTensor): NativeTensor;
+  std(x: NativeTensor, unbiased: boolean): NativeTensor;
+  // native/binding/ops_rope.cc
+  ropeSplit(x: NativeTensor, cos: NativeTensor, sin: NativeTensor): NativeTensor;
+  ropeInterleaved(x: NativeTensor, cos: NativeTensor, sin: NativeTensor): NativeTensor;
+  // native/binding/ops_layout.cc
+  spaceToDepth3d(x: NativeTensor, p1: number, p2: number, p3: number): NativeTensor;
+  depthToSpace3d(x: NativeTensor, p1: number, p2: number, p3: number): NativeTensor;
+  pixelShuffle2d(x: NativeTensor, r: number): NativeTensor;
+  patchify(x: NativeTensor, p: number, pt: number): NativeTensor;
+  unpatchify(x: NativeTensor, p: number, pt: number): NativeTensor;
   info(): NativeInfo;
   setIsa(isa: NativeIsa): void;
   cudaProbe(libraryPath: string): NativeCudaStatus;

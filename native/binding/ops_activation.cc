@@ -1,0 +1,112 @@
+// Activations (GELU tanh/erf, SiLU, LeakyReLU), lerp, and the last-dim softmax / mean / std. Outputs keep x's
+// dtype; mean and std drop the last dim.
+#include <string>
+
+#include "aiprod/pointwise.h"
+#include "errors.h"
+#include "ops.h"
+#include "pointwise_args.h"
+
+namespace aiprod {
+namespace {
+
+Napi::Value unary(const Napi::CallbackInfo& info, Activation act, const char* op, float param) {
+  Napi::Env env = info.Env();
+  TensorWrap* x = float_tensor(info, 0, op, "x");
+  Napi::Object out = new_tensor(env, x->dtype(), x->shape());
+  TensorWrap* y = TensorWrap::Unwrap(out);
+  guard(env, op, [&] {
+    activation(act, param, in_of(x), out_of(y), x->numel());
+    return 0;
+  });
+  return out;
+}
+
+Napi::Value GeluTanh(const Napi::CallbackInfo& info) { return unary(info, Activation::GeluTanh, "gelu_tanh", 0); }
+Napi::Value GeluErf(const Napi::CallbackInfo& info) { return unary(info, Activation::GeluErf, "gelu_erf", 0); }
+Napi::Value Silu(const Napi::CallbackInfo& info) { return unary(info, Activation::Silu, "silu", 0); }
+Napi::Value LeakyRelu(const Napi::CallbackInfo& info) {
+  const float slope = number_arg(info, 1, "leaky_relu", "slope", false);
+  return unary(info, Activation::LeakyRelu, "leaky_relu", slope);
+}
+
+// lerp(a, b, t): a + t·(b − a), t a number.
+Napi::Value Lerp(const Napi::CallbackInfo& info) {
+  const char* op = "lerp";
+  Napi::Env env = info.Env();
+  TensorWrap* a = float_tensor(info, 0, op, "a");
+  TensorWrap* b = float_tensor(info, 1, op, "b");
+  const float t = number_arg(info, 2, op, "t", false);
+  if (a->shape() != b->shape()) {
+    throw op_error(env, op, "a is " + a->describe() + " but b is " + b->describe() + " (shapes must be equal)");
+  }
+  Napi::Object out = new_tensor(env, a->dtype(), a->shape());
+  TensorWrap* y = TensorWrap::Unwrap(out);
+  guard(env, op, [&] {
+    lerp(in_of(a), in_of(b), t, out_of(y), a->numel());
+    return 0;
+  });
+  return out;
+}
+
+// x of rank >= 1 with a non-empty last dim; returns it.
+size_t last_dim(Napi::Env env, const char* op, TensorWrap* x) {
+  if (x->shape().empty() || x->shape().back() == 0) {
+    throw op_error(env, op, "x is " + x->describe() + "; it must have rank >= 1 and a non-empty last dim");
+  }
+  return size_t(x->shape().back());
+}
+
+Napi::Value Softmax(const Napi::CallbackInfo& info) {
+  const char* op = "softmax";
+  Napi::Env env = info.Env();
+  TensorWrap* x = float_tensor(info, 0, op, "x");
+  const size_t d = last_dim(env, op, x);
+  Napi::Object out = new_tensor(env, x->dtype(), x->shape());
+  TensorWrap* y = TensorWrap::Unwrap(out);
+  guard(env, op, [&] {
+    softmax(in_of(x), out_of(y), x->numel() / d, d);
+    return 0;
+  });
+  return out;
+}
+
+// mean(x) / std(x, unbiased): over the last dim, which the output drops.
+Napi::Value moments(const Napi::CallbackInfo& info, bool want_std) {
+  const char* op = want_std ? "std" : "mean";
+  Napi::Env env = info.Env();
+  TensorWrap* x = float_tensor(info, 0, op, "x");
+  const bool unbiased = want_std && info[1].IsBoolean() && info[1].As<Napi::Boolean>().Value();
+  if (want_std && !info[1].IsBoolean()) {
+    throw op_error(env, op, "unbiased is " + info[1].ToString().Utf8Value() + "; it must be true or false");
+  }
+  const size_t d = last_dim(env, op, x);
+  std::vector<int64_t> shape = x->shape();
+  shape.pop_back();
+  Napi::Object out = new_tensor(env, x->dtype(), shape);
+  TensorWrap* y = TensorWrap::Unwrap(out);
+  guard(env, op, [&] {
+    if (want_std) row_std(in_of(x), unbiased, out_of(y), x->numel() / d, d);
+    else row_mean(in_of(x), out_of(y), x->numel() / d, d);
+    return 0;
+  });
+  return out;
+}
+
+Napi::Value Mean(const Napi::CallbackInfo& info) { return moments(info, false); }
+Napi::Value Std(const Napi::CallbackInfo& info) { return moments(info, true); }
+
+}  // namespace
+
+void register_activation_ops(Napi::Env env, Napi::Object exports) {
+  exports.Set("geluTanh", Napi::Function::New(env, GeluTanh, "geluTanh"));
+  exports.Set("geluErf", Napi::Function::New(env, GeluErf, "geluErf"));
+  exports.Set("silu", Napi::Function::New(env, Silu, "silu"));
+  exports.Set("leakyRelu", Napi::Function::New(env, LeakyRelu, "leakyRelu"));
+  exports.Set("lerp", Napi::Function::New(env, Lerp, "lerp"));
+  exports.Set("softmax", Napi::Function::New(env, Softmax, "softmax"));
+  exports.Set("mean", Napi::Function::New(env, Mean, "mean"));
+  exports.Set("std", Napi::Function::New(env, Std, "std"));
+}
+
+}  // namespace aiprod
