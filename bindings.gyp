@@ -32,9 +32,17 @@
       "msvs_settings": {"VCCLCompilerTool": {"AdditionalOptions": ["/arch:AVX512"]}}
     },
     {
+      "target_name": "aiprod_avx512bf16",
+      "type": "static_library",
+      "sources": ["<@(aiprod_avx512bf16_sources)"],
+      "cflags_cc": ["-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mavx512bf16", "-Wno-maybe-uninitialized"],
+      "xcode_settings": {"OTHER_CPLUSPLUSFLAGS": ["-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mavx512bf16"]},
+      "msvs_settings": {"VCCLCompilerTool": {"AdditionalOptions": ["/arch:AVX512"]}}
+    },
+    {
       "target_name": "aiprod",
       "sources": ["<@(aiprod_core_sources)", "<@(aiprod_binding_sources)"],
-      "dependencies": ["aiprod_avx2", "aiprod_avx512"],
+      "dependencies": ["aiprod_avx2", "aiprod_avx512", "aiprod_avx512bf16"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [
         "NAPI_VERSION=9",
@@ -42,6 +50,7 @@
         "NODE_ADDON_API_DISABLE_DEPRECATED",
         "AIPROD_HAVE_AVX2",
         "AIPROD_HAVE_AVX512",
+        "AIPROD_HAVE_AVX512BF16",
         "AIPROD_VERSION=\"<!(node -p \"require('./package.json').version\")\""
       ],
       "libraries": ["-ldl", "-lpthread"]

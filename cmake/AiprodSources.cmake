@@ -1,6 +1,6 @@
 # Reads native/sources.gypi (JSON that is also a valid gyp include) into AIPROD_*_SOURCES lists.
 file(READ ${CMAKE_SOURCE_DIR}/native/sources.gypi AIPROD_SOURCES_JSON)
-foreach(group core avx2 avx512 binding)
+foreach(group core avx2 avx512 avx512bf16 binding)
   string(TOUPPER ${group} upper)
   set(AIPROD_${upper}_SOURCES "")
   string(JSON count LENGTH "${AIPROD_SOURCES_JSON}" variables aiprod_${group}_sources)

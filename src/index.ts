@@ -7,3 +7,5 @@ export type { Device, Shape } from "./runtime/tensor.js";
 export { add, cast, mul } from "./runtime/ops.js";
 export { cudaInfo, getInfo, setIsa } from "./runtime/info.js";
 export type { CudaInfo, CudaState, EngineInfo } from "./runtime/info.js";
+export { measureFmaPeak } from "./runtime/bench.js";
+export type { FmaPeak, FmaPeakKind, FmaPeakOptions } from "./runtime/bench.js";

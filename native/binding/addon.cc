@@ -49,6 +49,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeTensor", tensor);
   register_elementwise_ops(env, exports);
   register_info(env, exports);
+  register_bench_ops(env, exports);
   return exports;
 }
 
