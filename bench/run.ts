@@ -1,6 +1,7 @@
 // `npm run bench`: our CPU kernels against onnxruntime-node (MLAS) measured in the same run on the same number
 // of threads, and both against this CPU's measured FMA peak. See README "Benchmarks".
 import { writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { type FmaPeak, getInfo, measureFmaPeak } from "../src/index.js";
 import { CASES } from "./cases.js";
 import { parseBenchArgs, USAGE } from "./lib/args.js";
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
+  const loadStart = loadavg()[0]!;
   const info = getInfo();
   const threads = info.threads;
   log(`aiprod bench: ${info.cpu.brand}, ${threads} threads, kernel path ${info.isa}; peer ${peerVersion()}`);
@@ -54,7 +56,7 @@ async function main(): Promise<void> {
   }
 
   const report: BenchReport = {
-    machine: { cpu: info.cpu.brand, threads, isa: info.isa, peak_threads: f32.threads },
+    machine: { cpu: info.cpu.brand, threads, isa: info.isa, peak_threads: f32.threads, load_avg: { start: loadStart, end: loadavg()[0]! } },
     date: new Date().toISOString(),
     peer: peerVersion(),
     peaks: { f32_gflops: f32.gflops, f32_isa: f32.isa, bf16_gflops: bf16?.gflops ?? null, f32_samples: f32.samples, bf16_samples: bf16?.samples ?? null },
@@ -64,6 +66,10 @@ async function main(): Promise<void> {
   };
   console.log(`\n${formatTable(report)}`);
   console.log(`\nFMA peak f32 ${f32.gflops.toFixed(1)} GFLOP/s${bf16 ? `, bf16 ${bf16.gflops.toFixed(1)} GFLOP/s` : ""}; ${threads} threads; ${report.date}`);
+  const { start, end } = report.machine.load_avg;
+  if (Math.max(start, end) > threads * 0.5) {
+    console.log(`note: load average ${start.toFixed(2)} at start, ${end.toFixed(2)} at end on ${threads} threads: other work shared the CPUs, numbers are low and noisy`);
+  }
   if (args.json) {
     writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`);
     log(`wrote ${args.json}`);

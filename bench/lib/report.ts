@@ -31,7 +31,8 @@ export interface CaseResult {
 }
 
 export interface BenchReport {
-  machine: { cpu: string; threads: number; isa: string; peak_threads: number };
+  /** load_avg: 1-minute load average at start and end; above the thread count, something else shared the CPUs. */
+  machine: { cpu: string; threads: number; isa: string; peak_threads: number; load_avg: { start: number; end: number } };
   date: string;
   peer: string;
   /** Best of several measurements (the samples), in GFLOP/s. */

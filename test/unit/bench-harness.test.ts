@@ -62,7 +62,7 @@ t.test("a shape-correct but wrong op is flagged in the table", async (t) => {
   const r = await runCase(gemmCase(8, 16, 4, "f32"), off, opts, 2, PEAK);
   t.equal(r.check_rel_err, 1, "zeros differ by the whole output");
   const report: BenchReport = {
-    machine: { cpu: "test", threads: 2, isa: "avx512", peak_threads: 2 },
+    machine: { cpu: "test", threads: 2, isa: "avx512", peak_threads: 2, load_avg: { start: 0, end: 0 } },
     date: "",
     peer: "",
     peaks: { f32_gflops: PEAK, f32_isa: "avx512", bf16_gflops: null, f32_samples: [PEAK], bf16_samples: null },
