@@ -64,15 +64,15 @@ std::vector<int> usable_cpus() {
   return cpus;
 }
 
-bool pin_to(std::thread& t, int cpu) {
+// Pins the calling thread to one CPU.
+bool pin_self(int cpu) {
 #if defined(__linux__)
   if (cpu < 0) return false;
   cpu_set_t set;
   CPU_ZERO(&set);
   CPU_SET(cpu, &set);
-  return pthread_setaffinity_np(t.native_handle(), sizeof(set), &set) == 0;
+  return pthread_setaffinity_np(pthread_self(), sizeof(set), &set) == 0;
 #else
-  (void)t;
   (void)cpu;
   return false;
 #endif
@@ -81,14 +81,16 @@ bool pin_to(std::thread& t, int cpu) {
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 struct ThreadResult {
+  bool pinned = false;
   double flops = 0;
   double seconds = 0;
   double checksum = 0;
 };
 
-// Calibrates a chunk of about 2 ms (so the clock is read rarely and overrun is small), warms up for ~0.2 s,
+// Pins itself, calibrates a chunk of about 2 ms (so the clock is read rarely and overrun is small), warms up for ~0.2 s,
 // waits for every thread, then runs whole chunks until `seconds` have passed.
-void run_thread(const Loop& loop, double seconds, std::atomic<int>& ready, std::atomic<bool>& go, ThreadResult& out) {
+void run_thread(const Loop& loop, int cpu, double seconds, std::atomic<int>& ready, std::atomic<bool>& go, ThreadResult& out) {
+  out.pinned = pin_self(cpu);
   uint64_t chunk = 1 << 12;
   double checksum = 0;
   for (;;) {
@@ -128,22 +130,20 @@ PeakResult measure_fma_peak(PeakKind kind, double seconds) {
   std::atomic<int> ready{0};
   std::atomic<bool> go{false};
   std::vector<std::thread> threads;
-  bool pinned = true;
   for (size_t i = 0; i < cpus.size(); ++i) {
-    threads.emplace_back(run_thread, std::cref(loop), seconds, std::ref(ready), std::ref(go), std::ref(results[i]));
-    // Pinned right after start: at worst the first microseconds of calibration run elsewhere.
-    pinned = pin_to(threads.back(), cpus[i]) && pinned;
+    threads.emplace_back(run_thread, std::cref(loop), cpus[i], seconds, std::ref(ready), std::ref(go), std::ref(results[i]));
   }
   while (ready.load(std::memory_order_acquire) < int(threads.size())) std::this_thread::yield();
   go.store(true, std::memory_order_release);
   for (auto& t : threads) t.join();
   PeakResult r;
+  r.pinned = true;
   for (const ThreadResult& t : results) {
+    r.pinned = r.pinned && t.pinned;
     r.gflops += t.flops / t.seconds / 1e9;
     r.checksum += t.checksum;
   }
   r.threads = int(threads.size());
-  r.pinned = pinned;
   r.isa = loop.isa;
   return r;
 }
