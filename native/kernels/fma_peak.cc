@@ -87,8 +87,8 @@ struct ThreadResult {
   double checksum = 0;
 };
 
-// Pins itself, calibrates a chunk of about 2 ms (so the clock is read rarely and overrun is small), warms up for ~0.2 s,
-// waits for every thread, then runs whole chunks until `seconds` have passed.
+// Pins itself, calibrates a chunk of about 2 ms (so the clock is read rarely and overrun is small), warms up
+// for ~0.2 s, waits for every thread, then runs whole chunks until `seconds` have passed.
 void run_thread(const Loop& loop, int cpu, double seconds, std::atomic<int>& ready, std::atomic<bool>& go, ThreadResult& out) {
   out.pinned = pin_self(cpu);
   uint64_t chunk = 1 << 12;
