@@ -60,6 +60,7 @@ export async function runCase(c: BenchCase, ops: OurOps, args: Pick<BenchArgs, "
       ours_fraction_of_peak: ours ? ours.gflops / peak : null,
       peer_fraction_of_peak: best.gflops / peak,
       check_rel_err: check,
+      check_tolerance: c.tolerance,
     };
     const variantText = variants.map((v) => `${v.peer} ${v.gflops.toFixed(1)}`).join(", ");
     log(`${c.name}: ours ${ours ? `${ours.gflops.toFixed(1)} GFLOP/s (rel err vs peer ${check?.toExponential(1)})` : oursStatus}; peer ${variantText}`);
