@@ -12,16 +12,19 @@ import { runCase } from "./lib/runCase.js";
 import { type AttentionMemory, measureAttentionMemory } from "./memory/attentionMemory.js";
 import { peerVersion } from "./onnx/session.js";
 
-const PEAK_TRIES = 3;
+const PEAK_TRIES = 5;
+
+type Peak = FmaPeak & { samples: number[] };
 
 /**
- * The best of a few measurements: a peak is what the machine can do, and on a shared (virtual) machine a
- * single measurement can lose cycles to neighbours or to this process's own start-up threads.
+ * The best of several measurements, taken before the cases and again after them: a peak is what the machine
+ * can do, and on a shared (virtual) machine any one measurement can lose cycles to neighbours.
  */
-function bestPeak(kind: "f32" | "bf16", seconds: number): FmaPeak & { samples: number[] } {
+function bestPeak(kind: "f32" | "bf16", seconds: number, earlier?: Peak): Peak {
   const runs = Array.from({ length: PEAK_TRIES }, () => measureFmaPeak({ kind, seconds }));
   const best = runs.reduce((a, b) => (b.gflops > a.gflops ? b : a));
-  return { ...best, samples: runs.map((r) => r.gflops) };
+  const samples = [...(earlier?.samples ?? []), ...runs.map((r) => r.gflops)];
+  return earlier && earlier.gflops >= best.gflops ? { ...earlier, samples } : { ...best, samples };
 }
 
 async function main(): Promise<void> {
@@ -35,9 +38,9 @@ async function main(): Promise<void> {
   const threads = info.threads;
   log(`aiprod bench: ${info.cpu.brand}, ${threads} threads, kernel path ${info.isa}; peer ${peerVersion()}`);
   // Peaks first, while no onnxruntime thread pool exists to compete for the cores.
-  const f32 = bestPeak("f32", args.peakSeconds);
-  const bf16 = info.cpu.features.avx512_bf16 ? bestPeak("bf16", args.peakSeconds) : null;
-  log(`FMA peak: f32 ${f32.gflops.toFixed(1)} GFLOP/s (${f32.isa}, ${f32.threads} pinned threads)` +
+  let f32 = bestPeak("f32", args.peakSeconds);
+  let bf16 = info.cpu.features.avx512_bf16 ? bestPeak("bf16", args.peakSeconds) : null;
+  log(`FMA peak (start): f32 ${f32.gflops.toFixed(1)} GFLOP/s (${f32.isa}, ${f32.threads} pinned threads)` +
     (bf16 ? `, bf16 dot products ${bf16.gflops.toFixed(1)} GFLOP/s` : ", bf16: no AVX512_BF16"));
 
   const ops = ourOps();
@@ -54,6 +57,15 @@ async function main(): Promise<void> {
       log("attention-memory: skipped (ours: not available)");
     }
   }
+
+  // Again after the cases (a quieter moment may come), then the fractions use the best of all samples.
+  f32 = bestPeak("f32", args.peakSeconds, f32);
+  if (bf16) bf16 = bestPeak("bf16", args.peakSeconds, bf16);
+  for (const e of entries) {
+    e.ours_fraction_of_peak = e.ours_gflops === null ? null : e.ours_gflops / f32.gflops;
+    e.peer_fraction_of_peak = e.peer_gflops / f32.gflops;
+  }
+  log(`FMA peak (best of start and end): f32 ${f32.gflops.toFixed(1)} GFLOP/s${bf16 ? `, bf16 ${bf16.gflops.toFixed(1)} GFLOP/s` : ""}`);
 
   const report: BenchReport = {
     machine: { cpu: info.cpu.brand, threads, isa: info.isa, peak_threads: f32.threads, load_avg: { start: loadStart, end: loadavg()[0]! } },

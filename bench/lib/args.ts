@@ -20,7 +20,7 @@ export const USAGE = `usage: npm run bench -- [--json FILE] [--filter SUBSTRING]
   --filter SUBSTRING only cases whose name contains SUBSTRING (the attention memory case is "attention-memory")
   --repeat N         timed runs per measurement, median reported (default 5)
   --warmup N         untimed runs first (default 1)
-  --peak-seconds S   seconds per FMA peak measurement, best of 3 reported (default 1)`;
+  --peak-seconds S   seconds per FMA peak measurement; 5 before and 5 after the cases, best reported (default 0.5)`;
 
 function positiveInt(name: string, v: string | undefined, dflt: number, min: number): number {
   if (v === undefined) return dflt;
@@ -42,7 +42,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     },
     strict: true,
   });
-  const peakSeconds = values["peak-seconds"] === undefined ? 1 : Number(values["peak-seconds"]);
+  const peakSeconds = values["peak-seconds"] === undefined ? 0.5 : Number(values["peak-seconds"]);
   if (!(peakSeconds > 0 && peakSeconds <= 60)) throw new Error(`bench: --peak-seconds must be in (0, 60], got '${values["peak-seconds"]}'`);
   return {
     ...(values.json !== undefined ? { json: values.json } : {}),

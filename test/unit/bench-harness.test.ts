@@ -74,7 +74,7 @@ t.test("a shape-correct but wrong op is flagged in the table", async (t) => {
 });
 
 t.test("command line", async (t) => {
-  t.same(parseBenchArgs(["--json", "out.json", "--filter", "gemm", "--repeat", "7"]), { json: "out.json", filter: "gemm", repeat: 7, warmup: 1, peakSeconds: 1, help: false });
+  t.same(parseBenchArgs(["--json", "out.json", "--filter", "gemm", "--repeat", "7"]), { json: "out.json", filter: "gemm", repeat: 7, warmup: 1, peakSeconds: 0.5, help: false });
   t.throws(() => parseBenchArgs(["--repeat", "0"]), /--repeat must be an integer >= 1/);
   t.throws(() => parseBenchArgs(["--bogus"]));
 });
