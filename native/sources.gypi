@@ -23,20 +23,24 @@
       "native/kernels/pointwise/norm.cc",
       "native/kernels/pointwise/modulation.cc",
       "native/kernels/pointwise/rope.cc",
-      "native/kernels/layout/layout.cc"
+      "native/kernels/layout/layout.cc",
+      "native/kernels/fma_peak.cc"
     ],
     "aiprod_avx2_sources": [
       "native/kernels/x86/avx2/elementwise_avx2.cc",
       "native/kernels/x86/avx2/gemm_avx2.cc",
-      "native/kernels/x86/avx2/pointwise_avx2.cc"
+      "native/kernels/x86/avx2/pointwise_avx2.cc",
+      "native/kernels/x86/avx2/fma_peak_avx2.cc"
     ],
     "aiprod_avx512_sources": [
       "native/kernels/x86/avx512/elementwise_avx512.cc",
       "native/kernels/x86/avx512/gemm_avx512.cc",
-      "native/kernels/x86/avx512/pointwise_avx512.cc"
+      "native/kernels/x86/avx512/pointwise_avx512.cc",
+      "native/kernels/x86/avx512/fma_peak_avx512.cc"
     ],
     "aiprod_avx512bf16_sources": [
-      "native/kernels/x86/avx512bf16/gemm_avx512bf16.cc"
+      "native/kernels/x86/avx512bf16/gemm_avx512bf16.cc",
+      "native/kernels/x86/avx512bf16/fma_peak_avx512bf16.cc"
     ],
     "aiprod_binding_sources": [
       "native/binding/addon.cc",
@@ -52,7 +56,8 @@
       "native/binding/ops_norm.cc",
       "native/binding/ops_activation.cc",
       "native/binding/ops_rope.cc",
-      "native/binding/ops_layout.cc"
+      "native/binding/ops_layout.cc",
+      "native/binding/ops_bench.cc"
     ]
   }
 }

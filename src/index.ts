@@ -18,3 +18,5 @@ export { geluErf, geluTanh, leakyRelu, lerp, mean, silu, softmax, std } from "./
 export { ropeInterleaved, ropeSplit } from "./runtime/rope.js";
 export { depthToSpace3d, patchify, pixelShuffle2d, spaceToDepth3d, unpatchify } from "./runtime/layout.js";
 export type { Factors3 } from "./runtime/layout.js";
+export { measureFmaPeak } from "./runtime/bench.js";
+export type { FmaPeak, FmaPeakKind, FmaPeakOptions } from "./runtime/bench.js";

@@ -56,6 +56,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   register_activation_ops(env, exports);
   register_rope_ops(env, exports);
   register_layout_ops(env, exports);
+  register_bench_ops(env, exports);
   return exports;
 }
 

@@ -14,5 +14,6 @@ void register_norm_ops(Napi::Env env, Napi::Object exports);
 void register_activation_ops(Napi::Env env, Napi::Object exports);
 void register_rope_ops(Napi::Env env, Napi::Object exports);
 void register_layout_ops(Napi::Env env, Napi::Object exports);
+void register_bench_ops(Napi::Env env, Napi::Object exports);
 
 }  // namespace aiprod

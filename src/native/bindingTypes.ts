@@ -97,6 +97,27 @@ export interface NativeConvTransposeOptions {
   dilation?: number;
 }
 
+/** native/binding/ops_bench.cc fmaPeak() options */
+export interface NativeFmaPeakOptions {
+  /** "f32": 12 independent FMA chains per thread (AVX-512, else AVX2); "bf16": vdpbf16ps (needs AVX512_BF16). */
+  kind?: "f32" | "bf16";
+  /** Timed seconds after a ~0.2 s warm-up, in (0, 60]; default 1. */
+  seconds?: number;
+}
+
+/** native/binding/ops_bench.cc fmaPeak() result */
+export interface NativeFmaPeak {
+  /** GFLOP/s of all threads together (an FMA counts 2, a bf16 dot-product pair 2 per product). */
+  gflops: number;
+  /** One per CPU in the process's affinity mask. */
+  threads: number;
+  /** Whether each thread was pinned to its own CPU. */
+  pinned: boolean;
+  isa: "avx512" | "avx2" | "avx512_bf16";
+  /** The loops' results, summed: the work is observably used. */
+  checksum: number;
+}
+
 export interface NativeBinding {
   NativeTensor: NativeTensorConstructor;
   add(a: NativeTensor, b: NativeTensor): NativeTensor;
@@ -138,4 +159,5 @@ export interface NativeBinding {
   info(): NativeInfo;
   setIsa(isa: NativeIsa): void;
   cudaProbe(libraryPath: string): NativeCudaStatus;
+  fmaPeak(options?: NativeFmaPeakOptions): NativeFmaPeak;
 }

@@ -1,0 +1,55 @@
+// Command line of `npm run bench`.
+import { parseArgs } from "node:util";
+
+export interface BenchArgs {
+  /** Write the results as JSON here. */
+  json?: string;
+  /** Run only cases whose name contains this. */
+  filter?: string;
+  /** Timed runs per measurement; the median is reported. */
+  repeat: number;
+  /** Untimed runs before timing (first-touch, caches, thread start-up). */
+  warmup: number;
+  /** Seconds per FMA peak measurement. */
+  peakSeconds: number;
+  help: boolean;
+}
+
+export const USAGE = `usage: npm run bench -- [--json FILE] [--filter SUBSTRING] [--repeat N] [--warmup N] [--peak-seconds S]
+  --json FILE        also write the results as JSON to FILE
+  --filter SUBSTRING only cases whose name contains SUBSTRING (the attention memory case is "attention-memory")
+  --repeat N         timed runs per measurement, median reported (default 5)
+  --warmup N         untimed runs first (default 1)
+  --peak-seconds S   seconds per FMA peak measurement; 5 before and 5 after the cases, best reported (default 0.5)`;
+
+function positiveInt(name: string, v: string | undefined, dflt: number, min: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new Error(`bench: --${name} must be an integer >= ${min}, got '${v}'`);
+  return n;
+}
+
+export function parseBenchArgs(argv: string[]): BenchArgs {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      json: { type: "string" },
+      filter: { type: "string" },
+      repeat: { type: "string" },
+      warmup: { type: "string" },
+      "peak-seconds": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+  });
+  const peakSeconds = values["peak-seconds"] === undefined ? 0.5 : Number(values["peak-seconds"]);
+  if (!(peakSeconds > 0 && peakSeconds <= 60)) throw new Error(`bench: --peak-seconds must be in (0, 60], got '${values["peak-seconds"]}'`);
+  return {
+    ...(values.json !== undefined ? { json: values.json } : {}),
+    ...(values.filter !== undefined ? { filter: values.filter } : {}),
+    repeat: positiveInt("repeat", values.repeat, 5, 1),
+    warmup: positiveInt("warmup", values.warmup, 1, 0),
+    peakSeconds,
+    help: values.help ?? false,
+  };
+}

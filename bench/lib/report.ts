@@ -1,0 +1,76 @@
+// The results: a table for people, JSON for tools (bench/RESULTS.md is written from it).
+import type { AttentionMemory } from "../memory/attentionMemory.js";
+
+export interface PeerVariant {
+  peer: string;
+  gflops: number;
+  seconds: number;
+}
+
+export interface CaseResult {
+  name: string;
+  shape: string;
+  flops: number;
+  /** null when our op is not available (or failed: see ours_status). */
+  ours_gflops: number | null;
+  ours_seconds: number | null;
+  /** "ok", "not available: ..." or "error: ...". */
+  ours_status: string;
+  /** The fastest peer formulation, e.g. "onnxruntime-node 1.30.0 Gemm(transB=1)". */
+  peer: string;
+  peer_gflops: number;
+  peer_seconds: number;
+  peer_variants: PeerVariant[];
+  /** ours_gflops / peer_gflops */
+  ratio: number | null;
+  /** ours_gflops / the measured f32 FMA peak */
+  ours_fraction_of_peak: number | null;
+  peer_fraction_of_peak: number;
+  /** max |ours - peer| / max |peer| on this case's data; null without ours. */
+  check_rel_err: number | null;
+  /** Above this, the table flags the case: ours computes something else and its speed is not comparable. */
+  check_tolerance: number;
+}
+
+export interface BenchReport {
+  /** load_avg: 1-minute load average at start and end; above the thread count, something else shared the CPUs. */
+  machine: { cpu: string; threads: number; isa: string; peak_threads: number; load_avg: { start: number; end: number } };
+  date: string;
+  peer: string;
+  /** Best of several measurements (the samples), in GFLOP/s. */
+  peaks: { f32_gflops: number; f32_isa: string; bf16_gflops: number | null; f32_samples: number[]; bf16_samples: number[] | null };
+  settings: { repeat: number; warmup: number; statistic: "median" };
+  entries: CaseResult[];
+  memory: AttentionMemory[];
+}
+
+const fmt = (v: number | null, digits = 1): string => (v === null ? "-" : v.toFixed(digits));
+const pct = (v: number | null): string => (v === null ? "-" : `${(v * 100).toFixed(1)}%`);
+
+export function formatTable(report: BenchReport): string {
+  const header = ["case", "shape", "ours GFLOP/s", "peer GFLOP/s", "ours/peer", "ours % peak", "peer % peak", "peer"];
+  const rows = report.entries.map((e) => [
+    e.name,
+    e.shape,
+    e.ours_gflops === null ? `not available` : fmt(e.ours_gflops),
+    fmt(e.peer_gflops),
+    e.ratio === null ? "-" : e.ratio.toFixed(2),
+    pct(e.ours_fraction_of_peak),
+    pct(e.peer_fraction_of_peak),
+    e.peer.replace(/^onnxruntime-node \S+ /, ""),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i >= 2 && i <= 6 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ").trimEnd();
+  const out = [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)];
+  const notes = report.entries.filter((e) => e.ours_status !== "ok").map((e) => `${e.name}: ours ${e.ours_status}`);
+  for (const e of report.entries) {
+    if (e.check_rel_err !== null && !(e.check_rel_err <= e.check_tolerance)) {
+      notes.push(`${e.name}: WARNING ours differs from the peer by ${e.check_rel_err.toExponential(2)} of the output's max (tolerance ${e.check_tolerance})`);
+    }
+  }
+  if (notes.length) out.push("", ...notes);
+  for (const m of report.memory) {
+    out.push("", `${m.name} ${m.shape}: extra ${m.extra_mib.toFixed(0)} MiB over the inputs (output ${m.output_mib.toFixed(0)} MiB, workspace ${m.workspace_mib.toFixed(0)} MiB; ${m.method})`);
+  }
+  return out.join("\n");
+}
