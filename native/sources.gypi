@@ -7,6 +7,7 @@
       "native/runtime/dispatch.cc",
       "native/runtime/threadpool.cc",
       "native/runtime/cuda_loader.cc",
+      "native/runtime/packed_cache.cc",
       "native/kernels/ref/elementwise_ref.cc",
       "native/kernels/ref/f8e4m3.cc",
       "native/kernels/elementwise.cc",

@@ -118,6 +118,7 @@ Napi::Value Conv(const Napi::CallbackInfo& info, size_t dims, const std::string&
     a.w = static_cast<const float*>(w->data());
     a.bias = bias ? static_cast<const float*>(bias->data()) : nullptr;
     a.out = static_cast<float*>(o->data());
+    a.w_key = w->weight_key();
     conv3d(a);
     return 0;
   });

@@ -78,6 +78,7 @@ Napi::Value Linear(const Napi::CallbackInfo& info) {
     a.epi.act = act == "gelu_tanh" ? Activation::GeluTanh : Activation::None;
     a.epi.gate = gate ? static_cast<const float*>(gate->data()) : nullptr;
     a.epi.residual = residual ? static_cast<const float*>(residual->data()) : nullptr;
+    a.w_key = w->weight_key();
     linear(a);
     return 0;
   });

@@ -1,5 +1,6 @@
 #include "tensor_wrap.h"
 
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -128,6 +129,8 @@ TensorWrap::TensorWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Tensor
   });
   reported_bytes_ = int64_t(nbytes());
   Napi::MemoryManagement::AdjustExternalMemory(env, reported_bytes_);
+  static std::atomic<uint64_t> next_uid{1};
+  uid_ = next_uid.fetch_add(1, std::memory_order_relaxed);
 }
 
 TensorWrap::~TensorWrap() {
@@ -136,12 +139,14 @@ TensorWrap::~TensorWrap() {
   if (reported_bytes_) {
     Napi::MemoryManagement::AdjustExternalMemory(Env(), -reported_bytes_);
   }
+  if (storage_) packed_cache_forget(uid_);
 }
 
 std::string TensorWrap::describe() const { return aiprod::describe(dtype_, shape_); }
 
 void TensorWrap::Release(Napi::Env env) {
   storage_.reset();
+  packed_cache_forget(uid_);
   if (reported_bytes_) {
     Napi::MemoryManagement::AdjustExternalMemory(env, -reported_bytes_);
     reported_bytes_ = 0;
@@ -195,6 +200,8 @@ Napi::Value TensorWrap::Write(const Napi::CallbackInfo& info) {
   NAPI_THROW_IF_FAILED(env, napi_get_typedarray_info(env, arr, nullptr, nullptr, &src, nullptr, nullptr),
                        env.Undefined());
   if (nbytes()) std::memcpy(data(), src, nbytes());
+  ++version_;  // cached packings of the old contents no longer match
+  packed_cache_forget(uid_);
   return env.Undefined();
 }
 

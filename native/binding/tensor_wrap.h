@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "aiprod/dtype.h"
+#include "aiprod/packed_cache.h"
 #include "aiprod/storage.h"
 
 namespace aiprod {
@@ -30,6 +31,8 @@ class TensorWrap : public Napi::ObjectWrap<TensorWrap> {
   size_t nbytes() const { return numel_ * dtype_size(dtype_); }
   void* data() { return storage_->data(); }
   std::string describe() const;
+  // Identity for caches of derived data (packed weights): unique in the process, bumped by every write.
+  WeightKey weight_key() const { return WeightKey{uid_, version_}; }
 
  private:
   Napi::Value GetDType(const Napi::CallbackInfo& info);
@@ -48,6 +51,8 @@ class TensorWrap : public Napi::ObjectWrap<TensorWrap> {
   size_t numel_ = 0;
   std::unique_ptr<HostStorage> storage_;
   int64_t reported_bytes_ = 0;  // told to V8 through AdjustExternalMemory
+  uint64_t uid_ = 0;
+  uint64_t version_ = 0;
 };
 
 }  // namespace aiprod

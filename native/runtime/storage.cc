@@ -14,12 +14,18 @@ namespace aiprod {
 // large aligned chunks in fragmented heap space, so a loop of big allocations grew the process by 800 MiB), and
 // fresh pages are already zero. Page alignment is a multiple of kTensorAlignment.
 constexpr size_t kMmapThreshold = 256 * 1024;
+constexpr size_t kHugePage = 2 * 1024 * 1024;
 
 HostStorage::HostStorage(size_t nbytes, bool zero) : nbytes_(nbytes) {
 #if !defined(_WIN32)
   if (nbytes >= kMmapThreshold) {
     void* p = mmap(nullptr, nbytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) throw std::bad_alloc();
+#if defined(MADV_HUGEPAGE)
+    // Transparent huge pages where the kernel offers them (madvise mode): a 32 MiB output then takes 16 page
+    // faults instead of 8192, which on a VM cost a GEMM's output about 40% of its run time.
+    if (nbytes >= kHugePage) madvise(p, nbytes, MADV_HUGEPAGE);
+#endif
     data_ = p;
     mapped_ = true;
     return;

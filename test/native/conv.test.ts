@@ -129,3 +129,16 @@ t.test("conv argument errors", async (t) => {
   t.throws(() => conv2d(x2, w3), { message: "aiprod.conv2d: weight is f32[2,3,3,3,3]; expected [Cout, Cin, kh, kw]" });
   t.throws(() => conv2d(x2, x2, { causal: true } as never), { message: /aiprod.conv2d: (weight is|option 'causal' applies to conv3d only)/ });
 });
+
+t.test("conv3d packed weights follow writes to the weight tensor", async (t) => {
+  using x = Tensor.from(randn(2 * 4 * 5 * 6, 1), [1, 2, 4, 5, 6]);
+  using w = Tensor.from(randn(3 * 2 * 27, 2), [3, 2, 3, 3, 3]);
+  using a = conv3d(x, w, { padding: 1 });
+  const w1 = randn(3 * 2 * 27, 3);
+  w.write(w1);
+  using b = conv3d(x, w, { padding: 1 });
+  using fresh = Tensor.from(w1, [3, 2, 3, 3, 3]);
+  using c = conv3d(x, fresh, { padding: 1 });
+  t.same(Array.from(b.toFloat32()), Array.from(c.toFloat32()));
+  t.notSame(Array.from(b.toFloat32()), Array.from(a.toFloat32()));
+});

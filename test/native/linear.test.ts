@@ -152,3 +152,18 @@ t.test("bf16 activations are accepted", async (t) => {
   using y = linear(x, w);
   t.same(Array.from(y.toFloat32()), [1, 2, 3, 3, 4, 7]);
 });
+
+t.test("packed weights are reused, and a rewritten weight is never served stale", async (t) => {
+  using x = Tensor.from(randn(40 * 64, 7), [40, 64]);
+  const w0 = randn(33 * 64, 8), w1 = randn(33 * 64, 9);
+  using w = Tensor.from(w0, [33, 64]);
+  using a = linear(x, w);
+  using b = linear(x, w); // from the packed-weight cache
+  t.same(Array.from(b.toFloat32()), Array.from(a.toFloat32()), "same weights, same result");
+  w.write(w1);
+  using c = linear(x, w);
+  using fresh = Tensor.from(w1, [33, 64]);
+  using d = linear(x, fresh);
+  t.same(Array.from(c.toFloat32()), Array.from(d.toFloat32()), "after write(), the new values are used");
+  t.notSame(Array.from(c.toFloat32()), Array.from(a.toFloat32()));
+});

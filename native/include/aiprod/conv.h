@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "aiprod/packed_cache.h"
+
 namespace aiprod {
 
 enum class PadMode : uint8_t { Zeros = 0, Reflect = 1, Replicate = 2 };
@@ -22,6 +24,7 @@ struct Conv3dArgs {
   PadMode mode[3] = {PadMode::Zeros, PadMode::Zeros, PadMode::Zeros};
   float* out;  // [B, Cout, out[0], out[1], out[2]]
   size_t out_size[3];
+  WeightKey w_key;  // identity of w for the packed-weight cache; uid 0: pack every call
 };
 
 // (in + pad_front + pad_back - k) / stride + 1, or 0 when the kernel does not fit.

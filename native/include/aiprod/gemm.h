@@ -12,6 +12,7 @@
 
 #include "aiprod/dtype.h"
 #include "aiprod/kernels.h"
+#include "aiprod/packed_cache.h"
 
 namespace aiprod {
 
@@ -34,6 +35,7 @@ struct LinearArgs {
   float w_scale = 1.0f;  // f8e4m3 only
   float* y;
   Epilogue epi;
+  WeightKey w_key;  // identity of W for the packed-weight cache; uid 0: pack every call
 };
 void linear(const LinearArgs& args);
 

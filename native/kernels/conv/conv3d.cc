@@ -5,6 +5,8 @@
 // packing is a memcpy. Other strides gather through an offset table. Weights are packed once per call.
 #include <algorithm>
 #include <cstring>
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "aiprod/conv.h"
@@ -58,23 +60,29 @@ void conv3d(const Conv3dArgs& a) {
   const size_t plane = Hp * Wp, taps = a.k[0] * a.k[1] * a.k[2], K = taps * a.cin;
   const size_t a_panels = (a.cout + MR - 1) / MR;
 
-  // weights as A panels over k = tap * Cin + ci
-  thread_local Scratch wscratch, xscratch;
-  float* ap = wscratch.get<float>(a_panels * MR * K);
-  // Written in order; the MR source rows (Cin·taps floats each) stay in L2 while they are read with a stride.
-  parallel_range(a_panels, 1, [&](size_t r0, size_t r1) {
-    for (size_t r = r0; r < r1; ++r) {
-      float* dst = ap + r * MR * K;
-      const size_t rows = std::min(MR, a.cout - r * MR);
-      const float* wr = a.w + r * MR * a.cin * taps;
-      for (size_t tap = 0; tap < taps; ++tap) {
-        for (size_t ci = 0; ci < a.cin; ++ci, dst += MR) {
-          for (size_t i = 0; i < rows; ++i) dst[i] = wr[(i * a.cin + ci) * taps + tap];
-          for (size_t i = rows; i < MR; ++i) dst[i] = 0.0f;
+  // weights as A panels over k = tap * Cin + ci, written in order; the MR source rows (Cin·taps floats each) stay
+  // in L2 while they are read with a stride. Cached across calls for weights with an identity.
+  auto pack_weights = [&](HostStorage& storage) {
+    float* ap_all = static_cast<float*>(storage.data());
+    parallel_range(a_panels, 1, [&](size_t r0, size_t r1) {
+      for (size_t r = r0; r < r1; ++r) {
+        float* dst = ap_all + r * MR * K;
+        const size_t rows = std::min(MR, a.cout - r * MR);
+        const float* wr = a.w + r * MR * a.cin * taps;
+        for (size_t tap = 0; tap < taps; ++tap) {
+          for (size_t ci = 0; ci < a.cin; ++ci, dst += MR) {
+            for (size_t i = 0; i < rows; ++i) dst[i] = wr[(i * a.cin + ci) * taps + tap];
+            for (size_t i = rows; i < MR; ++i) dst[i] = 0.0f;
+          }
         }
       }
-    }
-  });
+    });
+  };
+  const std::string tag = std::string("conv3d/") + isa_name(kt->isa) + "/" + std::to_string(MR) + "/" +
+                          std::to_string(a.cin) + "x" + std::to_string(taps);
+  const std::shared_ptr<const HostStorage> packed = packed_weights(a.w_key, tag, a_panels * MR * K * sizeof(float), pack_weights);
+  const float* ap = static_cast<const float*>(packed->data());
+  thread_local Scratch xscratch;
   float* xp = xscratch.get<float>(a.cin * Tp * plane);
 
   const bool contiguous = a.stride[1] == 1 && a.stride[2] == 1;

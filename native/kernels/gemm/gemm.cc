@@ -3,6 +3,7 @@
 // and runs the micro-kernel over its panels (each B micro-panel stays in L1 across the A micro-panels).
 #include <algorithm>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "aiprod/cpu_features.h"
@@ -70,7 +71,7 @@ T* scratch(size_t count) {
 // micro-panel, runs the micro-kernel over the whole K chunk, so each C tile stays in registers for the chunk and
 // is read back at most once per chunk (streaming C from memory once per small K block cost ~40% before).
 template <class Src>
-void run(const GemmKernels& kt, const Problem& pb, const Src& b) {
+void run(const GemmKernels& kt, const Problem& pb, const Src& b, const WeightKey& key = {}, const std::string& tag = "") {
   const size_t MR = kt.mr, NR = kt.nr;
   const bool dp = pb.bf16_math && kt.bf16 != nullptr;  // bf16 pairs through the dot-product micro-kernel
   const size_t MC = MR * 4;
@@ -80,21 +81,33 @@ void run(const GemmKernels& kt, const Problem& pb, const Src& b) {
   const size_t n_panels = (pb.n + NR - 1) / NR, m_blocks = (pb.m + MC - 1) / MC;
   const size_t k_padded = (pb.k + 1) & ~size_t(1);
   const size_t panel_elems = k_padded * NR;
-  // The calling thread's packed-B buffer, kept between calls: mapping it fresh each call cost page faults
-  // (about 14% of a 4096x2048x2048 GEMM on this VM).
-  thread_local Scratch packed_b;
-  void* const bdata = packed_b.get<uint8_t>(n_panels * panel_elems * elem);
-  parallel_range(n_panels, 2, [&](size_t p0, size_t p1) {
-    float* col = scratch<float>(pb.k);
-    for (size_t p = p0; p < p1; ++p) {
-      const size_t n0 = p * NR, ncols = std::min(NR, pb.n - n0);
-      if (dp) {
-        pack_b_bf16(b, n0, ncols, 0, pb.k, NR, static_cast<uint16_t*>(bdata) + p * panel_elems, col);
-      } else {
-        pack_b_f32(b, n0, ncols, 0, pb.k, NR, static_cast<float*>(bdata) + p * panel_elems, col);
+  // Packs every B panel over all of K into dst, in parallel.
+  auto pack_all = [&](void* dst) {
+    parallel_range(n_panels, 2, [&](size_t p0, size_t p1) {
+      float* col = scratch<float>(pb.k);
+      for (size_t p = p0; p < p1; ++p) {
+        const size_t n0 = p * NR, ncols = std::min(NR, pb.n - n0);
+        if (dp) {
+          pack_b_bf16(b, n0, ncols, 0, pb.k, NR, static_cast<uint16_t*>(dst) + p * panel_elems, col);
+        } else {
+          pack_b_f32(b, n0, ncols, 0, pb.k, NR, static_cast<float*>(dst) + p * panel_elems, col);
+        }
       }
-    }
-  });
+    });
+  };
+  // Weights with an identity come from the packed-weight cache; other operands go to the calling thread's
+  // buffer, kept between calls (mapping it fresh each call cost page faults: ~14% of a 4096x2048x2048 GEMM).
+  thread_local Scratch packed_b;
+  std::shared_ptr<const HostStorage> cached;
+  const void* bdata;
+  if (key.uid) {
+    cached = packed_weights(key, tag, n_panels * panel_elems * elem, [&](HostStorage& s) { pack_all(s.data()); });
+    bdata = cached->data();
+  } else {
+    void* dst = packed_b.get<uint8_t>(n_panels * panel_elems * elem);
+    pack_all(dst);
+    bdata = dst;
+  }
 
   // Enough tasks to balance the threads: M blocks first, then N panel groups when M alone is too short.
   const size_t want_tasks = size_t(thread_count()) * 4;
@@ -166,7 +179,11 @@ void linear(const LinearArgs& a) {
   if (a.m == 0 || a.n == 0) return;
   const bool has_epi = a.epi.bias || a.epi.gate || a.epi.residual || a.epi.act != Activation::None;
   const Problem pb{a.m, a.n, a.k, a.x, a.k, a.y, a.n, has_epi ? &a.epi : nullptr, a.w_dtype != DType::F32};
-  run(*kt, pb, gemm::WeightSource{a.w, a.w_dtype, a.w_scale, a.k});
+  // The packed layout depends on the path, the micro-kernel kind and, for f8, the scale.
+  const std::string tag = std::string("linear/") + isa_name(kt->isa) + "/" + std::to_string(kt->nr) + "/" +
+                          (pb.bf16_math && kt->bf16 ? "bf16" : "f32") + "/" + dtype_name(a.w_dtype) + "/" +
+                          std::to_string(a.w_scale);
+  run(*kt, pb, gemm::WeightSource{a.w, a.w_dtype, a.w_scale, a.k}, a.w_key, tag);
 }
 
 void matmul(const MatmulArgs& a) {
