@@ -85,9 +85,14 @@ void conv3d(const Conv3dArgs& a) {
   thread_local Scratch xscratch;
   float* xp = xscratch.get<float>(a.cin * Tp * plane);
 
-  const bool contiguous = a.stride[1] == 1 && a.stride[2] == 1;
+  // The contiguous grid computes Wp - Wo junk columns per row; worth it while packing a gathered element costs
+  // about as much as the 2·Cout flops it feeds (small Cout), not for wide layers on narrow frames.
+  const bool contiguous = a.stride[1] == 1 && a.stride[2] == 1 && (a.cout < 256 || (Wp - Wo) * 20 <= Wp);
   const size_t G = contiguous ? (Ho - 1) * Wp + Wo : Ho * Wo;  // output position grid
-  const size_t NC = NR * 4, chunks = (G + NC - 1) / NC;
+  // Position chunks of up to 4 panels, fewer when that leaves too few tasks to balance the threads.
+  size_t NC = NR * 4;
+  while (NC > NR && To * ((G + NC - 1) / NC) < size_t(thread_count()) * 8) NC -= NR;
+  const size_t chunks = (G + NC - 1) / NC;
   const size_t KCc = std::min<size_t>(a.cin, 256);  // input channels per K block
   std::vector<size_t> pos_off(G);  // offset of each grid position in a padded frame (tap 0)
   for (size_t g = 0; g < G; ++g) {
