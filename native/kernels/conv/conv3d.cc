@@ -127,11 +127,12 @@ void conv3d(const Conv3dArgs& a) {
               std::fill(dst + ncols, dst + NR, 0.0f);
             }
           }
-          for (size_t q = 0; q < panels; ++q) {
-            const size_t ncols = std::min(NR, ng - q * NR);
-            for (size_t r = 0; r < a_panels; ++r) {
+          // A micro-panel outer: it is read once from L3 and reused from L1 across the B panels (which stay in
+          // L2); with B outer, the whole A slice had to stay in L2 beside C and thrashed for Cout = 512.
+          for (size_t r = 0; r < a_panels; ++r) {
+            for (size_t q = 0; q < panels; ++q) {
               kt->f32(kc, ap + r * MR * K + (tap * a.cin + ci0) * MR, bp + q * kc * NR, c + r * MR * NC + q * NR, NC,
-                      std::min(MR, a.cout - r * MR), ncols, !first);
+                      std::min(MR, a.cout - r * MR), std::min(NR, ng - q * NR), !first);
             }
           }
           first = false;
