@@ -143,11 +143,13 @@ void attention(const AttentionArgs& a) {
             bsum[c] = 0.0f;
           }
           kt->colexp(st, bk, mexp, bsum);
+          bool rescale = false;  // once every query's max has settled, alpha is 1 and Oᵀ needs no pass
           for (size_t c = 0; c < NR; ++c) {
             l[c] = l[c] * alpha[c] + bsum[c];
             m[c] = mx[c];
+            rescale = rescale || alpha[c] != 1.0f;
           }
-          kt->rowmul(ot, d, alpha);
+          if (rescale) kt->rowmul(ot, d, alpha);
           if (dp) {
             gemm::pack_b_bf16(gemm::MatrixSource{st, NR, false}, 0, NR, 0, bk, NR, pt16, col);  // P rounded to bf16
             for (size_t r = 0; r < v_panels; ++r) {
