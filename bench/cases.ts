@@ -77,17 +77,24 @@ export function gemmCase(M: number, K: number, N: number, weightDtype: "f32" | "
   };
 }
 
-export function attentionCase(name: string, B: number, H: number, Nq: number, Nk: number, D: number): BenchCase {
+/**
+ * Attention on [B,H,N,D]. With dtype "bf16" our inputs are bf16 tensors (bf16 products, bf16 P where the CPU has
+ * AVX512_BF16); onnxruntime has no bf16 attention on CPU, so the peer runs f32 on the same (bf16-rounded) values.
+ */
+export function attentionCase(name: string, B: number, H: number, Nq: number, Nk: number, D: number, dtype: "f32" | "bf16" = "f32"): BenchCase {
   return {
     name,
-    shape: `B${B} H${H} Nq${Nq} Nk${Nk} D${D}`,
+    shape: `B${B} H${H} Nq${Nq} Nk${Nk} D${D}${dtype === "bf16" ? " (bf16 in)" : ""}`,
     flops: 4 * B * H * Nq * Nk * D,
-    tolerance: F32_TOLERANCE,
+    tolerance: dtype === "bf16" ? BF16_DOT_TOLERANCE : F32_TOLERANCE,
     prepare() {
       const scale = 1 / Math.sqrt(D);
-      const q = randomF32(B * H * Nq * D, 3), k = randomF32(B * H * Nk * D, 4), v = randomF32(B * H * Nk * D, 5);
+      const qt = Tensor.from(randomF32(B * H * Nq * D, 3), [B, H, Nq, D], dtype);
+      const kt = Tensor.from(randomF32(B * H * Nk * D, 4), [B, H, Nk, D], dtype);
+      const vt = Tensor.from(randomF32(B * H * Nk * D, 5), [B, H, Nk, D], dtype);
+      // The peer sees exactly our input values.
+      const q = qt.toFloat32(), k = kt.toFloat32(), v = vt.toFloat32();
       const bnhd = { q: swapHeadsAndTokens(q, B, H, Nq, D), k: swapHeadsAndTokens(k, B, H, Nk, D), v: swapHeadsAndTokens(v, B, H, Nk, D) };
-      const qt = Tensor.from(q, [B, H, Nq, D]), kt = Tensor.from(k, [B, H, Nk, D]), vt = Tensor.from(v, [B, H, Nk, D]);
       const spec = { B, H, Nq, Nk, D, scale };
       const mha = attentionMhaModel(spec);
       return {
@@ -142,6 +149,7 @@ export const CASES: BenchCase[] = [
   attentionCase("attention-self-h8-d64", 1, 8, 4096, 4096, 64),
   attentionCase("attention-self-h16-d128", 1, 16, 4096, 4096, 128),
   attentionCase("attention-cross-h16-d128", 1, 16, 4096, 1024, 128),
+  attentionCase("attention-self-h16-d128-bf16", 1, 16, 4096, 4096, 128, "bf16"),
   conv3dCase(128, 128, 7, 34, 34),
   conv3dCase(512, 512, 5, 18, 18),
 ];

@@ -51,6 +51,23 @@ void pack_v_transposed_bf16(const float* v, size_t d, size_t nk, size_t f0, size
   }
 }
 
+// Pᵀ rows (keys) of NR floats -> bf16 pairs of consecutive keys: out[(j/2)*2NR + 2c + (j&1)] = bf16(p[j][c]).
+// Reads rows in order and writes sequentially (a strided column gather cost more than the PV product).
+void pack_pt_bf16(const float* p, size_t rows, size_t nr, uint16_t* out) {
+  for (size_t j = 0; j + 1 < rows; j += 2, p += 2 * nr, out += 2 * nr) {
+    for (size_t c = 0; c < nr; ++c) {
+      out[2 * c] = f32_to_bf16(p[c]);
+      out[2 * c + 1] = f32_to_bf16(p[nr + c]);
+    }
+  }
+  if (rows & 1) {
+    for (size_t c = 0; c < nr; ++c) {
+      out[2 * c] = f32_to_bf16(p[c]);
+      out[2 * c + 1] = 0;
+    }
+  }
+}
+
 }  // namespace
 
 void attention(const AttentionArgs& a) {
@@ -97,9 +114,8 @@ void attention(const AttentionArgs& a) {
         float* qp = qs.get<float>(d * NR);   // B panel [d][NR] of Q·scale
         float* st = ss.get<float>(BK * NR);  // Sᵀ / Pᵀ tile [keys][NR]
         float* ot = os.get<float>(d * NR);   // Oᵀ [d][NR]
-        float* state = cols.get<float>(6 * NR + BK);
+        float* state = cols.get<float>(6 * NR);
         float *m = state, *l = state + NR, *mx = state + 2 * NR, *mexp = state + 3 * NR, *alpha = state + 4 * NR, *bsum = state + 5 * NR;
-        float* col = state + 6 * NR;  // BK floats of packing scratch
         uint16_t* qp16 = reinterpret_cast<uint16_t*>(qp);
         uint16_t* pt16 = dp ? ps.get<uint16_t>((BK / 2 + 1) * 2 * NR) : nullptr;  // Pᵀ in bf16 pairs of keys
         if (dp) {  // bf16 Q cannot absorb the scale exactly: Sᵀ is scaled after the product instead
@@ -151,7 +167,7 @@ void attention(const AttentionArgs& a) {
           }
           if (rescale) kt->rowmul(ot, d, alpha);
           if (dp) {
-            gemm::pack_b_bf16(gemm::MatrixSource{st, NR, false}, 0, NR, 0, bk, NR, pt16, col);  // P rounded to bf16
+            pack_pt_bf16(st, bk, NR, pt16);  // P rounded to bf16
             for (size_t r = 0; r < v_panels; ++r) {
               kt->bf16((bk + 1) / 2, vt16 + r * MR * 2 * nk2 + j0 * MR, pt16, ot + r * MR * NR, NR, std::min(MR, d - r * MR), NR, true);
             }
