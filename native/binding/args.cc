@@ -2,6 +2,8 @@
 
 #include "errors.h"
 
+#include <vector>
+
 namespace aiprod {
 
 static bool absent(const Napi::Value& v) { return v.IsUndefined() || v.IsNull(); }
@@ -37,6 +39,18 @@ Napi::Object options_arg(const Napi::CallbackInfo& info, size_t i, const std::st
   if (info.Length() <= i || absent(info[i])) return Napi::Object::New(info.Env());
   if (!info[i].IsObject()) throw op_error(info.Env(), op, "options must be an object");
   return info[i].As<Napi::Object>();
+}
+
+TensorWrap* optional_vector(const Napi::Object& opts, const char* key, size_t n, const std::string& op,
+                            const std::string& context) {
+  TensorWrap* t = optional_tensor(opts, key, op);
+  if (t) {
+    require_dtype(t, DType::F32, op, key);
+    if (t->shape() != std::vector<int64_t>{int64_t(n)}) {
+      throw op_error(opts.Env(), op, std::string(key) + " is " + t->describe() + "; expected f32[" + std::to_string(n) + "]" + context);
+    }
+  }
+  return t;
 }
 
 void require_dtype(TensorWrap* t, DType dtype, const std::string& op, const char* arg) {

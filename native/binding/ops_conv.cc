@@ -102,13 +102,7 @@ Napi::Value Conv(const Napi::CallbackInfo& info, size_t dims, const std::string&
     }
   }
   for (size_t i = 0; i < lead; ++i) a.out_size[i] = 1;
-  TensorWrap* bias = optional_tensor(opts, "bias", op);
-  if (bias) {
-    require_dtype(bias, DType::F32, op, "bias");
-    if (bias->shape() != std::vector<int64_t>{int64_t(a.cout)}) {
-      throw op_error(env, op, "bias is " + bias->describe() + "; expected f32[" + std::to_string(a.cout) + "]");
-    }
-  }
+  TensorWrap* bias = optional_vector(opts, "bias", a.cout, op);
   std::vector<int64_t> out_shape = {int64_t(a.batch), int64_t(a.cout)};
   for (size_t i = lead; i < 3; ++i) out_shape.push_back(int64_t(a.out_size[i]));
   Napi::Object out = TensorWrap::Create(env, DType::F32, out_shape, false);
@@ -149,11 +143,7 @@ Napi::Value ConvTranspose1d(const Napi::CallbackInfo& info) {
   if (a.output_padding >= std::max(a.stride, a.dilation)) throw op_error(env, op, "outputPadding must be smaller than stride or dilation");
   a.out_len = conv_transpose1d_out_len(a.len, a.k, a.stride, a.padding, a.output_padding, a.dilation);
   if (a.out_len == 0 || a.len == 0) throw op_error(env, op, "the output would be empty for x " + x->describe() + " and weight " + w->describe());
-  TensorWrap* bias = optional_tensor(opts, "bias", op);
-  if (bias) {
-    require_dtype(bias, DType::F32, op, "bias");
-    if (bias->shape() != std::vector<int64_t>{int64_t(a.cout)}) throw op_error(env, op, "bias is " + bias->describe() + "; expected f32[" + std::to_string(a.cout) + "]");
-  }
+  TensorWrap* bias = optional_vector(opts, "bias", a.cout, op);
   Napi::Object out = TensorWrap::Create(env, DType::F32, {int64_t(a.batch), int64_t(a.cout), int64_t(a.out_len)}, false);
   TensorWrap* o = TensorWrap::Unwrap(out);
   guard(env, op, [&] {

@@ -40,15 +40,9 @@ Napi::Value Linear(const Napi::CallbackInfo& info) {
   std::vector<int64_t> out_shape = x->shape();
   out_shape.back() = int64_t(n);
   const size_t m = k ? x->numel() / k : 0;
-  TensorWrap* bias = optional_tensor(opts, "bias", op);
+  TensorWrap* bias = optional_vector(opts, "bias", n, op, " for weight " + w->describe());
   TensorWrap* gate = optional_tensor(opts, "gate", op);
   TensorWrap* residual = optional_tensor(opts, "residual", op);
-  if (bias) {
-    require_dtype(bias, DType::F32, op, "bias");
-    if (bias->shape() != std::vector<int64_t>{int64_t(n)}) {
-      throw op_error(env, op, "bias is " + bias->describe() + "; expected f32[" + std::to_string(n) + "] for weight " + w->describe());
-    }
-  }
   for (auto [t, name] : {std::pair{gate, "gate"}, std::pair{residual, "residual"}}) {
     if (!t) continue;
     require_dtype(t, DType::F32, op, name);

@@ -10,18 +10,12 @@
 #include <vector>
 
 #include "aiprod/pointwise_kernels.h"
+#include "check.h"
 
 using namespace aiprod;
-
-static int g_failures = 0, g_checks = 0;
-
-static void expect(bool ok, const std::string& what) {
-  ++g_checks;
-  if (!ok) {
-    ++g_failures;
-    std::printf("not ok - %s\n", what.c_str());
-  }
-}
+using aiprod_test::expect;
+using aiprod_test::g_checks;
+using aiprod_test::g_failures;
 
 static bool close(float got, float want, float rtol, float atol) {
   if (std::isnan(want)) return std::isnan(got);

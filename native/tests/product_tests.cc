@@ -14,17 +14,12 @@
 #include "aiprod/gemm.h"
 #include "aiprod/half.h"
 #include "aiprod/kernels.h"
+#include "check.h"
 
 using namespace aiprod;
-
-static int g_failures = 0, g_checks = 0;
-static void expect(bool ok, const std::string& what) {
-  ++g_checks;
-  if (!ok) {
-    ++g_failures;
-    std::printf("not ok - %s\n", what.c_str());
-  }
-}
+using aiprod_test::expect;
+using aiprod_test::g_checks;
+using aiprod_test::g_failures;
 
 static std::vector<float> randn(size_t n, std::mt19937& rng) {
   std::normal_distribution<float> d(0.0f, 1.0f);

@@ -3,6 +3,7 @@
 #include <immintrin.h>
 
 #include "aiprod/gemm.h"
+#include "tile_avx512.h"
 #include "vmath_avx512.h"
 
 namespace aiprod {
@@ -27,16 +28,7 @@ void ukernel_f32(size_t kc, const float* ap, const float* bp, float* c, size_t l
     ap += MR;
     bp += NR;
   }
-  const __mmask16 m0 = tail_mask16(nr), m1 = nr > 16 ? tail_mask16(nr - 16) : __mmask16(0);
-  for (size_t i = 0; i < mr; ++i) {
-    float* row = c + i * ldc;
-    if (accumulate) {
-      c0[i] = _mm512_add_ps(c0[i], _mm512_maskz_loadu_ps(m0, row));
-      c1[i] = _mm512_add_ps(c1[i], _mm512_maskz_loadu_ps(m1, row + 16));
-    }
-    _mm512_mask_storeu_ps(row, m0, c0[i]);
-    _mm512_mask_storeu_ps(row + 16, m1, c1[i]);
-  }
+  avx512::store_tile<MR>(c0, c1, c, ldc, mr, nr, accumulate);
 }
 
 void epilogue_row(float* c, size_t n, const float* bias, Activation act, const float* gate, const float* residual) {

@@ -4,13 +4,12 @@
 #include <immintrin.h>
 
 #include "aiprod/gemm.h"
+#include "../avx512/tile_avx512.h"
 
 namespace aiprod {
 namespace {
 
 constexpr size_t MR = 14, NR = 32;
-
-inline __mmask16 tail_mask16(size_t n) { return n >= 16 ? __mmask16(0xffff) : __mmask16((1u << n) - 1u); }
 
 void ukernel_bf16(size_t kc2, const uint16_t* ap, const uint16_t* bp, float* c, size_t ldc, size_t mr, size_t nr,
                   bool accumulate) {
@@ -31,16 +30,7 @@ void ukernel_bf16(size_t kc2, const uint16_t* ap, const uint16_t* bp, float* c, 
     a32 += MR;
     bp += 2 * NR;
   }
-  const __mmask16 m0 = tail_mask16(nr), m1 = nr > 16 ? tail_mask16(nr - 16) : __mmask16(0);
-  for (size_t i = 0; i < mr; ++i) {
-    float* row = c + i * ldc;
-    if (accumulate) {
-      c0[i] = _mm512_add_ps(c0[i], _mm512_maskz_loadu_ps(m0, row));
-      c1[i] = _mm512_add_ps(c1[i], _mm512_maskz_loadu_ps(m1, row + 16));
-    }
-    _mm512_mask_storeu_ps(row, m0, c0[i]);
-    _mm512_mask_storeu_ps(row + 16, m1, c1[i]);
-  }
+  avx512::store_tile<MR>(c0, c1, c, ldc, mr, nr, accumulate);
 }
 
 }  // namespace
