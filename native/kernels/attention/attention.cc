@@ -20,6 +20,9 @@ namespace aiprod {
 namespace {
 
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+// Query tiles per task: K and V micro-panels are streamed from L2/L3 once per task and reused from L1 by each
+// tile, halving that traffic at two tiles.
+constexpr size_t QT = 2;
 
 // Do any (i in [i0,i1), j in [j0,j1)) pairs survive the causal/window masks? Lets whole key blocks be skipped.
 bool block_visible(const AttentionArgs& a, size_t i0, size_t i1, size_t j0, size_t j1) {
@@ -77,7 +80,7 @@ void attention(const AttentionArgs& a) {
   const size_t MR = kt->mr, NR = kt->nr, d = a.d, group = a.heads / a.kv_heads;
   const size_t BK = MR * std::max<size_t>(1, 256 / MR);  // keys per block, a whole number of K panels
   const size_t k_panels = (a.nk + MR - 1) / MR, v_panels = (d + MR - 1) / MR;
-  const size_t q_blocks = (a.nq + NR - 1) / NR;
+  const size_t q_blocks = (a.nq + NR * QT - 1) / (NR * QT);
   const bool dp = a.bf16 && kt->bf16 != nullptr;  // bf16 dot products (see attention.h)
   const size_t d2 = (d + 1) / 2, nk2 = (a.nk + 1) / 2;  // bf16 pair steps over features and over keys
   thread_local Scratch kscratch, vscratch;
@@ -107,80 +110,100 @@ void attention(const AttentionArgs& a) {
         }
       });
       parallel_for(group * q_blocks, [&](size_t task) {
-        thread_local Scratch qs, ss, os, cols, ps;
+        thread_local Scratch scratch16, scratch32;
         const size_t h = g * group + task / q_blocks;
-        const size_t i0 = (task % q_blocks) * NR, qrows = std::min(NR, a.nq - i0);
+        const size_t i0 = (task % q_blocks) * NR * QT;
+        const size_t tiles = std::min(QT, (a.nq - i0 + NR - 1) / NR);
         const float* qh = a.q + (b * a.heads + h) * a.nq * d;
-        float* qp = qs.get<float>(d * NR);   // B panel [d][NR] of Q·scale
-        float* st = ss.get<float>(BK * NR);  // Sᵀ / Pᵀ tile [keys][NR]
-        float* ot = os.get<float>(d * NR);   // Oᵀ [d][NR]
-        float* state = cols.get<float>(6 * NR);
-        float *m = state, *l = state + NR, *mx = state + 2 * NR, *mexp = state + 3 * NR, *alpha = state + 4 * NR, *bsum = state + 5 * NR;
-        uint16_t* qp16 = reinterpret_cast<uint16_t*>(qp);
-        uint16_t* pt16 = dp ? ps.get<uint16_t>((BK / 2 + 1) * 2 * NR) : nullptr;  // Pᵀ in bf16 pairs of keys
-        if (dp) {  // bf16 Q cannot absorb the scale exactly: Sᵀ is scaled after the product instead
-          gemm::pack_b_bf16(gemm::MatrixSource{qh, d, true}, i0, qrows, 0, d, NR, qp16, ot);  // ot as column scratch
-        } else {
-          gemm::pack_b_f32(gemm::MatrixSource{qh, d, true}, i0, qrows, 0, d, NR, qp, ot);
-          for (size_t e = 0; e < d * NR; ++e) qp[e] *= a.scale;
+        // Per query tile u: Q panel [d][NR] (Q·scale), Sᵀ/Pᵀ tile [keys][NR], Oᵀ [d][NR], softmax state 6 x NR.
+        const size_t tile_floats = d * NR + BK * NR + d * NR + 6 * NR;
+        float* base = scratch32.get<float>(QT * tile_floats);
+        uint16_t* base16 = dp ? scratch16.get<uint16_t>(QT * (BK / 2 + 1) * 2 * NR) : nullptr;  // Pᵀ bf16 pairs
+        float *qp[QT], *st[QT], *ot[QT], *m[QT], *l[QT];
+        uint16_t* pt16[QT];
+        size_t iu[QT], rows_u[QT];
+        for (size_t u = 0; u < tiles; ++u) {
+          float* t0 = base + u * tile_floats;
+          qp[u] = t0, st[u] = t0 + d * NR, ot[u] = st[u] + BK * NR, m[u] = ot[u] + d * NR, l[u] = m[u] + NR;
+          pt16[u] = dp ? base16 + u * (BK / 2 + 1) * 2 * NR : nullptr;
+          iu[u] = i0 + u * NR, rows_u[u] = std::min(NR, a.nq - iu[u]);
+          if (dp) {  // bf16 Q cannot absorb the scale exactly: Sᵀ is scaled after the product instead
+            gemm::pack_b_bf16(gemm::MatrixSource{qh, d, true}, iu[u], rows_u[u], 0, d, NR, reinterpret_cast<uint16_t*>(qp[u]), ot[u]);
+          } else {
+            gemm::pack_b_f32(gemm::MatrixSource{qh, d, true}, iu[u], rows_u[u], 0, d, NR, qp[u], ot[u]);  // ot as scratch
+            for (size_t e = 0; e < d * NR; ++e) qp[u][e] *= a.scale;
+          }
+          std::fill(ot[u], ot[u] + d * NR, 0.0f);
+          std::fill(m[u], m[u] + NR, kNegInf);
+          std::fill(l[u], l[u] + NR, 0.0f);
         }
-        std::fill(ot, ot + d * NR, 0.0f);
-        std::fill(m, m + NR, kNegInf);
-        std::fill(l, l + NR, 0.0f);
         const float* bias_h = a.bias ? a.bias + b * a.bias_stride_b + h * a.bias_stride_h : nullptr;
         const bool masks = a.causal || a.window;
+        const size_t i_end = iu[tiles - 1] + rows_u[tiles - 1];
         for (size_t j0 = 0; j0 < a.nk; j0 += BK) {
           const size_t bk = std::min(BK, a.nk - j0);
-          if (masks && !block_visible(a, i0, i0 + qrows, j0, j0 + bk)) continue;
+          if (masks && !block_visible(a, i0, i_end, j0, j0 + bk)) continue;
+          // Sᵀ for every tile; each K micro-panel is loaded once and reused from L1 by all tiles
           for (size_t r = 0; r * MR < bk; ++r) {
-            if (dp) {
-              kt->bf16(d2, kp16 + (j0 + r * MR) * 2 * d2, qp16, st + r * MR * NR, NR, std::min(MR, bk - r * MR), NR, false);
-            } else {
-              kt->f32(d, kp + (j0 + r * MR) * d, qp, st + r * MR * NR, NR, std::min(MR, bk - r * MR), NR, false);
-            }
-          }
-          if (dp) {
-            for (size_t e = 0; e < bk * NR; ++e) st[e] *= a.scale;
-          }
-          if (bias_h || masks) {
-            for (size_t j = 0; j < bk; ++j) {
-              float* row = st + j * NR;
-              for (size_t c = 0; c < qrows; ++c) {
-                if (bias_h) row[c] += bias_h[(i0 + c) * a.nk + j0 + j];
-                if (masks && !attention_visible(a, i0 + c, j0 + j)) row[c] = kNegInf;
+            const size_t mr = std::min(MR, bk - r * MR);
+            for (size_t u = 0; u < tiles; ++u) {
+              if (dp) {
+                kt->bf16(d2, kp16 + (j0 + r * MR) * 2 * d2, reinterpret_cast<const uint16_t*>(qp[u]), st[u] + r * MR * NR, NR, mr, NR, false);
+              } else {
+                kt->f32(d, kp + (j0 + r * MR) * d, qp[u], st[u] + r * MR * NR, NR, mr, NR, false);
               }
             }
           }
-          std::copy(m, m + NR, mx);
-          kt->colmax(st, bk, mx);  // mx = max(m, block max) = the new running max
-          for (size_t c = 0; c < NR; ++c) {
-            alpha[c] = m[c] == kNegInf ? 0.0f : std::exp(m[c] - mx[c]);
-            mexp[c] = mx[c] == kNegInf ? std::numeric_limits<float>::infinity() : mx[c];  // nothing visible yet: P = 0
-            bsum[c] = 0.0f;
-          }
-          kt->colexp(st, bk, mexp, bsum);
-          bool rescale = false;  // once every query's max has settled, alpha is 1 and Oᵀ needs no pass
-          for (size_t c = 0; c < NR; ++c) {
-            l[c] = l[c] * alpha[c] + bsum[c];
-            m[c] = mx[c];
-            rescale = rescale || alpha[c] != 1.0f;
-          }
-          if (rescale) kt->rowmul(ot, d, alpha);
-          if (dp) {
-            pack_pt_bf16(st, bk, NR, pt16);  // P rounded to bf16
-            for (size_t r = 0; r < v_panels; ++r) {
-              kt->bf16((bk + 1) / 2, vt16 + r * MR * 2 * nk2 + j0 * MR, pt16, ot + r * MR * NR, NR, std::min(MR, d - r * MR), NR, true);
+          for (size_t u = 0; u < tiles; ++u) {
+            float* s_u = st[u];
+            if (dp) {
+              for (size_t e = 0; e < bk * NR; ++e) s_u[e] *= a.scale;
             }
-          } else {
-            for (size_t r = 0; r < v_panels; ++r) {
-              kt->f32(bk, vt + r * MR * a.nk + j0 * MR, st, ot + r * MR * NR, NR, std::min(MR, d - r * MR), NR, true);
+            if (bias_h || masks) {
+              for (size_t j = 0; j < bk; ++j) {
+                float* row = s_u + j * NR;
+                for (size_t c = 0; c < rows_u[u]; ++c) {
+                  if (bias_h) row[c] += bias_h[(iu[u] + c) * a.nk + j0 + j];
+                  if (masks && !attention_visible(a, iu[u] + c, j0 + j)) row[c] = kNegInf;
+                }
+              }
+            }
+            float *mx = l[u] + NR, *mexp = mx + NR, *alpha = mexp + NR, *bsum = alpha + NR;
+            std::copy(m[u], m[u] + NR, mx);
+            kt->colmax(s_u, bk, mx);  // mx = max(m, block max) = the new running max
+            for (size_t c = 0; c < NR; ++c) {
+              alpha[c] = m[u][c] == kNegInf ? 0.0f : std::exp(m[u][c] - mx[c]);
+              mexp[c] = mx[c] == kNegInf ? std::numeric_limits<float>::infinity() : mx[c];  // nothing visible yet: P = 0
+              bsum[c] = 0.0f;
+            }
+            kt->colexp(s_u, bk, mexp, bsum);
+            bool rescale = false;  // once every query's max has settled, alpha is 1 and Oᵀ needs no pass
+            for (size_t c = 0; c < NR; ++c) {
+              l[u][c] = l[u][c] * alpha[c] + bsum[c];
+              m[u][c] = mx[c];
+              rescale = rescale || alpha[c] != 1.0f;
+            }
+            if (rescale) kt->rowmul(ot[u], d, alpha);
+            if (dp) pack_pt_bf16(s_u, bk, NR, pt16[u]);  // P rounded to bf16
+          }
+          // Oᵀ += Vᵀ·Pᵀ for every tile; each V micro-panel is reused from L1 by all tiles
+          for (size_t r = 0; r < v_panels; ++r) {
+            const size_t mr = std::min(MR, d - r * MR);
+            for (size_t u = 0; u < tiles; ++u) {
+              if (dp) {
+                kt->bf16((bk + 1) / 2, vt16 + r * MR * 2 * nk2 + j0 * MR, pt16[u], ot[u] + r * MR * NR, NR, mr, NR, true);
+              } else {
+                kt->f32(bk, vt + r * MR * a.nk + j0 * MR, st[u], ot[u] + r * MR * NR, NR, mr, NR, true);
+              }
             }
           }
         }
-        float* out = a.out + ((b * a.heads + h) * a.nq + i0) * d;
-        for (size_t c = 0; c < qrows; ++c) {
-          const float inv = l[c] > 0.0f ? 1.0f / l[c] : 0.0f;  // all keys masked: zeros
-          for (size_t f = 0; f < d; ++f) out[c * d + f] = ot[f * NR + c] * inv;
+        for (size_t u = 0; u < tiles; ++u) {
+          float* out = a.out + ((b * a.heads + h) * a.nq + iu[u]) * d;
+          for (size_t c = 0; c < rows_u[u]; ++c) {
+            const float inv = l[u][c] > 0.0f ? 1.0f / l[u][c] : 0.0f;  // all keys masked: zeros
+            for (size_t f = 0; f < d; ++f) out[c * d + f] = ot[u][f * NR + c] * inv;
+          }
         }
       });
     }
