@@ -4,6 +4,8 @@
 #pragma once
 #include <immintrin.h>
 
+#include <cstddef>
+
 namespace aiprod {
 namespace avx512 {
 
@@ -30,6 +32,19 @@ inline __m512 vgelu_tanh(__m512 x) {
   const __m512 e = vexp(_mm512_add_ps(u, u));
   const __m512 one_plus_tanh = _mm512_sub_ps(_mm512_set1_ps(2.0f), _mm512_div_ps(_mm512_set1_ps(2.0f), _mm512_add_ps(e, _mm512_set1_ps(1.0f))));
   return _mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(0.5f), x), one_plus_tanh);
+}
+
+// Sum of every lane of N accumulators. A plain store and scalar sum: GCC 12 warns inside its own
+// _mm512_reduce_add_ps (-Wuninitialized).
+template <int N>
+inline float sum_lanes(const __m512 (&acc)[N]) {
+  __m512 sum = acc[0];
+  for (int j = 1; j < N; ++j) sum = _mm512_add_ps(sum, acc[j]);
+  alignas(64) float lanes[16];
+  _mm512_store_ps(lanes, sum);
+  float total = 0;
+  for (float v : lanes) total += v;
+  return total;
 }
 
 inline __mmask16 tail_mask16(size_t n) { return n >= 16 ? __mmask16(0xffff) : __mmask16((1u << n) - 1u); }

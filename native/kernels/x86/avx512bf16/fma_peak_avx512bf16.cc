@@ -5,6 +5,7 @@
 #include <immintrin.h>
 
 #include "aiprod/fma_peak.h"
+#include "../avx512/vmath_avx512.h"
 
 namespace aiprod {
 
@@ -21,14 +22,7 @@ float dpbf16_loop_avx512bf16(uint64_t iterations) {
       for (int j = 0; j < 12; ++j) acc[j] = _mm512_dpbf16_ps(acc[j], a, b);
     }
   }
-  __m512 sum = acc[0];
-  for (int j = 1; j < 12; ++j) sum = _mm512_add_ps(sum, acc[j]);
-  // A plain store and sum: GCC 12 warns inside its own _mm512_reduce_add_ps (-Wuninitialized).
-  alignas(64) float lanes[16];
-  _mm512_store_ps(lanes, sum);
-  float total = 0;
-  for (float v : lanes) total += v;
-  return total;
+  return avx512::sum_lanes(acc);
 }
 
 }  // namespace aiprod
