@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "aiprod/cpu_features.h"
 #include "aiprod/gemm.h"
@@ -58,13 +57,6 @@ struct Problem {
   bool bf16_math;       // round A to bf16 (bf16/f8 weights)
 };
 
-// Per-thread scratch for packed A blocks, reused across calls.
-template <typename T>
-T* scratch(size_t count) {
-  thread_local std::vector<T> buf;
-  if (buf.size() < count) buf.resize(count);
-  return buf.data();
-}
 
 // Loop order: B is packed once, whole (every NR panel over all of K), in parallel. Tasks are (M block x group of
 // N panels); a task packs its MC x KC slice of A (L2-resident with one B panel) and, for each panel and A
@@ -84,7 +76,8 @@ void run(const GemmKernels& kt, const Problem& pb, const Src& b, const WeightKey
   // Packs every B panel over all of K into dst, in parallel.
   auto pack_all = [&](void* dst) {
     parallel_range(n_panels, 2, [&](size_t p0, size_t p1) {
-      float* col = scratch<float>(pb.k);
+      thread_local Scratch col_scratch;
+      float* col = col_scratch.get<float>(pb.k);
       for (size_t p = p0; p < p1; ++p) {
         const size_t n0 = p * NR, ncols = std::min(NR, pb.n - n0);
         if (dp) {
@@ -123,7 +116,8 @@ void run(const GemmKernels& kt, const Problem& pb, const Src& b, const WeightKey
       const size_t kc = std::min(KC, pb.k - k0);
       const size_t steps = dp ? (kc + 1) / 2 : kc;
       const size_t a_panel = steps * MR * (dp ? 2 : 1);
-      void* abuf = dp ? static_cast<void*>(scratch<uint16_t>(micro * a_panel)) : static_cast<void*>(scratch<float>(micro * a_panel));
+      thread_local Scratch a_scratch;  // this thread's packed A block, reused across tasks and calls
+      void* abuf = a_scratch.get<uint8_t>(micro * a_panel * elem);
       for (size_t r = 0; r < micro; ++r) {
         const size_t r_rows = std::min(MR, rows - r * MR);
         if (dp) {
