@@ -2,6 +2,8 @@
 // with scale, fused epilogues, odd sizes, and sizes that cross the K block (256/512) and M block (~190) edges.
 // Error bound per element: |ours - exact| <= 2·K·2^-24·Σ_k|x_k·w_k| (f32 accumulation) + the epilogue's
 // approximation error (GELU through exp: 1e-6 relative) + 1e-30.
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
 import t from "tap";
 import { linear, matmul, Tensor } from "../../src/index.js";
 import { forEachIsa } from "../helpers/isaPaths.js";
@@ -166,4 +168,13 @@ t.test("packed weights are reused, and a rewritten weight is never served stale"
   using d = linear(x, fresh);
   t.same(Array.from(c.toFloat32()), Array.from(d.toFloat32()), "after write(), the new values are used");
   t.notSame(Array.from(c.toFloat32()), Array.from(a.toFloat32()));
+});
+
+t.test("a large product gives its packed workspace back afterwards", async (t) => {
+  // In a fresh process, so that collecting this file's JavaScript garbage cannot hide the growth.
+  const r = spawnSync(process.execPath, ["--import", "tsx", join(import.meta.dirname, "..", "fixtures", "scratchTrim.ts")], { encoding: "utf8" });
+  t.equal(r.status, 0, r.stderr);
+  const [grown, shape] = r.stdout.trim().split(" ");
+  t.equal(shape, "64x4096");
+  t.ok(Number(grown) < 48, `rss grew by ${grown} MiB (< 48 MiB; the packed b is 128 MiB)`);
 });

@@ -1,5 +1,6 @@
 // Growable, 64-byte aligned scratch buffers that live as long as their owner (typically thread_local): kernels
-// reuse them across calls instead of mapping fresh memory, which costs page faults on every call.
+// reuse them across calls instead of mapping fresh memory, which costs page faults on every call. Buffers above
+// kScratchKeepBytes are given back after the call (trim), so one huge op does not pin its workspace forever.
 #pragma once
 #include <cstddef>
 #include <memory>
@@ -11,6 +12,13 @@ namespace aiprod {
 class Scratch {
  public:
   // At least `count` elements of T, 64-byte aligned; contents are unspecified. Invalidates earlier pointers.
+  // Frees the buffer if it is larger than keep_bytes.
+  void trim(size_t keep_bytes = kScratchKeepBytes) {
+    if (buf_ && buf_->nbytes() > keep_bytes) buf_.reset();
+  }
+
+  static constexpr size_t kScratchKeepBytes = size_t(64) << 20;
+
   template <typename T>
   T* get(size_t count) {
     const size_t bytes = count * sizeof(T);

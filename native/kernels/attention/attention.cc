@@ -208,6 +208,8 @@ void attention(const AttentionArgs& a) {
       });
     }
   }
+  kscratch.trim();
+  vscratch.trim();
 }
 
 }  // namespace aiprod

@@ -155,6 +155,7 @@ void conv3d(const Conv3dArgs& a) {
       }
     });
   }
+  xscratch.trim();
 }
 
 }  // namespace aiprod

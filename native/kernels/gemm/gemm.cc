@@ -151,6 +151,7 @@ void run(const GemmKernels& kt, const Problem& pb, const Src& b, const WeightKey
       }
     }
   });
+  packed_b.trim();
   if (pb.k == 0) {  // no K chunk ran: the product is zero, the epilogue still applies
     parallel_range(pb.m, 1, [&](size_t m0, size_t m1) {
       for (size_t m = m0; m < m1; ++m) {
