@@ -2,6 +2,7 @@
 // closeness check with a per-element bound that reports the worst element.
 import type { Test } from "tap";
 import { Tensor } from "../../src/index.js";
+import { rng } from "./numberFormats.js";
 
 export const LAST_DIMS = [1, 3, 17, 63, 65, 127, 129, 1000] as const;
 export const FLOAT_DTYPES = ["f32", "bf16"] as const;
@@ -9,15 +10,8 @@ export type FloatDType = (typeof FLOAT_DTYPES)[number];
 
 /** Deterministic uniform numbers in [lo, hi) (mulberry32). */
 export function seeded(n: number, seed: number, lo = -3, hi = 3): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(s ^ (s >>> 15), 1 | s);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    out[i] = lo + (hi - lo) * (((r ^ (r >>> 14)) >>> 0) / 4294967296);
-  }
-  return out;
+  const next = rng(seed);
+  return Float32Array.from({ length: n }, () => lo + (hi - lo) * next());
 }
 
 export function numel(shape: readonly number[]): number {

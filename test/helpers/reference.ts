@@ -1,19 +1,13 @@
 // Float64 reference math for op tests, written from the definitions (not from the kernels).
-import { BF16, decode, encode, F8E4M3 } from "./numberFormats.js";
+import { BF16, decode, encode, F8E4M3, rng } from "./numberFormats.js";
 
 export const roundBf16 = (v: number): number => decode(BF16, encode(BF16, Math.fround(v)));
 export const f8Value = (bits: number): number => decode(F8E4M3, bits);
 
 /** Seeded normal(0, 1) samples as f32. */
 export function randn(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const u = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
+  const next = rng(seed);
+  const u = () => next() + 0.5 / 4294967296; // never 0: log(u) stays finite
   return Float32Array.from({ length: n }, () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u()));
 }
 
@@ -23,9 +17,11 @@ export function geluTanh(x: number): number {
 
 /**
  * Largest violation of |got - want| <= rel * scale + abs over all elements, as a ratio (<= 1 passes), where
- * scale is the per-element magnitude that bounds rounding error (e.g. Σ|a·b| for a dot product).
+ * scale is the per-element magnitude that bounds rounding error (e.g. Σ|a·b| for a dot product). Arrays of
+ * different lengths give Infinity.
  */
 export function worstError(got: ArrayLike<number>, want: ArrayLike<number>, scale: ArrayLike<number>, rel: number, abs: number): { ratio: number; index: number } {
+  if (got.length !== want.length) return { ratio: Infinity, index: -1 };
   let ratio = 0;
   let index = -1;
   for (let i = 0; i < want.length; i++) {

@@ -5,17 +5,13 @@ import * as tf from "@tensorflow/tfjs";
 import t from "tap";
 import { conv1d, conv2d, conv3d, linear, matmul, Tensor } from "../../src/index.js";
 import { forEachIsa } from "../helpers/isaPaths.js";
-import { randn } from "../helpers/reference.js";
+import { randn, worstError } from "../helpers/reference.js";
 
 await tf.setBackend("cpu");
 
-/** Worst |got - want| as a fraction of the bound (<= 1 passes); Infinity when the sizes differ. */
-function worst(got: Float32Array, want: ArrayLike<number>, mag: ArrayLike<number>, k: number): number {
-  if (got.length !== want.length) return Infinity;
-  let r = 0;
-  for (let i = 0; i < want.length; i++) r = Math.max(r, Math.abs(got[i]! - want[i]!) / (4 * k * 2 ** -24 * mag[i]! + 1e-6));
-  return r;
-}
+/** Worst |got - want| as a fraction of the bound 4·K·2^-24·Σ|a·b| + 1e-6 (<= 1 passes). */
+const worst = (got: Float32Array, want: ArrayLike<number>, mag: ArrayLike<number>, k: number): number =>
+  worstError(got, want, mag, 4 * k * 2 ** -24, 1e-6).ratio;
 
 forEachIsa(async (isa) => {
   await t.test(`matmul and linear vs tfjs on ${isa}`, async (t) => {
