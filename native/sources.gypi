@@ -25,7 +25,8 @@
       "native/kernels/pointwise/modulation.cc",
       "native/kernels/pointwise/rope.cc",
       "native/kernels/layout/layout.cc",
-      "native/kernels/fma_peak.cc"
+      "native/kernels/fma_peak.cc",
+      "native/kernels/shape/shape.cc"
     ],
     "aiprod_avx2_sources": [
       "native/kernels/x86/avx2/elementwise_avx2.cc",
@@ -58,7 +59,8 @@
       "native/binding/ops_activation.cc",
       "native/binding/ops_rope.cc",
       "native/binding/ops_layout.cc",
-      "native/binding/ops_bench.cc"
+      "native/binding/ops_bench.cc",
+      "native/binding/ops_shape.cc"
     ]
   }
 }

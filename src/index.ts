@@ -20,3 +20,4 @@ export { depthToSpace3d, patchify, pixelShuffle2d, spaceToDepth3d, unpatchify } 
 export type { Factors3 } from "./runtime/layout.js";
 export { measureFmaPeak } from "./runtime/bench.js";
 export type { FmaPeak, FmaPeakKind, FmaPeakOptions } from "./runtime/bench.js";
+export { addBroadcast, affine, concat, divBroadcast, maximum, minimum, mulBroadcast, narrow, permute, reshape, subBroadcast, transpose } from "./runtime/shape.js";

@@ -57,6 +57,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   register_rope_ops(env, exports);
   register_layout_ops(env, exports);
   register_bench_ops(env, exports);
+  register_shape_ops(env, exports);
   return exports;
 }
 

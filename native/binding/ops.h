@@ -15,5 +15,7 @@ void register_activation_ops(Napi::Env env, Napi::Object exports);
 void register_rope_ops(Napi::Env env, Napi::Object exports);
 void register_layout_ops(Napi::Env env, Napi::Object exports);
 void register_bench_ops(Napi::Env env, Napi::Object exports);
+// Views, copies and broadcasting for model code (ops_shape.cc).
+void register_shape_ops(Napi::Env env, Napi::Object exports);
 
 }  // namespace aiprod

@@ -100,6 +100,24 @@ Napi::Object TensorWrap::Create(Napi::Env env, DType dtype, const std::vector<in
       {Napi::String::New(env, dtype_name(dtype)), js_shape, Napi::Boolean::New(env, zero)});
 }
 
+namespace {
+// Passed as the constructor's 4th argument (an External only native code can make) to adopt a buffer.
+struct ViewSpec {
+  std::shared_ptr<Buffer> buffer;
+  size_t offset;
+};
+}  // namespace
+
+Napi::Object TensorWrap::CreateView(Napi::Env env, DType dtype, const std::vector<int64_t>& shape,
+                                    std::shared_ptr<Buffer> buffer, size_t offset) {
+  Napi::Array js_shape = Napi::Array::New(env, shape.size());
+  for (size_t i = 0; i < shape.size(); ++i) js_shape.Set(uint32_t(i), Napi::Number::New(env, double(shape[i])));
+  ViewSpec spec{std::move(buffer), offset};
+  return addon_data(env).tensor_constructor.New({Napi::String::New(env, dtype_name(dtype)), js_shape,
+                                                 Napi::Boolean::New(env, false),
+                                                 Napi::External<ViewSpec>::New(env, &spec)});
+}
+
 TensorWrap* TensorWrap::From(const Napi::Value& value, const std::string& op, const char* arg) {
   Napi::Env env = value.Env();
   if (!value.IsObject() || !value.As<Napi::Object>().InstanceOf(addon_data(env).tensor_constructor.Value())) {
@@ -122,14 +140,21 @@ TensorWrap::TensorWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Tensor
                                       "'; expected one of f32, bf16, f16, f8e4m3");
   }
   shape_ = parse_shape(env, info[1], dtype_, &numel_);
+  static std::atomic<uint64_t> next_uid{1};
+  if (info.Length() > 3 && info[3].IsExternal()) {
+    ViewSpec* spec = info[3].As<Napi::External<ViewSpec>>().Data();
+    storage_ = spec->buffer;
+    offset_ = spec->offset;
+    uid_ = next_uid.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
   const bool zero = info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value();
   guard(env, "Tensor", [&] {
-    storage_ = std::make_unique<HostStorage>(nbytes(), zero);
+    storage_ = std::make_shared<HostStorage>(nbytes(), zero);
     return 0;
   });
   reported_bytes_ = int64_t(nbytes());
   Napi::MemoryManagement::AdjustExternalMemory(env, reported_bytes_);
-  static std::atomic<uint64_t> next_uid{1};
   uid_ = next_uid.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -200,7 +225,7 @@ Napi::Value TensorWrap::Write(const Napi::CallbackInfo& info) {
   NAPI_THROW_IF_FAILED(env, napi_get_typedarray_info(env, arr, nullptr, nullptr, &src, nullptr, nullptr),
                        env.Undefined());
   if (nbytes()) std::memcpy(data(), src, nbytes());
-  ++version_;  // cached packings of the old contents no longer match
+  storage_->version.fetch_add(1, std::memory_order_relaxed);  // cached packings of the old contents no longer match
   packed_cache_forget(uid_);
   return env.Undefined();
 }

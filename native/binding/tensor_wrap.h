@@ -1,5 +1,7 @@
-// Native-owned tensor handle (JavaScript class `NativeTensor`, wrapped by src/runtime/tensor.ts). Host
-// memory is 64-byte aligned and owned here; dispose() frees it at once, the GC finalizer is the backstop.
+// Native-owned tensor handle (JavaScript class `NativeTensor`, wrapped by src/runtime/tensor.ts). A tensor is a
+// contiguous view (dtype, shape, byte offset) of a shared Buffer: its own 64-byte aligned memory, another
+// tensor's memory (reshape, contiguous slices) or a mapped checkpoint file. dispose() drops this view at once
+// (the memory goes back when no view is left); the GC finalizer is the backstop.
 #pragma once
 #include <napi.h>
 
@@ -19,6 +21,9 @@ class TensorWrap : public Napi::ObjectWrap<TensorWrap> {
   static Napi::Function Define(Napi::Env env);
   // A new JavaScript tensor object with fresh storage (zeroed if zero is true).
   static Napi::Object Create(Napi::Env env, DType dtype, const std::vector<int64_t>& shape, bool zero);
+  // A new JavaScript tensor viewing `buffer` from byte `offset` (the caller checked that it fits).
+  static Napi::Object CreateView(Napi::Env env, DType dtype, const std::vector<int64_t>& shape,
+                                 std::shared_ptr<Buffer> buffer, size_t offset);
   // The live tensor behind a JavaScript argument, or a thrown error naming op and argument.
   static TensorWrap* From(const Napi::Value& value, const std::string& op, const char* arg);
 
@@ -29,10 +34,12 @@ class TensorWrap : public Napi::ObjectWrap<TensorWrap> {
   const std::vector<int64_t>& shape() const { return shape_; }
   size_t numel() const { return numel_; }
   size_t nbytes() const { return numel_ * dtype_size(dtype_); }
-  void* data() { return storage_->data(); }
+  void* data() { return storage_->bytes() + offset_; }
+  const std::shared_ptr<Buffer>& buffer() const { return storage_; }
+  size_t byte_offset() const { return offset_; }
   std::string describe() const;
   // Identity for caches of derived data (packed weights): unique in the process, bumped by every write.
-  WeightKey weight_key() const { return WeightKey{uid_, version_}; }
+  WeightKey weight_key() const { return WeightKey{uid_, storage_->version.load(std::memory_order_relaxed)}; }
 
  private:
   Napi::Value GetDType(const Napi::CallbackInfo& info);
@@ -49,10 +56,10 @@ class TensorWrap : public Napi::ObjectWrap<TensorWrap> {
   DType dtype_ = DType::F32;
   std::vector<int64_t> shape_;
   size_t numel_ = 0;
-  std::unique_ptr<HostStorage> storage_;
-  int64_t reported_bytes_ = 0;  // told to V8 through AdjustExternalMemory
+  std::shared_ptr<Buffer> storage_;
+  size_t offset_ = 0;
+  int64_t reported_bytes_ = 0;  // told to V8 through AdjustExternalMemory (owned host memory only)
   uint64_t uid_ = 0;
-  uint64_t version_ = 0;
 };
 
 }  // namespace aiprod

@@ -1,11 +1,16 @@
 #include "aiprod/storage.h"
 
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <stdexcept>
 
 #if !defined(_WIN32)
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #endif
 
 namespace aiprod {
@@ -48,5 +53,40 @@ HostStorage::~HostStorage() {
 #endif
   std::free(data_);
 }
+
+#if !defined(_WIN32)
+MappedFile::MappedFile(const std::string& path) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw std::runtime_error("cannot open '" + path + "': " + std::strerror(errno));
+  struct stat st {};
+  if (fstat(fd, &st) != 0) {
+    const int err = errno;
+    close(fd);
+    throw std::runtime_error("cannot stat '" + path + "': " + std::strerror(err));
+  }
+  nbytes_ = size_t(st.st_size);
+  if (nbytes_ > 0) {
+    // MAP_PRIVATE with write permission: pages are shared with the page cache until written, and a write (a
+    // LoRA fused in place, say) makes a private copy instead of changing the checkpoint on disk.
+    void* p = mmap(nullptr, nbytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    if (p == MAP_FAILED) {
+      const int err = errno;
+      close(fd);
+      throw std::runtime_error("cannot map '" + path + "': " + std::strerror(err));
+    }
+    data_ = static_cast<uint8_t*>(p);
+  }
+  close(fd);  // the mapping keeps its own reference to the file
+}
+
+MappedFile::~MappedFile() {
+  if (data_) munmap(data_, nbytes_);
+}
+#else
+MappedFile::MappedFile(const std::string& path) {
+  throw std::runtime_error("memory-mapped files are not supported on this platform ('" + path + "')");
+}
+MappedFile::~MappedFile() = default;
+#endif
 
 }  // namespace aiprod

@@ -118,6 +118,15 @@ export interface NativeFmaPeak {
   checksum: number;
 }
 
+/** native/binding/ops_shape.cc mapFile(): one tensor viewing bytes [offset, offset + size) of the file. */
+export interface NativeFileView {
+  offset: number;
+  dtype: NativeDType;
+  shape: readonly number[];
+}
+
+export type NativeBroadcastOp = "add" | "sub" | "mul" | "div" | "max" | "min";
+
 export interface NativeBinding {
   NativeTensor: NativeTensorConstructor;
   add(a: NativeTensor, b: NativeTensor): NativeTensor;
@@ -156,6 +165,14 @@ export interface NativeBinding {
   pixelShuffle2d(x: NativeTensor, r: number): NativeTensor;
   patchify(x: NativeTensor, p: number, pt: number): NativeTensor;
   unpatchify(x: NativeTensor, p: number, pt: number): NativeTensor;
+  // native/binding/ops_shape.cc
+  mapFile(path: string, views: readonly NativeFileView[]): NativeTensor[];
+  reshape(x: NativeTensor, shape: readonly number[]): NativeTensor;
+  narrow(x: NativeTensor, dim: number, start: number, length: number): NativeTensor;
+  permute(x: NativeTensor, perm: readonly number[]): NativeTensor;
+  concat(xs: readonly NativeTensor[], dim: number): NativeTensor;
+  binary(op: NativeBroadcastOp, a: NativeTensor, b: NativeTensor): NativeTensor;
+  affine(x: NativeTensor, alpha: number, beta: number): NativeTensor;
   info(): NativeInfo;
   setIsa(isa: NativeIsa): void;
   cudaProbe(libraryPath: string): NativeCudaStatus;

@@ -1,28 +1,58 @@
-// Host memory for tensors: 64-byte aligned (one cache line, one AVX-512 register) so every kernel may use
-// aligned loads at the start of a tensor.
+// Memory that tensors view. A Buffer is shared (std::shared_ptr) by every tensor that views it: a reshape or a
+// contiguous slice is a new tensor over the same bytes, and the memory goes back when the last view is gone.
+// Two kinds: HostStorage (owned, 64-byte aligned) and MappedFile (a checkpoint file mapped copy-on-write, so
+// weights stay in the page cache and in their stored dtype; writing to a mapped tensor never touches the file).
 #pragma once
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 
 namespace aiprod {
 
-class HostStorage {
+class Buffer {
+ public:
+  virtual ~Buffer() = default;
+  virtual uint8_t* bytes() = 0;
+  virtual size_t nbytes() const = 0;
+  // Bumped by every write through any view, so caches of derived data (packed weights) see the change.
+  std::atomic<uint64_t> version{0};
+};
+
+class HostStorage : public Buffer {
  public:
   // Throws std::bad_alloc when the memory is not there.
   HostStorage(size_t nbytes, bool zero);
-  ~HostStorage();
+  ~HostStorage() override;
   HostStorage(const HostStorage&) = delete;
   HostStorage& operator=(const HostStorage&) = delete;
 
+  uint8_t* bytes() override { return static_cast<uint8_t*>(data_); }
+  size_t nbytes() const override { return nbytes_; }
   void* data() { return data_; }
   const void* data() const { return data_; }
-  size_t nbytes() const { return nbytes_; }
 
  private:
   void* data_ = nullptr;
   size_t nbytes_ = 0;
   bool mapped_ = false;  // from mmap (large buffers), else from aligned_alloc
+};
+
+class MappedFile : public Buffer {
+ public:
+  // Maps the whole file; throws std::runtime_error naming the path and the system error.
+  explicit MappedFile(const std::string& path);
+  ~MappedFile() override;
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+
+  uint8_t* bytes() override { return data_; }
+  size_t nbytes() const override { return nbytes_; }
+
+ private:
+  uint8_t* data_ = nullptr;
+  size_t nbytes_ = 0;
 };
 
 constexpr size_t kTensorAlignment = 64;
