@@ -21,3 +21,13 @@ export type { Factors3 } from "./runtime/layout.js";
 export { measureFmaPeak } from "./runtime/bench.js";
 export type { FmaPeak, FmaPeakKind, FmaPeakOptions } from "./runtime/bench.js";
 export { addBroadcast, affine, concat, divBroadcast, maximum, minimum, mulBroadcast, narrow, permute, reshape, subBroadcast, transpose } from "./runtime/shape.js";
+// LTX-2 sampling math (schedulers, diffusion steps, guider, noise, denoise mask).
+export {
+  DISTILLED_SIGMA_VALUES, STAGE_2_DISTILLED_SIGMA_VALUES, TDP_DISTILLED_SIGMA_VALUES, ltx2Sigmas, sigmasFromValues,
+  eulerAncestralStep, eulerStep, toDenoised, toVelocity, MultiModalGuider, NO_GUIDANCE as NO_GUIDANCE_PARAMS,
+  detectParams, LTX_2_PARAMS, LTX_2_3_PARAMS, LTX_2_3_HQ_PARAMS, LTX_2_4_PARAMS, parseModelVersion,
+  drawNoise, GaussianGenerator, gaussianNoiser, postProcessLatent, timestepsFromMask,
+} from "./models/ltx2/components/index.js";
+export type {
+  EulerAncestralOptions, GuiderParams, Ltx2SigmasOptions, NoiseSource, PipelineParams, StorageDType,
+} from "./models/ltx2/components/index.js";
