@@ -31,3 +31,21 @@ export {
 export type {
   EulerAncestralOptions, GuiderParams, Ltx2SigmasOptions, NoiseSource, PipelineParams, StorageDType,
 } from "./models/ltx2/components/index.js";
+// LTX-2 audio: audio VAE, HiFi-GAN vocoder, mel front end, tiny checkpoints; WAV and AAC muxing.
+export { AudioDecoder, AudioEncoder } from "./models/ltx2/audio/audioVae.js";
+export { Vocoder } from "./models/ltx2/audio/vocoder.js";
+export { AudioProcessor, PerChannelStatistics } from "./models/ltx2/audio/ops.js";
+export type { Waveform } from "./models/ltx2/audio/ops.js";
+export { LATENT_DOWNSAMPLE_FACTOR, parseAudioVaeConfig, parseVocoderConfig } from "./models/ltx2/audio/config.js";
+export type { AudioVaeConfig, VocoderConfig } from "./models/ltx2/audio/config.js";
+export { decodeAudio, decodeAudioForVideo, encodeAudio, loadAudioDecoder, loadAudioEncoder, loadVocoder } from "./models/ltx2/audio/load.js";
+export type { AudioCheckpoint } from "./models/ltx2/audio/load.js";
+export { audioLatentFrames, fitWaveformToVideo, videoAudioSamples } from "./models/ltx2/audio/duration.js";
+export { tinyAudioConfigs, tinyAudioWeights, writeTinyAudioCheckpoint } from "./models/ltx2/audio/tinyAudio.js";
+export type { TinyAudioConfigs, TinyAudioOptions } from "./models/ltx2/audio/tinyAudio.js";
+export { decodeWav, encodeWav, writeWav } from "./media/wav.js";
+export type { DecodedWav, PcmAudio } from "./media/wav.js";
+export { findMediaTool, probeMedia, runMediaTool } from "./media/ffmpeg.js";
+export type { MediaTool, ProbedStream } from "./media/ffmpeg.js";
+export { muxAudio } from "./media/mux.js";
+export type { MuxOptions } from "./media/mux.js";
