@@ -69,14 +69,14 @@ function packaged(tool: MediaTool): string | undefined {
 
 /** The path of ffmpeg or ffprobe, or ERR_AIPROD_FFMPEG_NOT_FOUND saying where it looked. */
 export function findMediaTool(tool: MediaTool): string {
-  const hit = cache.get(tool);
-  if (hit && isExecutable(hit)) return hit;
+  // The environment is read on every call (it may change); only the search result is cached.
   const explicit = process.env[ENV[tool]];
   if (explicit) {
     if (!isExecutable(explicit)) throw new AiprodError("ERR_AIPROD_FFMPEG_NOT_FOUND", `aiprod.media: ${ENV[tool]}='${explicit}' is not an executable file`);
-    cache.set(tool, explicit);
     return explicit;
   }
+  const hit = cache.get(tool);
+  if (hit && isExecutable(hit)) return hit;
   const found = fromPath(tool) ?? packaged(tool);
   if (!found) {
     throw new AiprodError("ERR_AIPROD_FFMPEG_NOT_FOUND",
