@@ -142,7 +142,7 @@ export function convTranspose1d(x: Arr, w: Arr, bias: Arr | undefined, s: number
       const v = x.data[(b * C + c) * L + i]!;
       for (let o = 0; o < O; o++) for (let k = 0; k < K; k++) {
         const t = i * s - p + k;
-        if (t >= 0 && t < OL) out[(b * O + o) * OL + t] += v * w.data[(c * O + o) * K + k]!;
+        if (t >= 0 && t < OL) out[(b * O + o) * OL + t] = out[(b * O + o) * OL + t]! + v * w.data[(c * O + o) * K + k]!;
       }
     }
   }

@@ -79,7 +79,10 @@ t.test("whole decoder against the reference (per-channel statistics, mid, up pat
   t.ok(err < 1e-4, `rel err ${err}`);
   // Causality: changing the last latent frame leaves every mel frame before its span (4·2−3 = 5) unchanged.
   const v = x.toFloat32();
-  for (let b = 0; b < 2; b++) for (let c = 0; c < 2; c++) for (let f = 0; f < 16; f++) v[((b * 2 + c) * 3 + 2) * 16 + f] += 1;
+  for (let b = 0; b < 2; b++) for (let c = 0; c < 2; c++) for (let f = 0; f < 16; f++) {
+    const i = ((b * 2 + c) * 3 + 2) * 16 + f;
+    v[i] = v[i]! + 1;
+  }
   using mel2 = decoder.decode(Tensor.from(v, [2, 2, 3, 16], "f32"));
   const m1 = mel.toFloat32(), m2 = mel2.toFloat32();
   let early = 0, late = 0;
