@@ -7,7 +7,7 @@ import { SafetensorsFile } from "../../../../src/checkpoint/safetensors.js";
 import { writeSafetensors } from "../../../../src/checkpoint/safetensorsWriter.js";
 import { parseAudioVaeConfig, parseVocoderConfig } from "../../../../src/models/ltx2/audio/config.js";
 import { audioLatentFrames, pyRound, videoAudioSamples } from "../../../../src/models/ltx2/audio/duration.js";
-import { loadAudioDecoder, loadAudioEncoder, loadVocoder } from "../../../../src/models/ltx2/audio/load.js";
+import { type AudioCheckpoint, loadAudioDecoder, loadAudioEncoder, loadVocoder } from "../../../../src/models/ltx2/audio/load.js";
 import { tinyAudioConfigs, tinyAudioWeights } from "../../../../src/models/ltx2/audio/tinyAudio.js";
 
 // The released LTX-2 audio VAE config (as published in checkpoint metadata) and a 2.0 vocoder config.
@@ -81,6 +81,37 @@ t.test("tiny weights: deterministic bf16, released key names", async (t) => {
   t.notOk(a.has("audio_vae.decoder.up.0.upsample.conv.conv.weight"), "level 0 has no upsample");
   t.same(a.get("vocoder.ups.0.weight")!.shape, [64, 32, 16], "ConvTranspose1d weight [Cin, Cout, K]");
   t.same(a.get("vocoder.conv_pre.weight")!.shape, [64, 128, 7]);
+});
+
+t.test("the loaders read every generated key and nothing else (key names match the module structure)", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "aiprod-audio-keys-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const c = tinyAudioConfigs({ zChannels: 1, numResBlocks: 2 });
+  const weights = tinyAudioWeights(c, 2);
+  const path = join(dir, "k.safetensors");
+  writeSafetensors(path, weights, { config: JSON.stringify(c) });
+  using file = SafetensorsFile.open(path);
+  const read = new Set<string>();
+  const recording: AudioCheckpoint = {
+    get name() { return file.name; },
+    get config() { return file.config; },
+    keys: () => file.keys(),
+    has: (k) => file.has(k),
+    info: (k) => file.info(k),
+    tensor: (k) => {
+      read.add(k);
+      return file.tensor(k);
+    },
+    view(prefix) {
+      return new Proxy(file.view(prefix), {
+        get: (target, prop) => (prop === "tensor" ? (k: string) => recording.tensor(prefix + k) :
+          prop === "view" ? (p: string) => recording.view(prefix + p) : Reflect.get(target, prop)),
+      });
+    },
+  };
+  const models = [loadAudioDecoder(recording), loadAudioEncoder(recording), loadVocoder(recording)];
+  t.same([...read].sort(), [...weights.keys()].sort());
+  for (const m of models) m[Symbol.dispose]();
 });
 
 t.test("checkpoint errors: missing config, missing key, wrong shape", async (t) => {
