@@ -31,3 +31,19 @@ export {
 export type {
   EulerAncestralOptions, GuiderParams, Ltx2SigmasOptions, NoiseSource, PipelineParams, StorageDType,
 } from "./models/ltx2/components/index.js";
+// Checkpoints and the LTX-2 model core.
+export { MAX_HEADER_BYTES, SafetensorsFile } from "./checkpoint/safetensors.js";
+export type { TensorInfo, WeightSource } from "./checkpoint/safetensors.js";
+export { writeSafetensors } from "./checkpoint/safetensorsWriter.js";
+export type { TensorEntry } from "./checkpoint/safetensorsWriter.js";
+export { parseTransformerConfig } from "./models/ltx2/transformer/config.js";
+export type { TransformerConfig } from "./models/ltx2/transformer/config.js";
+export { LTXModel, velocityToX0 } from "./models/ltx2/transformer/model.js";
+export type { ForwardOptions, ModalityInput } from "./models/ltx2/transformer/model.js";
+export { audioLatentFrames, audioPositions, videoPositions } from "./models/ltx2/transformer/positions.js";
+export { loadLtx2TextSide, loadLtx2Transformer, randomLtx2Transformer } from "./models/ltx2/loadTransformer.js";
+export type { Ltx2TextSide } from "./models/ltx2/loadTransformer.js";
+export { LoraFusedSource } from "./models/ltx2/loraFusion.js";
+export type { LoraSpec } from "./models/ltx2/loraFusion.js";
+export { TINY_TRANSFORMER_CONFIG, writeTinyLtx2Checkpoint } from "./models/ltx2/checkpoint/tinyCheckpoint.js";
+export { RandomWeightSource } from "./models/ltx2/checkpoint/randomWeights.js";
