@@ -10,6 +10,7 @@ import { ourOps } from "./lib/ours.js";
 import { type BenchReport, type CaseResult, formatTable } from "./lib/report.js";
 import { runCase } from "./lib/runCase.js";
 import { type AttentionMemory, measureAttentionMemory } from "./memory/attentionMemory.js";
+import { measureTransformerBlock, type TransformerBlockResult } from "./model/transformerBlock.js";
 import { peerVersion } from "./onnx/session.js";
 
 const PEAK_TRIES = 5;
@@ -58,6 +59,17 @@ async function main(): Promise<void> {
     }
   }
 
+  // The model-level case has no peer in this run (onnxruntime has no LTX-2 graph): seconds, GFLOP/s and the
+  // fraction of this CPU's measured peak, plus peak memory. Opt-in by name: it takes minutes on small machines.
+  const models: TransformerBlockResult[] = [];
+  if (args.filter && "transformer-block-19b".includes(args.filter)) {
+    log("transformer-block-19b: one 19B block (random weights) at 6144 video + 126 audio tokens in a child process");
+    const block = measureTransformerBlock(bf16?.gflops ?? f32.gflops, bf16 ? "bf16" : "f32");
+    log(`transformer-block-19b: ${block.seconds.toFixed(1)} s, ${block.gflops.toFixed(1)} GFLOP/s (${(100 * block.fraction_of_peak).toFixed(1)}% of the ${block.peak_kind} peak), ` +
+      `peak RSS ${block.peak_mib.toFixed(0)} MiB (+${block.extra_mib.toFixed(0)} MiB during the forward)`);
+    models.push(block);
+  }
+
   // Again after the cases (a quieter moment may come), then the fractions use the best of all samples.
   f32 = bestPeak("f32", args.peakSeconds, f32);
   if (bf16) bf16 = bestPeak("bf16", args.peakSeconds, bf16);
@@ -75,6 +87,7 @@ async function main(): Promise<void> {
     settings: { repeat: args.repeat, warmup: args.warmup, statistic: "median" },
     entries,
     memory,
+    models,
   };
   console.log(`\n${formatTable(report)}`);
   console.log(`\nFMA peak f32 ${f32.gflops.toFixed(1)} GFLOP/s${bf16 ? `, bf16 ${bf16.gflops.toFixed(1)} GFLOP/s` : ""}; ${threads} threads; ${report.date}`);

@@ -31,6 +31,22 @@ export {
 export type {
   EulerAncestralOptions, GuiderParams, Ltx2SigmasOptions, NoiseSource, PipelineParams, StorageDType,
 } from "./models/ltx2/components/index.js";
+// Checkpoints and the LTX-2 model core.
+export { MAX_HEADER_BYTES, SafetensorsFile } from "./checkpoint/safetensors.js";
+export type { TensorInfo, WeightSource } from "./checkpoint/safetensors.js";
+export { writeSafetensors } from "./checkpoint/safetensorsWriter.js";
+export type { TensorEntry } from "./checkpoint/safetensorsWriter.js";
+export { parseTransformerConfig } from "./models/ltx2/transformer/config.js";
+export type { TransformerConfig } from "./models/ltx2/transformer/config.js";
+export { LTXModel, velocityToX0 } from "./models/ltx2/transformer/model.js";
+export type { ForwardOptions, ModalityInput } from "./models/ltx2/transformer/model.js";
+export { audioLatentFrames, audioPositions, videoPositions } from "./models/ltx2/transformer/positions.js";
+export { loadLtx2TextSide, loadLtx2Transformer, randomLtx2Transformer } from "./models/ltx2/loadTransformer.js";
+export type { Ltx2TextSide } from "./models/ltx2/loadTransformer.js";
+export { LoraFusedSource } from "./models/ltx2/loraFusion.js";
+export type { LoraSpec } from "./models/ltx2/loraFusion.js";
+export { TINY_TRANSFORMER_CONFIG, writeTinyLtx2Checkpoint } from "./models/ltx2/checkpoint/tinyCheckpoint.js";
+export { RandomWeightSource } from "./models/ltx2/checkpoint/randomWeights.js";
 // LTX-2 audio: audio VAE, HiFi-GAN vocoder, mel front end, tiny checkpoints; WAV and AAC muxing.
 export { AudioDecoder, AudioEncoder } from "./models/ltx2/audio/audioVae.js";
 export { Vocoder } from "./models/ltx2/audio/vocoder.js";
@@ -40,8 +56,9 @@ export { LATENT_DOWNSAMPLE_FACTOR, parseAudioVaeConfig, parseVocoderConfig } fro
 export type { AudioVaeConfig, VocoderConfig } from "./models/ltx2/audio/config.js";
 export { decodeAudio, decodeAudioForVideo, encodeAudio, loadAudioDecoder, loadAudioEncoder, loadVocoder } from "./models/ltx2/audio/load.js";
 export type { AudioCheckpoint } from "./models/ltx2/audio/load.js";
-export { audioLatentFrames, fitWaveformToVideo, videoAudioSamples } from "./models/ltx2/audio/duration.js";
-export { tinyAudioConfigs, tinyAudioWeights, writeTinyAudioCheckpoint } from "./models/ltx2/audio/tinyAudio.js";
+// audioLatentFrames is exported from transformer/positions.js (Math.round); duration.ts has the Python-round twin.
+export { fitWaveformToVideo, videoAudioSamples } from "./models/ltx2/audio/duration.js";
+export { tinyAudioConfigs, tinyAudioExtra, tinyAudioWeights, writeTinyAudioCheckpoint } from "./models/ltx2/audio/tinyAudio.js";
 export type { TinyAudioConfigs, TinyAudioOptions } from "./models/ltx2/audio/tinyAudio.js";
 export { decodeWav, encodeWav, writeWav } from "./media/wav.js";
 export type { DecodedWav, PcmAudio } from "./media/wav.js";

@@ -1,5 +1,6 @@
 // The results: a table for people, JSON for tools (bench/RESULTS.md is written from it).
 import type { AttentionMemory } from "../memory/attentionMemory.js";
+import type { TransformerBlockResult } from "../model/transformerBlock.js";
 
 export interface PeerVariant {
   peer: string;
@@ -42,6 +43,7 @@ export interface BenchReport {
   settings: { repeat: number; warmup: number; statistic: "median" };
   entries: CaseResult[];
   memory: AttentionMemory[];
+  models?: TransformerBlockResult[];
 }
 
 const fmt = (v: number | null, digits = 1): string => (v === null ? "-" : v.toFixed(digits));
@@ -71,6 +73,9 @@ export function formatTable(report: BenchReport): string {
   if (notes.length) out.push("", ...notes);
   for (const m of report.memory) {
     out.push("", `${m.name} ${m.shape}: extra ${m.extra_mib.toFixed(0)} MiB over the inputs (output ${m.output_mib.toFixed(0)} MiB, workspace ${m.workspace_mib.toFixed(0)} MiB; ${m.method})`);
+  }
+  for (const m of report.models ?? []) {
+    out.push("", `${m.name} (${m.shape}): ${m.seconds.toFixed(1)} s, ${m.gflops.toFixed(1)} GFLOP/s = ${(100 * m.fraction_of_peak).toFixed(1)}% of the ${m.peak_kind} peak; peak RSS ${m.peak_mib.toFixed(0)} MiB (+${m.extra_mib.toFixed(0)} MiB during the forward)`);
   }
   return out.join("\n");
 }

@@ -157,3 +157,12 @@ export function writeTinyAudioCheckpoint(path: string, opts: TinyAudioOptions & 
   writeSafetensors(path, tinyAudioWeights(configs, opts.seed ?? 0), { config: JSON.stringify(configs) });
   return configs;
 }
+
+/** The audio part of a tiny LTX-2 checkpoint, in the shape `writeTinyLtx2Checkpoint`'s `extra` takes. */
+export function tinyAudioExtra(opts: TinyAudioOptions & { seed?: number } = {}): {
+  entries: Map<string, TensorEntry>;
+  config: Record<string, unknown>;
+} {
+  const configs = tinyAudioConfigs(opts);
+  return { entries: tinyAudioWeights(configs, opts.seed ?? 0), config: { ...configs } };
+}

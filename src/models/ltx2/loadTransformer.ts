@@ -1,0 +1,41 @@
+// Opens the LTX-2 transformer and its text side (feature extractor, connectors) from one checkpoint or from
+// random weights, with the config read from the file's metadata.
+import type { WeightSource } from "../../checkpoint/safetensors.js";
+import { SafetensorsFile } from "../../checkpoint/safetensors.js";
+import { transformerLayout, TRANSFORMER_PREFIX } from "./checkpoint/layout.js";
+import { RandomWeightSource } from "./checkpoint/randomWeights.js";
+import { Embeddings1DConnector, parseConnectorConfig } from "./text/embeddingsConnector.js";
+import { FeatureExtractorV1 } from "./text/featureExtractor.js";
+import { parseTransformerConfig, type TransformerConfig } from "./transformer/config.js";
+import { LTXModel } from "./transformer/model.js";
+
+export interface Ltx2TextSide {
+  featureExtractor: FeatureExtractorV1;
+  videoConnector: Embeddings1DConnector;
+  audioConnector: Embeddings1DConnector;
+}
+
+/** The transformer of a checkpoint file (blocks `layers`, default all). */
+export function loadLtx2Transformer(file: SafetensorsFile, opts: { layers?: readonly number[] } = {}): LTXModel {
+  const config = parseTransformerConfig(file.config);
+  return new LTXModel(file.view(TRANSFORMER_PREFIX), config, opts);
+}
+
+/** The text side of a checkpoint: `textLayers` hidden states (49 for Gemma-3-12B) in, connector outputs out. */
+export function loadLtx2TextSide(file: SafetensorsFile, textLayers: number): Ltx2TextSide {
+  const t = (file.config?.transformer ?? {}) as Record<string, unknown>;
+  const config = parseTransformerConfig(file.config);
+  return {
+    featureExtractor: new FeatureExtractorV1(file.view("text_embedding_projection."), config.captionChannels, textLayers, config.captionChannels),
+    videoConnector: new Embeddings1DConnector(file.view(`${TRANSFORMER_PREFIX}video_embeddings_connector.`), parseConnectorConfig(t, false)),
+    audioConnector: new Embeddings1DConnector(file.view(`${TRANSFORMER_PREFIX}audio_embeddings_connector.`), parseConnectorConfig(t, true)),
+  };
+}
+
+/** A transformer with seeded random weights for any config (`--random-weights`); dispose both when done. */
+export function randomLtx2Transformer(transformerConfig: Record<string, unknown>, opts: { layers?: readonly number[]; seed?: number } = {}): { model: LTXModel; weights: RandomWeightSource; config: TransformerConfig } {
+  const config = parseTransformerConfig({ transformer: transformerConfig });
+  const weights = new RandomWeightSource(transformerLayout(config, opts.layers), opts.seed ?? 0);
+  const source: WeightSource = weights;
+  return { model: new LTXModel(source, config, opts), weights, config };
+}

@@ -1,0 +1,210 @@
+// The LTX-2 transformer and text connector on a tiny checkpoint in the real layout, against the float64
+// reference written from the architecture document (test/reference/ltx2Transformer.ts).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import t from "tap";
+import { SafetensorsFile } from "../../../src/checkpoint/safetensors.js";
+import { TRANSFORMER_PREFIX } from "../../../src/models/ltx2/checkpoint/layout.js";
+import { TINY_TEXT_LAYERS, TINY_TRANSFORMER_CONFIG, writeTinyLtx2Checkpoint } from "../../../src/models/ltx2/checkpoint/tinyCheckpoint.js";
+import { loadLtx2TextSide, loadLtx2Transformer, randomLtx2Transformer } from "../../../src/models/ltx2/loadTransformer.js";
+import { reorderWithRegisters } from "../../../src/models/ltx2/text/embeddingsConnector.js";
+import { normAndConcat } from "../../../src/models/ltx2/text/featureExtractor.js";
+import type { ModalityInput } from "../../../src/models/ltx2/transformer/model.js";
+import { audioPositions, videoPositions } from "../../../src/models/ltx2/transformer/positions.js";
+import { ropeTables } from "../../../src/models/ltx2/transformer/rope.js";
+import { Tensor } from "../../../src/index.js";
+import { randn } from "../../helpers/reference.js";
+import { connectorForward, ltx2Forward, type RefModality, ropeTable, type Weights } from "../../reference/ltx2Transformer.js";
+
+const dir = mkdtempSync(join(tmpdir(), "aiprod-ltx2-"));
+t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+const f32Path = join(dir, "tiny-f32.safetensors");
+const bf16Path = join(dir, "tiny-bf16.safetensors");
+writeTinyLtx2Checkpoint(f32Path, { seed: 7, dtype: "f32" });
+writeTinyLtx2Checkpoint(bf16Path, { seed: 7, dtype: "bf16" });
+
+function weightsOf(file: SafetensorsFile, prefix: string): Weights {
+  const w: Weights = new Map();
+  for (const k of file.keys()) {
+    if (!k.startsWith(prefix)) continue;
+    using x = file.tensor(k);
+    w.set(k.slice(prefix.length), { data: Float64Array.from(x.toFloat32()), shape: x.shape });
+  }
+  return w;
+}
+
+const grid = { frames: 2, height: 2, width: 3 };
+const fps = 24;
+const tv = grid.frames * grid.height * grid.width, ta = 5, S = 128, C = TINY_TRANSFORMER_CONFIG.caption_channels;
+
+function inputs(seed: number) {
+  const vLatent = randn(tv * 128, seed), aLatent = randn(ta * 128, seed + 1);
+  const vCtx = randn(S * C, seed + 2), aCtx = randn(S * C, seed + 3);
+  // First latent frame kept clean (mask 0, like an image conditioning), the rest at σ.
+  const sigma = 0.7;
+  const vT = Float32Array.from({ length: tv }, (_, i) => (i < grid.height * grid.width ? 0 : sigma));
+  const aT = new Float32Array(ta).fill(sigma);
+  const vPos = videoPositions(grid, fps), aPos = audioPositions(ta);
+  const engine = (): [ModalityInput, ModalityInput] => [
+    { latent: Tensor.from(vLatent, [1, tv, 128]), timesteps: vT, sigma: Float32Array.of(sigma), positions: vPos, context: Tensor.from(vCtx, [1, S, C]) },
+    { latent: Tensor.from(aLatent, [1, ta, 128]), timesteps: aT, sigma: Float32Array.of(sigma), positions: aPos, context: Tensor.from(aCtx, [1, S, C]) },
+  ];
+  const axes = (p: { data: Float32Array; dims: number; tokens: number }) =>
+    Array.from({ length: p.dims }, (_, a) => Array.from({ length: p.tokens }, (_, i) => [p.data[(a * p.tokens + i) * 2]!, p.data[(a * p.tokens + i) * 2 + 1]!] as [number, number]));
+  const ref: [RefModality, RefModality] = [
+    { latent: Float64Array.from(vLatent), tokens: tv, timesteps: Float64Array.from(vT), sigma, positions: axes(vPos), context: Float64Array.from(vCtx), contextTokens: S },
+    { latent: Float64Array.from(aLatent), tokens: ta, timesteps: Float64Array.from(aT), sigma, positions: axes(aPos), context: Float64Array.from(aCtx), contextTokens: S },
+  ];
+  return { engine, ref };
+}
+
+const refConfig = {
+  heads: 2, headDim: 8, audioHeads: 2, audioHeadDim: 4, layers: 2, captionChannels: C, maxPos: [20, 2048, 2048], audioMaxPos: [20],
+  crossDim: 8, theta: 10000, avCaMultiplier: 1000,
+};
+
+/** max |got − want| / max |want|: one number per output, bounded below. */
+function relError(got: Float32Array, want: Float64Array): number {
+  let err = 0, scale = 0;
+  for (let i = 0; i < want.length; i++) {
+    err = Math.max(err, Math.abs(got[i]! - want[i]!));
+    scale = Math.max(scale, Math.abs(want[i]!));
+  }
+  return err / scale;
+}
+
+t.test("video and audio positions follow the pixel/second grid with the causal first-frame fix", async (t) => {
+  const p = videoPositions({ frames: 2, height: 1, width: 2 }, 24);
+  // token 0: frame 0 -> [0, 1)/24; token 2: frame 1 -> [1, 9)/24; columns [32w, 32w+32)
+  t.same(Array.from(p.data.subarray(0, 2)), [0, Math.fround(1 / 24)]);
+  t.same(Array.from(p.data.subarray(4, 6)), [Math.fround(1 / 24), Math.fround(9 / 24)]);
+  t.same(Array.from(p.data.subarray((2 * 4 + 1) * 2, (2 * 4 + 1) * 2 + 2)), [32, 64], "w axis of token 1");
+  const a = audioPositions(3);
+  t.same(Array.from(a.data), [0, 0.01, 0.01, 0.05, 0.05, 0.09].map(Math.fround));
+});
+
+t.test("RoPE tables equal the float64 formula (after the bf16 rounding upstream applies)", async (t) => {
+  const pos = videoPositions({ frames: 3, height: 2, width: 2 }, 25);
+  const { cos, sin } = ropeTables(pos, [20, 2048, 2048], 10000, 64, 4);
+  const axes = Array.from({ length: 3 }, (_, a) => Array.from({ length: pos.tokens }, (_, i) => [pos.data[(a * pos.tokens + i) * 2]!, pos.data[(a * pos.tokens + i) * 2 + 1]!] as [number, number]));
+  const ref = ropeTable(axes, [20, 2048, 2048], 10000, 64);
+  const c = cos.toFloat32(), s = sin.toFloat32();
+  let worst = 0;
+  for (let i = 0; i < pos.tokens; i++) for (let k = 0; k < 32; k++) {
+    worst = Math.max(worst, Math.abs(c[i * 32 + k]! - ref.cos[i]![k]!), Math.abs(s[i * 32 + k]! - ref.sin[i]![k]!));
+  }
+  // f32 angles vs float64 angles can land on neighbouring bf16 values: one bf16 step at |v| ≤ 1 is 2^-8.
+  t.ok(worst <= 2 ** -8, `worst cos/sin difference ${worst}`);
+  t.same(Array.from(c.subarray(0, 2)), [1, 1], "two identity pairs padded in front (W/2 − 3·F = 2)");
+  cos.dispose();
+  sin.dispose();
+});
+
+t.test("full tiny forward (2 blocks, both streams) agrees with the float64 reference", async (t) => {
+  using file = SafetensorsFile.open(f32Path);
+  const model = loadLtx2Transformer(file);
+  const w = weightsOf(file, TRANSFORMER_PREFIX);
+  for (const [what, opts] of [["plain", {}], ["STG on block 1", { stgBlocks: [1] }], ["no A<->V (modality guidance pass)", { skipAudioVideoCrossAttention: true }]] as const) {
+    const { engine, ref } = inputs(11);
+    const [v, a] = engine();
+    const out = model.forward(v, a, opts);
+    const want = ltx2Forward(w, refConfig, ref[0], ref[1], { ...("stgBlocks" in opts ? { stgBlocks: [...opts.stgBlocks] } : {}), skipAV: "skipAudioVideoCrossAttention" in opts });
+    const ev = relError(out.video.toFloat32(), want.video), ea = relError(out.audio.toFloat32(), want.audio);
+    // f32 weights: the engine computes in f32 (float64 reference); RoPE tables are bf16 in both, but the engine
+    // forms angles in f32 as upstream does (ω up to 1.6e4 rad: ~1e-3 rad of rounding), so a table entry may
+    // land one bf16 step (2^-8) away from the float64 one. Bound: 1e-3 of the output scale.
+    t.ok(ev < 1e-3, `${what}: video relative error ${ev.toExponential(2)}`);
+    t.ok(ea < 1e-3, `${what}: audio relative error ${ea.toExponential(2)}`);
+    for (const x of [out.video, out.audio, v.latent, v.context, a.latent, a.context]) x.dispose();
+  }
+  model.dispose();
+});
+
+t.test("bf16 checkpoint: deterministic, close to the reference at bf16 precision, perturbations matter", async (t) => {
+  using file = SafetensorsFile.open(bf16Path);
+  const model = loadLtx2Transformer(file);
+  const w = weightsOf(file, TRANSFORMER_PREFIX);
+  const { engine, ref } = inputs(5);
+  const run = (opts = {}) => {
+    const [v, a] = engine();
+    const out = model.forward(v, a, opts);
+    const r = { video: out.video.toFloat32(), audio: out.audio.toFloat32() };
+    for (const x of [out.video, out.audio, v.latent, v.context, a.latent, a.context]) x.dispose();
+    return r;
+  };
+  const first = run(), second = run();
+  t.same(first.video, second.video, "same inputs, same bits (video)");
+  t.same(first.audio, second.audio, "same inputs, same bits (audio)");
+  const want = ltx2Forward(w, refConfig, ref[0], ref[1]);
+  // bf16 GEMMs round activations to bf16 (relative 2^-9 per rounding) through ~20 chained matmuls.
+  t.ok(relError(first.video, want.video) < 3e-2, `video ${relError(first.video, want.video).toExponential(2)}`);
+  t.ok(relError(first.audio, want.audio) < 3e-2, `audio ${relError(first.audio, want.audio).toExponential(2)}`);
+  const stg = run({ stgBlocks: [0] });
+  t.ok(relError(stg.video, Float64Array.from(first.video)) > 1e-3, "STG changes the prediction");
+  model.dispose();
+});
+
+t.test("text side: feature extractor V1 and connector against the formulas", async (t) => {
+  using file = SafetensorsFile.open(f32Path);
+  const side = loadLtx2TextSide(file, TINY_TEXT_LAYERS);
+  const T = 128, D = C;
+  const mask = Uint8Array.from({ length: T }, (_, i) => (i >= 100 ? 1 : 0)); // left padding: 28 valid tokens
+  const hidden = Array.from({ length: TINY_TEXT_LAYERS }, (_, l) => Tensor.from(randn(T * D, 40 + l), [1, T, D]));
+  // Feature normalization: per layer over valid tokens × dims, 8(x−μ)/(max−min+1e-6), interleaved d·L + l.
+  const normed = normAndConcat(hidden, mask);
+  const raw = hidden.map((h) => h.toFloat32());
+  let worst = 0;
+  for (let l = 0; l < TINY_TEXT_LAYERS; l++) {
+    const vals: number[] = [];
+    for (let i = 100; i < T; i++) for (let k = 0; k < D; k++) vals.push(raw[l]![i * D + k]!);
+    const mean = vals.reduce((a, b) => a + b, 0) / vals.length, range = Math.max(...vals) - Math.min(...vals);
+    for (let i = 0; i < T; i++) for (let k = 0; k < D; k++) {
+      const want = mask[i] ? (8 * (raw[l]![i * D + k]! - mean)) / (range + 1e-6) : 0;
+      worst = Math.max(worst, Math.abs(normed[i * D * TINY_TEXT_LAYERS + k * TINY_TEXT_LAYERS + l]! - want));
+    }
+  }
+  t.ok(worst < 1e-5, `feature normalization worst error ${worst}`);
+  using features = side.featureExtractor.forward(hidden, mask);
+  t.same(features.shape, [1, T, C]);
+  // Connector: registers and valid-first order, then blocks vs the float64 reference.
+  const reordered = reorderWithRegisters(features.toFloat32(), mask, 1, T, D, new Float32Array(128 * D).map((_, i) => i), 128);
+  t.equal(reordered[0], features.toFloat32()[100 * D], "first valid token moves to position 0");
+  t.equal(reordered[28 * D], 28 * D, "position 28 holds register 28");
+  using out = side.videoConnector.forward(features, mask);
+  const w = weightsOf(file, `${TRANSFORMER_PREFIX}video_embeddings_connector.`);
+  const start = Float64Array.from(reorderWithRegisters(features.toFloat32(), mask, 1, T, D, Float32Array.from(w.get("learnable_registers")!.data), 128));
+  const want = connectorForward(w, start, T, 2, 8, 1, 4096, 10000);
+  const e = relError(out.toFloat32(), want);
+  // Positions 0..127 over max_pos 4096 put the top frequencies near 1.6e4 rad, where f32 angles (upstream's too)
+  // move many bf16 table entries by one step: bound 5e-3 of the output scale.
+  t.ok(e < 5e-3, `connector relative error ${e.toExponential(2)}`);
+  for (const h of hidden) h.dispose();
+  side.featureExtractor.dispose();
+  side.videoConnector.dispose();
+  side.audioConnector.dispose();
+});
+
+t.test("bad configs and checkpoints name the key", async (t) => {
+  const p = join(dir, "bad.safetensors");
+  writeTinyLtx2Checkpoint(p, { metadataOverrides: { qk_norm: "layer_norm" } });
+  using f = SafetensorsFile.open(p);
+  t.throws(() => loadLtx2Transformer(f), { code: "ERR_AIPROD_BAD_CONFIG", message: /config.transformer.qk_norm is "layer_norm"; this engine implements "rms_norm"/ });
+  const p2 = join(dir, "gated.safetensors");
+  writeTinyLtx2Checkpoint(p2, { metadataOverrides: { apply_gated_attention: true } });
+  using f2 = SafetensorsFile.open(p2);
+  t.throws(() => loadLtx2Transformer(f2), { message: /apply_gated_attention is true \(an LTX-2.3\+ feature\)/ });
+  const { model, weights } = randomLtx2Transformer({ ...TINY_TRANSFORMER_CONFIG, num_layers: 4 }, { layers: [3] });
+  t.equal(model.blocks.length, 1);
+  t.equal(model.blocks[0]!.index, 3);
+  model.dispose();
+  weights.dispose();
+  using f32 = SafetensorsFile.open(f32Path);
+  const m = loadLtx2Transformer(f32);
+  const { engine } = inputs(1);
+  const [v, a] = engine();
+  using wrong = Tensor.zeros([1, tv, 64]);
+  t.throws(() => m.forward({ ...v, latent: wrong }, a), { message: "aiprod.ltx2: video latent is [1,12,64]; expected [B, T, 128]" });
+  for (const x of [v.latent, v.context, a.latent, a.context]) x.dispose();
+  m.dispose();
+});
