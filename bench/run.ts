@@ -77,6 +77,7 @@ async function main(): Promise<void> {
     e.ours_fraction_of_peak = e.ours_gflops === null ? null : e.ours_gflops / f32.gflops;
     e.peer_fraction_of_peak = e.peer_gflops / f32.gflops;
   }
+  for (const m of models) m.fraction_of_peak = m.gflops / (m.peak_kind === "bf16" && bf16 ? bf16.gflops : f32.gflops);
   log(`FMA peak (best of start and end): f32 ${f32.gflops.toFixed(1)} GFLOP/s${bf16 ? `, bf16 ${bf16.gflops.toFixed(1)} GFLOP/s` : ""}`);
 
   const report: BenchReport = {
