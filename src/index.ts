@@ -31,3 +31,13 @@ export {
 export type {
   EulerAncestralOptions, GuiderParams, Ltx2SigmasOptions, NoiseSource, PipelineParams, StorageDType,
 } from "./models/ltx2/components/index.js";
+// Gemma 3 text encoder (language model, tokenizer, prompt encoding with cache, generation, prompt enhancement).
+export {
+  DEFAULT_ENHANCE_SAMPLING, enhancePrompt, filteredDistribution, Gemma3TextModel, GemmaTextEncoder, GemmaTokenizer, gemmaChatPrompt,
+  generate, KVCache, LANGUAGE_MODEL_PREFIXES, packagedGemma3TokenizerDir, parseGemma3Config, PromptEncoder, pythonStrip, SeededUniform,
+  ShardedWeights, T2V_SYSTEM_PROMPT, tinyTextConfig, tinyTokenizerFiles, TOKENIZER_MAX_LENGTH, TokenSampler, writeTinyGemma,
+} from "./models/gemma3/index.js";
+export type {
+  EncoderTokens, EnhanceOptions, ForwardOptions, ForwardResult, Gemma3Config, GenerateOptions, LayerType, PromptEncoderOptions,
+  PromptEncoding, Sampling, TinyGemmaOptions, TinyLayout,
+} from "./models/gemma3/index.js";
