@@ -110,6 +110,8 @@ export class GemmaTokenizer {
   }
 
   decode(ids: readonly number[], opts: { skipSpecialTokens?: boolean } = {}): string {
+    // The library rejects an empty list; nothing decodes to the empty string.
+    if (ids.length === 0) return "";
     return this.#tk.decode([...ids], { skip_special_tokens: opts.skipSpecialTokens ?? false });
   }
 
