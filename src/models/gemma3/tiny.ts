@@ -65,7 +65,7 @@ export function writeTinyGemma(dir: string, opts: TinyGemmaOptions = {}): Record
   const gen = new GaussianGenerator(opts.seed ?? 1234);
   const prefix = layout === "causal_lm" ? "model." : `${layout}.`;
   const entries = new Map<string, TensorEntry>();
-  const put = (key: string, shape: number[], std: number, mean = 0) => {
+  const put = (key: string, shape: number[], std: number, mean = 0, root = false) => {
     const n = shape.reduce((a, b) => a * b, 1);
     const z = gen.normal(n);
     const v = new Float32Array(n);
@@ -77,9 +77,9 @@ export function writeTinyGemma(dir: string, opts: TinyGemmaOptions = {}): Record
         v[i] = roundBf16(v[i]!);
         bits[i] = u[i]! >>> 16;
       }
-      entries.set(prefix + key, { dtype, shape, data: bits });
+      entries.set(root ? key : prefix + key, { dtype, shape, data: bits });
     } else {
-      entries.set(prefix + key, { dtype, shape, data: v });
+      entries.set(root ? key : prefix + key, { dtype, shape, data: v });
     }
   };
   put("embed_tokens.weight", [V, D], 0.4);
@@ -98,6 +98,9 @@ export function writeTinyGemma(dir: string, opts: TinyGemmaOptions = {}): Record
     for (const n of ["input_layernorm", "post_attention_layernorm", "pre_feedforward_layernorm", "post_feedforward_layernorm"]) put(`${p}${n}.weight`, [D], 0.3);
   }
   put("norm.weight", [D], 0.3);
+  // An untied head sits outside the language model: `lm_head.weight` (or `language_model.lm_head.weight` in the
+  // older multimodal layout).
+  if (text.tie_word_embeddings === false) put(layout === "language_model.model" ? "language_model.lm_head.weight" : "lm_head.weight", [V, D], 1, 0, true);
 
   mkdirSync(dir, { recursive: true });
   const keys = [...entries.keys()];
