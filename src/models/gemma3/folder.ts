@@ -10,6 +10,11 @@ function missing(name: string, key: string): AiprodError {
   return new AiprodError("ERR_AIPROD_MISSING_WEIGHT", `aiprod.gemma3: ${name} has no tensor '${key}'`);
 }
 
+/** The key as the file spells it (prefix views included), for error messages. */
+export function fullKey(w: WeightSource, key: string): string {
+  return w instanceof Prefixed ? w.prefix + key : key;
+}
+
 export class ShardedWeights implements WeightSource, Disposable {
   readonly #files = new Map<string, SafetensorsFile>();
   readonly #keyToFile: Map<string, string>;
@@ -98,7 +103,7 @@ export class ShardedWeights implements WeightSource, Disposable {
 class Prefixed implements WeightSource {
   constructor(readonly base: WeightSource, readonly prefix: string) {}
   get name(): string {
-    return `${this.base.name} under '${this.prefix}'`;
+    return this.base.name;
   }
   keys(): string[] {
     return this.base.keys().filter((k) => k.startsWith(this.prefix)).map((k) => k.slice(this.prefix.length));
@@ -107,11 +112,11 @@ class Prefixed implements WeightSource {
     return this.base.has(this.prefix + key);
   }
   info(key: string): TensorInfo {
-    if (!this.has(key)) throw missing(this.name, key);
+    if (!this.has(key)) throw missing(this.name, this.prefix + key);
     return this.base.info(this.prefix + key);
   }
   tensor(key: string): Tensor {
-    if (!this.has(key)) throw missing(this.name, key);
+    if (!this.has(key)) throw missing(this.name, this.prefix + key);
     return this.base.tensor(this.prefix + key);
   }
   view(prefix: string): WeightSource {

@@ -122,6 +122,9 @@ export class Gemma3TextModel implements Disposable {
     const c = this.config;
     const B = ids.length, T = ids[0]?.length ?? 0;
     if (B === 0 || T === 0) throw new AiprodError("ERR_AIPROD_INVALID_ARGUMENT", "aiprod.gemma3: forward needs at least one token in one row");
+    ids.forEach((r, b) => {
+      if (r.length !== T) throw new AiprodError("ERR_AIPROD_INVALID_ARGUMENT", `aiprod.gemma3: row ${b} has ${r.length} ids, row 0 has ${T}`);
+    });
     const mask = opts.attentionMask ?? ids.map((r) => r.map(() => 1));
     if (mask.length !== B || mask.some((r) => r.length !== T)) throw new AiprodError("ERR_AIPROD_INVALID_ARGUMENT", `aiprod.gemma3: attentionMask must be [${B}][${T}]`);
     const cache = opts.cache;

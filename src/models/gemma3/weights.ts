@@ -3,16 +3,18 @@
 import type { WeightSource } from "../../checkpoint/safetensors.js";
 import { AiprodError } from "../../native/errors.js";
 import { Tensor } from "../../runtime/tensor.js";
+import { fullKey } from "./folder.js";
 
 /** The tensor `key` of `w`, required to have `shape` and an f32 or bf16 dtype (the GEMMs' weight types). */
 export function checkedWeight(w: WeightSource, key: string, shape: readonly number[]): Tensor {
-  if (!w.has(key)) throw new AiprodError("ERR_AIPROD_MISSING_WEIGHT", `aiprod.gemma3: ${w.name} has no tensor '${key}'`);
+  const name = fullKey(w, key);
+  if (!w.has(key)) throw new AiprodError("ERR_AIPROD_MISSING_WEIGHT", `aiprod.gemma3: ${w.name} has no tensor '${name}'`);
   const info = w.info(key);
   if (info.shape.length !== shape.length || info.shape.some((d, i) => d !== shape[i])) {
-    throw new AiprodError("ERR_AIPROD_BAD_WEIGHT", `aiprod.gemma3: '${key}' in ${w.name} has shape [${info.shape.join(",")}], expected [${shape.join(",")}]`);
+    throw new AiprodError("ERR_AIPROD_BAD_WEIGHT", `aiprod.gemma3: '${name}' in ${w.name} has shape [${info.shape.join(",")}], expected [${shape.join(",")}]`);
   }
   if (info.dtype !== "bf16" && info.dtype !== "f32") {
-    throw new AiprodError("ERR_AIPROD_UNSUPPORTED_DTYPE", `aiprod.gemma3: '${key}' in ${w.name} is ${info.fileDType}; Gemma weights must be BF16 or F32`);
+    throw new AiprodError("ERR_AIPROD_UNSUPPORTED_DTYPE", `aiprod.gemma3: '${name}' in ${w.name} is ${info.fileDType}; Gemma weights must be BF16 or F32`);
   }
   return w.tensor(key);
 }
