@@ -36,9 +36,23 @@ export function filteredDistribution(logits: Float32Array, temperature: number, 
   if (!(temperature > 0)) throw new RangeError(`sampling: temperature must be > 0, got ${temperature}`);
   if (!(topP > 0 && topP <= 1)) throw new RangeError(`sampling: topP must be in (0, 1], got ${topP}`);
   if (!Number.isInteger(topK) || topK < 0) throw new RangeError(`sampling: topK must be a non-negative integer (0 = off), got ${topK}`);
-  let ids = Array.from(logits.keys()).filter((i) => logits[i]! > -Infinity);
-  ids.sort((a, b) => logits[b]! - logits[a]! || a - b);
-  if (topK > 0) ids = ids.slice(0, topK);
+  const order = (a: number, b: number) => logits[b]! - logits[a]! || a - b;
+  let ids: number[];
+  if (topK > 0) {
+    // One pass keeping the k best in order: sorting all 262k logits per token would dominate small steps.
+    ids = [];
+    for (let i = 0; i < logits.length; i++) {
+      if (!(logits[i]! > -Infinity)) continue;
+      if (ids.length === topK && order(ids[topK - 1]!, i) <= 0) continue;
+      if (ids.length < topK) ids.push(i);
+      else ids[topK - 1] = i;
+      for (let j = ids.length - 1; j > 0 && order(ids[j - 1]!, ids[j]!) > 0; j--) [ids[j - 1], ids[j]] = [ids[j]!, ids[j - 1]!];
+    }
+  } else {
+    ids = Array.from(logits.keys()).filter((i) => logits[i]! > -Infinity);
+    ids.sort(order);
+  }
+  if (ids.length === 0) throw new RangeError("sampling: every logit is -Infinity or NaN");
   const max = logits[ids[0]!]! / temperature;
   const w = ids.map((i) => Math.exp(logits[i]! / temperature - max));
   const z = w.reduce((a, b) => a + b, 0);

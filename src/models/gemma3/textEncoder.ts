@@ -1,5 +1,6 @@
 // One object for pipelines and agents: a Gemma 3 folder's model and tokenizer, prompt encoding with its cache,
 // and prompt enhancement on the same weights (upstream serves both from one loaded model too).
+import { AiprodError } from "../../native/errors.js";
 import { enhancePrompt, type EnhanceOptions } from "./enhance.js";
 import { Gemma3TextModel } from "./model.js";
 import { type PromptEncoderOptions, type PromptEncoding, PromptEncoder } from "./promptEncoder.js";
@@ -9,6 +10,12 @@ export class GemmaTextEncoder implements Disposable {
   readonly encoder: PromptEncoder;
 
   constructor(readonly model: Gemma3TextModel, readonly tokenizer: GemmaTokenizer, opts: PromptEncoderOptions = {}) {
+    // A tokenizer larger than the embedding table (e.g. the packaged Gemma 3 one with a tiny model) would fail
+    // only on the first rare token; refuse the pair now.
+    if (tokenizer.vocabSize > model.config.vocabSize) {
+      throw new AiprodError("ERR_AIPROD_BAD_CONFIG",
+        `aiprod.gemma3: the tokenizer from ${tokenizer.source} has ${tokenizer.vocabSize} tokens but the model's vocab_size is ${model.config.vocabSize}`);
+    }
     this.encoder = new PromptEncoder(model, tokenizer, opts);
   }
 

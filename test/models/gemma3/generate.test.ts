@@ -68,6 +68,10 @@ t.test("top-k / top-p filtering and the seeded uniform", async (t) => {
   const counts = [0, 0, 0, 0];
   for (let i = 0; i < 4000; i++) counts[sampler.next(logits)]!++;
   [0.5, 0.3, 0.15, 0.05].forEach((p, i) => t.ok(Math.abs(counts[i]! / 4000 - p) < 0.03, `token ${i}: ${counts[i]! / 4000} ≈ ${p}`));
+  // The one-pass top-k equals sorting everything, ties (duplicated values) included.
+  const many = Float32Array.from({ length: 3000 }, (_, i) => Math.round(Math.sin(i * 12.9898) * 43758.5453 % 50));
+  const full = filteredDistribution(many, 0.7, 0, 1).ids.slice(0, 64);
+  t.same(filteredDistribution(many, 0.7, 64, 1).ids, full, "top-k 64 = the first 64 of the full sort");
   t.throws(() => filteredDistribution(logits, 0, 0, 1), /temperature/);
   t.throws(() => filteredDistribution(logits, 1, 0, 0), /topP/);
 });
