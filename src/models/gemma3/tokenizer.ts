@@ -122,8 +122,9 @@ export class GemmaTokenizer {
   #vocabSize: number | undefined;
   /** Distinct tokens, added tokens included (computed once: it walks the whole vocabulary). */
   get vocabSize(): number {
-    this.#vocabSize ??= this.#tk.get_vocab(true).size;
-    return this.#vocabSize;
+    const n = this.#vocabSize ?? this.#tk.get_vocab(true).size;
+    this.#vocabSize = n;
+    return n;
   }
 
   /**
