@@ -76,6 +76,27 @@ function linearFactor(c: Record<string, unknown>): number {
   return num(r, "factor");
 }
 
+/**
+ * RoPE bases and the global layers' linear factor. transformers ≤ 4.x writes rope_theta, rope_local_base_freq and
+ * rope_scaling; later versions write rope_parameters per layer type ({full_attention: {rope_type, rope_theta,
+ * factor}, sliding_attention: {...}}). Local layers are never scaled (HF builds their rotary embedding unscaled).
+ */
+function ropeOf(c: Record<string, unknown>): { ropeTheta: number; ropeLocalBaseFreq: number; ropeLinearFactor: number } {
+  const rp = c.rope_parameters;
+  if (rp !== undefined && rp !== null) {
+    if (typeof rp !== "object") throw bad("rope_parameters", "must be an object");
+    const r = rp as Record<string, unknown>;
+    const full = r.full_attention, local = r.sliding_attention;
+    if (typeof full !== "object" || full === null || typeof local !== "object" || local === null) {
+      throw bad("rope_parameters", "must have full_attention and sliding_attention entries");
+    }
+    const f = full as Record<string, unknown>, l = local as Record<string, unknown>;
+    if ((l.rope_type ?? "default") !== "default") throw bad("rope_parameters.sliding_attention.rope_type", `is ${JSON.stringify(l.rope_type)}; expected "default"`);
+    return { ropeTheta: num(f, "rope_theta"), ropeLocalBaseFreq: num(l, "rope_theta"), ropeLinearFactor: linearFactor({ rope_scaling: f }) };
+  }
+  return { ropeTheta: num(c, "rope_theta", 1_000_000), ropeLocalBaseFreq: num(c, "rope_local_base_freq", 10_000), ropeLinearFactor: linearFactor(c) };
+}
+
 /** The text config of a parsed config.json (multimodal configs nest it under `text_config`). */
 export function parseGemma3Config(json: unknown): Gemma3Config {
   if (typeof json !== "object" || json === null || Array.isArray(json)) throw bad("(root)", "must be a JSON object");
@@ -116,9 +137,7 @@ export function parseGemma3Config(json: unknown): Gemma3Config {
     queryPreAttnScalar: num(c, "query_pre_attn_scalar", headDim),
     slidingWindow: int(c, "sliding_window", 4096),
     layerTypes: layerTypesOf(c, numLayers),
-    ropeTheta: num(c, "rope_theta", 1_000_000),
-    ropeLocalBaseFreq: num(c, "rope_local_base_freq", 10_000),
-    ropeLinearFactor: linearFactor(c),
+    ...ropeOf(c),
     padTokenId: tokenId(ids, "pad_token_id", 0),
     bosTokenId: tokenId(ids, "bos_token_id", 2),
     eosTokenIds: eosTokenIds as number[],

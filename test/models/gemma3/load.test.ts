@@ -24,6 +24,10 @@ t.test("the 12B release config (text_config nested; values from its config.json)
   t.equal(c.ropeLinearFactor, 8);
   t.same(c.eosTokenIds, [1, 106], "EOS ids from the root config");
   t.equal(c.queryPreAttnScalar, 256);
+  // transformers 5 spells RoPE per layer type.
+  const v5 = parseGemma3Config({ ...tinyTextConfig(64), rope_theta: undefined, rope_scaling: undefined, rope_local_base_freq: undefined,
+    rope_parameters: { full_attention: { rope_type: "linear", factor: 8, rope_theta: 1e6 }, sliding_attention: { rope_type: "default", rope_theta: 1e4 } } });
+  t.same([v5.ropeTheta, v5.ropeLocalBaseFreq, v5.ropeLinearFactor], [1e6, 1e4, 8]);
   const lt = parseGemma3Config({ ...tinyTextConfig(64), layer_types: ["full_attention", "sliding_attention", "sliding_attention", "full_attention"] });
   t.same(lt.layerTypes, ["full_attention", "sliding_attention", "sliding_attention", "full_attention"], "layer_types wins");
 });
