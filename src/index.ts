@@ -66,3 +66,17 @@ export { findMediaTool, probeMedia, runMediaTool } from "./media/ffmpeg.js";
 export type { MediaTool, ProbedStream } from "./media/ffmpeg.js";
 export { muxAudio } from "./media/mux.js";
 export type { MuxOptions } from "./media/mux.js";
+// Gemma 3 text encoder (language model, tokenizer, prompt encoding with cache, generation, prompt enhancement).
+// Generic names from the module get a Gemma prefix here so later models can export their own.
+export {
+  DEFAULT_ENHANCE_SAMPLING, enhancePrompt as gemmaEnhancePrompt, filteredDistribution, Gemma3TextModel, GemmaTextEncoder, GemmaTokenizer,
+  gemmaChatPrompt, generate as gemmaGenerate, KVCache as GemmaKVCache, LANGUAGE_MODEL_PREFIXES as GEMMA_LANGUAGE_MODEL_PREFIXES,
+  packagedGemma3TokenizerDir, parseGemma3Config, PromptEncoder as GemmaPromptEncoder, pythonStrip, SeededUniform, ShardedWeights,
+  T2V_SYSTEM_PROMPT as GEMMA_T2V_SYSTEM_PROMPT, tinyTextConfig as tinyGemmaTextConfig, tinyTokenizerFiles as tinyGemmaTokenizerFiles,
+  TOKENIZER_MAX_LENGTH as GEMMA_TOKENIZER_MAX_LENGTH, TokenSampler, writeTinyGemma,
+} from "./models/gemma3/index.js";
+export type {
+  EncoderTokens, EnhanceOptions as GemmaEnhanceOptions, ForwardOptions as GemmaForwardOptions, ForwardResult as GemmaForwardResult,
+  Gemma3Config, GenerateOptions as GemmaGenerateOptions, LayerType as GemmaLayerType, PromptEncoderOptions, PromptEncoding, Sampling,
+  TinyGemmaOptions, TinyLayout as TinyGemmaLayout,
+} from "./models/gemma3/index.js";

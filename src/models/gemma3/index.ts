@@ -1,0 +1,22 @@
+// Public surface of the Gemma 3 text encoder.
+export { parseGemma3Config } from "./config.js";
+export type { Gemma3Config, LayerType } from "./config.js";
+export { Gemma3TextModel } from "./model.js";
+export type { ForwardOptions, ForwardResult } from "./model.js";
+export { KVCache } from "./kvCache.js";
+export { ShardedWeights, LANGUAGE_MODEL_PREFIXES } from "./folder.js";
+export { GemmaTokenizer, TOKENIZER_MAX_LENGTH, pythonStrip, packagedGemma3TokenizerDir } from "./tokenizer.js";
+export type { EncoderTokens } from "./tokenizer.js";
+export { generate } from "./generate.js";
+export type { GenerateOptions } from "./generate.js";
+export { TokenSampler, SeededUniform, filteredDistribution } from "./sampling.js";
+export type { Sampling } from "./sampling.js";
+export { PromptEncoder } from "./promptEncoder.js";
+export type { PromptEncoderOptions, PromptEncoding } from "./promptEncoder.js";
+export { enhancePrompt, gemmaChatPrompt, DEFAULT_ENHANCE_SAMPLING } from "./enhance.js";
+export type { EnhanceOptions } from "./enhance.js";
+export { T2V_SYSTEM_PROMPT } from "./systemPrompts.js";
+export { GemmaTextEncoder } from "./textEncoder.js";
+export { writeTinyGemma, tinyTextConfig } from "./tiny.js";
+export type { TinyGemmaOptions, TinyLayout } from "./tiny.js";
+export { tinyTokenizerFiles } from "./tinyTokenizer.js";

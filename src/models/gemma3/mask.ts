@@ -1,0 +1,26 @@
+// The additive attention bias of one forward: causal, key padding (left padding or any 0 in the mask) and, on
+// sliding layers, the window. Queries sit at positions start..start+T-1 of a key sequence 0..Tk-1 (start = the
+// cached length). Keys beyond the window are masked by position difference, as HF's sliding mask does
+// (q − k < window), padding included in the count because HF's positions count pads too.
+import { Tensor } from "../../runtime/tensor.js";
+
+/** keyMask: per batch row, Tk entries of 1 (attend) / 0 (padding). Returns f32 [B, 1, T, Tk]. */
+export function attentionBias(keyMask: readonly (readonly number[])[], queryLength: number, window?: number): Tensor {
+  const B = keyMask.length;
+  const Tk = keyMask[0]?.length ?? 0;
+  const start = Tk - queryLength;
+  const bias = new Float32Array(B * queryLength * Tk);
+  for (let b = 0; b < B; b++) {
+    const km = keyMask[b]!;
+    if (km.length !== Tk) throw new RangeError(`attentionBias: mask row ${b} has ${km.length} entries, row 0 has ${Tk}`);
+    for (let i = 0; i < queryLength; i++) {
+      const q = start + i;
+      const row = (b * queryLength + i) * Tk;
+      for (let j = 0; j < Tk; j++) {
+        const ok = km[j] !== 0 && j <= q && (window === undefined || q - j < window);
+        bias[row + j] = ok ? 0 : -Infinity;
+      }
+    }
+  }
+  return Tensor.from(bias, [B, 1, queryLength, Tk]);
+}
