@@ -98,6 +98,10 @@ export class ConvVideoDecoder implements Disposable {
     if (s.length !== 5) throw vaeInputError(`decode needs a latent [B, ${c}, F', H', W'], got [${s.join(",")}]`);
     if (s[1] !== c) throw vaeInputError(`decode needs ${c} latent channels (the VAE's latent_channels), got ${s[1]} (latent [${s.join(",")}])`);
     if (s.slice(2).some((d) => d < 1)) throw vaeInputError(`decode needs a non-empty latent, got [${s.join(",")}]`);
+    // PyTorch's reflect padding (and the native conv) needs every padded axis longer than the padding.
+    if (this.config.decoderSpatialPaddingMode === "reflect" && (s[3]! < 2 || s[4]! < 2)) {
+      throw vaeInputError(`decode with reflect padding needs a latent at least 2x2 (${2 * this.config.scale.height}x${2 * this.config.scale.width} pixels), got ${s[3]}x${s[4]}`);
+    }
     return [s[2]!, s[3]!, s[4]!];
   }
 
