@@ -15,7 +15,3 @@ export function f32Param(source: WeightSource, key: string, shape: readonly numb
   return view.cast("f32");
 }
 
-/** Every tensor owned by a module, for dispose(). */
-export interface Module extends Disposable {
-  dispose(): void;
-}

@@ -13,7 +13,7 @@ import { CausalConv3d } from "./convolution.js";
 import { PerChannelStatistics, patchify } from "./ops.js";
 import { ResnetBlock3D, UNetMidBlock3D } from "./resnet.js";
 import { SpaceToDepthDownsample } from "./sampling.js";
-import { encoderTiles, type TilingConfig } from "./tiling.js";
+import { encoderTiles, masksAreComplementary, type TilingConfig } from "./tiling.js";
 
 type EncoderBlock = UNetMidBlock3D | ResnetBlock3D | CausalConv3d | SpaceToDepthDownsample;
 
@@ -71,8 +71,11 @@ export class VideoEncoder implements Disposable {
     return new VideoEncoder(vaeConfigOf(file), file.view("vae.encoder."), file.view("vae.per_channel_statistics."));
   }
 
-  /** Checks a [B, C, F, H, W] video and returns the 1 + 8k frame count it will be cropped to. */
-  #checkVideo(sample: Tensor): number {
+  /**
+   * Checks a [B, C, F, H, W] video and returns the 1 + 8k frame count it will be cropped to (upstream crops
+   * silently; with `cropFrames: false` another count is an error instead).
+   */
+  #checkVideo(sample: Tensor, cropFrames: boolean): number {
     const s = sample.shape;
     const { scale, inChannels } = this.config;
     if (s.length !== 5) throw vaeInputError(`encode needs a video [B, ${inChannels}, F, H, W], got [${s.join(",")}]`);
@@ -82,12 +85,18 @@ export class VideoEncoder implements Disposable {
       throw vaeInputError(`encode needs height and width divisible by ${scale.height}, got ${h}x${w}`);
     }
     if (f < 1) throw vaeInputError("encode needs at least one frame");
+    if (!cropFrames && (f - 1) % scale.time !== 0) {
+      throw vaeInputError(`encode needs ${scale.time}k+1 frames, got ${f} (pass cropFrames: true to drop the last ${(f - 1) % scale.time})`);
+    }
     return f - ((f - 1) % scale.time); // upstream crops the last frames to 1 + 8k
   }
 
-  /** Video [B, 3, F, H, W] in [-1, 1] → normalized latent means [B, latent_channels, F', H/32, W/32] (f32). */
-  forward(sample: Tensor): Tensor {
-    const frames = this.#checkVideo(sample);
+  /**
+   * Video [B, 3, F, H, W] in [-1, 1] → normalized latent means [B, latent_channels, F', H/32, W/32] (f32). Frames
+   * beyond the last 8k+1 are dropped like upstream does, unless `cropFrames` is false (then they are an error).
+   */
+  forward(sample: Tensor, opts: { cropFrames?: boolean } = {}): Tensor {
+    const frames = this.#checkVideo(sample, opts.cropFrames ?? true);
     using cropped = frames === sample.shape[2] ? undefined : narrow(sample, 2, 0, frames);
     const input = cropped ?? sample;
     using f32 = input.dtype === "f32" ? undefined : input.cast("f32");
@@ -110,26 +119,29 @@ export class VideoEncoder implements Disposable {
    * upstream VideoEncoder.tiled_encode (batch 1): encodes overlapping pixel tiles and blends their latents with
    * the trapezoid masks, dividing by the summed weights.
    */
-  tiledEncode(video: Tensor, tiling: TilingConfig): Tensor {
-    const frames = this.#checkVideo(video);
+  tiledEncode(video: Tensor, tiling: TilingConfig, opts: { cropFrames?: boolean } = {}): Tensor {
+    const frames = this.#checkVideo(video, opts.cropFrames ?? true);
     const [b, , , h, w] = video.shape as [number, number, number, number, number];
     if (b !== 1) throw vaeInputError(`tiled encode takes one video at a time, got batch ${b}`);
     const { scale, latentChannels: lc } = this.config;
     const lf = (frames - 1) / scale.time + 1, lh = h / scale.height, lw = w / scale.width;
     const buffer = new BlendBuffer(lc, lf, lh, lw);
-    for (const tile of encoderTiles([frames, h, w], tiling, scale)) {
+    const tiles = encoderTiles([frames, h, w], tiling, scale);
+    // Like upstream: when the masks sum to 1 on every axis the blend needs no division.
+    const complementary = masksAreComplementary(tiles, (t) => t.latent, [lf, lh, lw]);
+    for (const tile of tiles) {
       const [[t0, t1], [y0, y1], [x0, x1]] = tile.pixel;
       using a = narrow(video, 2, t0, t1 - t0);
       using bb = narrow(a, 3, y0, y1 - y0);
       using piece = narrow(bb, 4, x0, x1 - x0);
-      using latent = this.forward(piece);
+      using latent = this.forward(piece, { cropFrames: false });
       const [, , tf, th, tw] = latent.shape as [number, number, number, number, number];
       buffer.add(latent.toFloat32(), [lc, tf, th, tw], [tile.latent[0][0], tile.latent[1][0], tile.latent[2][0]], tile.masks);
     }
     const vol = lf * lh * lw;
     const out = new Float32Array(lc * vol);
     for (let c = 0; c < lc; c++) {
-      for (let i = 0; i < vol; i++) out[c * vol + i] = buffer.data[c * vol + i]! / Math.max(buffer.weights[i]!, 1e-8);
+      for (let i = 0; i < vol; i++) out[c * vol + i] = complementary ? buffer.data[c * vol + i]! : buffer.data[c * vol + i]! / Math.max(buffer.weights[i]!, 1e-8);
     }
     return Tensor.from(out, [1, lc, lf, lh, lw]);
   }

@@ -100,6 +100,7 @@ t.test("input errors: sizes not divisible by 32, channel mismatches, too-small l
   using ten = Tensor.zeros([1, 3, 10, 64, 64]);
   using z = enc.forward(ten);
   t.equal(z.shape[2], 2, "10 frames are cropped to 9 (upstream drops the last (F-1) mod 8)");
+  t.throws(() => enc.forward(ten, { cropFrames: false }), { message: /encode needs 8k\+1 frames, got 10 \(pass cropFrames: true to drop the last 1\)/ });
   using wide = Tensor.zeros([1, 128, 2, 2, 2]);
   t.throws(() => dec.forward(wide), { message: /decode needs 8 latent channels \(the VAE's latent_channels\), got 128/ });
   t.throws(() => [...dec.decodeVideo(wide)], { message: /decode needs 8 latent channels/ });
