@@ -80,3 +80,17 @@ export type {
   Gemma3Config, GenerateOptions as GemmaGenerateOptions, LayerType as GemmaLayerType, PromptEncoderOptions, PromptEncoding, Sampling,
   TinyGemmaOptions, TinyLayout as TinyGemmaLayout,
 } from "./models/gemma3/index.js";
+// LTX-2 video VAE, latent upsamplers and tiling (src/models/ltx2/vae, src/models/ltx2/upsampler).
+export { VideoEncoder } from "./models/ltx2/vae/videoVae.js";
+export { ConvVideoDecoder, DECODE_NOISE_SCALE, DECODE_TIMESTEP } from "./models/ltx2/vae/convVideoDecoder.js";
+export type { DecodeOptions, DecodeStats } from "./models/ltx2/vae/convVideoDecoder.js";
+export { parseVideoVaeConfig } from "./models/ltx2/vae/config.js";
+export type { ScaleFactors, VaeBlock, VideoVaeConfig } from "./models/ltx2/vae/config.js";
+export { PerChannelStatistics } from "./models/ltx2/vae/ops.js";
+export { DEFAULT_TILING } from "./models/ltx2/vae/tiling.js";
+export type { AxisTiling, TilingConfig } from "./models/ltx2/vae/tiling.js";
+export { TINY_VAE_CONFIG, tinyVaeWeights, writeTinyVaeCheckpoint } from "./models/ltx2/vae/tinyVae.js";
+export { LatentUpsampler, upsampleVideo } from "./models/ltx2/upsampler/model.js";
+export { parseLatentUpsamplerConfig } from "./models/ltx2/upsampler/config.js";
+export type { LatentUpsamplerConfig } from "./models/ltx2/upsampler/config.js";
+export { TINY_SPATIAL_UPSAMPLER_CONFIG, TINY_TEMPORAL_UPSAMPLER_CONFIG, tinyUpsamplerWeights, writeTinyUpsamplerCheckpoint } from "./models/ltx2/upsampler/tinyUpsampler.js";
