@@ -50,7 +50,7 @@ export { RandomWeightSource } from "./models/ltx2/checkpoint/randomWeights.js";
 // LTX-2 audio: audio VAE, HiFi-GAN vocoder, mel front end, tiny checkpoints; WAV and AAC muxing.
 export { AudioDecoder, AudioEncoder } from "./models/ltx2/audio/audioVae.js";
 export { Vocoder } from "./models/ltx2/audio/vocoder.js";
-export { AudioProcessor, PerChannelStatistics } from "./models/ltx2/audio/ops.js";
+export { AudioProcessor, PerChannelStatistics as AudioPerChannelStatistics } from "./models/ltx2/audio/ops.js";
 export type { Waveform } from "./models/ltx2/audio/ops.js";
 export { LATENT_DOWNSAMPLE_FACTOR, parseAudioVaeConfig, parseVocoderConfig } from "./models/ltx2/audio/config.js";
 export type { AudioVaeConfig, VocoderConfig } from "./models/ltx2/audio/config.js";
@@ -86,7 +86,7 @@ export { ConvVideoDecoder, DECODE_NOISE_SCALE, DECODE_TIMESTEP } from "./models/
 export type { DecodeOptions, DecodeStats } from "./models/ltx2/vae/convVideoDecoder.js";
 export { parseVideoVaeConfig } from "./models/ltx2/vae/config.js";
 export type { ScaleFactors, VaeBlock, VideoVaeConfig } from "./models/ltx2/vae/config.js";
-export { PerChannelStatistics } from "./models/ltx2/vae/ops.js";
+export { PerChannelStatistics as VideoPerChannelStatistics } from "./models/ltx2/vae/ops.js";
 export { DEFAULT_TILING } from "./models/ltx2/vae/tiling.js";
 export type { AxisTiling, TilingConfig } from "./models/ltx2/vae/tiling.js";
 export { TINY_VAE_CONFIG, tinyVaeWeights, writeTinyVaeCheckpoint } from "./models/ltx2/vae/tinyVae.js";
