@@ -222,7 +222,8 @@ export class SafetensorsFile implements WeightSource, Disposable {
   }
 }
 
-class PrefixView implements WeightSource {
+/** The keys of `base` under `prefix`, with the prefix removed (any WeightSource). */
+export class PrefixView implements WeightSource {
   constructor(readonly base: WeightSource, readonly prefix: string) {}
 
   get name(): string {

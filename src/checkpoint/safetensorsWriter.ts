@@ -1,10 +1,10 @@
 // Safetensors writer (tiny test checkpoints, LoRA files, converted weights). Writes to a temporary file beside
 // the target and renames it into place, so a crash never leaves a half-written checkpoint under the real name.
-import { closeSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import type { StorageArray } from "../native/bindingTypes.js";
 import { AiprodError } from "../native/errors.js";
 import { type DType, dtypeSize, isStorageArrayFor, storageArrayName } from "../runtime/dtype.js";
 import { Tensor } from "../runtime/tensor.js";
+import { writeAll, writeAtomically } from "../util/atomicWrite.js";
 
 const FILE_DTYPE: Record<DType, string> = { f32: "F32", bf16: "BF16", f16: "F16", f8e4m3: "F8_E4M3" };
 
@@ -44,23 +44,11 @@ export function writeSafetensors(path: string, tensors: ReadonlyMap<string, Tens
   let json = Buffer.from(JSON.stringify(header), "utf8");
   const padded = Math.ceil(json.length / 8) * 8;
   json = Buffer.concat([json, Buffer.alloc(padded - json.length, 0x20)]);
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, "w");
-  try {
+  writeAtomically(path, (fd) => {
     const len = Buffer.alloc(8);
     len.writeBigUInt64LE(BigInt(json.length));
-    writeSync(fd, len);
-    writeSync(fd, json);
-    for (const [key, e] of entries) writeSync(fd, bytesOf(key, e));
-    closeSync(fd);
-    renameSync(tmp, path);
-  } catch (e) {
-    try {
-      closeSync(fd);
-    } catch {
-      // already closed
-    }
-    rmSync(tmp, { force: true });
-    throw e;
-  }
+    writeAll(fd, len);
+    writeAll(fd, json);
+    for (const [key, e] of entries) writeAll(fd, bytesOf(key, e));
+  });
 }

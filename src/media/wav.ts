@@ -1,7 +1,7 @@
 // 16-bit PCM WAV (RIFF) encoding/decoding. Samples are converted as upstream's muxer does before AAC
 // encoding (`audio_mux.write_audio`): clip to [−1, 1], scale by 32767, truncate toward zero (torch's
 // float→int16 cast). Files are written to a temporary name and renamed, so readers never see half a file.
-import { closeSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { writeAll, writeAtomically } from "../util/atomicWrite.js";
 import { AiprodError } from "../native/errors.js";
 
 export interface PcmAudio {
@@ -92,22 +92,7 @@ export function decodeWav(buf: Buffer): DecodedWav {
 
 /** Writes `buf` to `path` via a temporary file in the same directory and a rename. */
 export function writeFileAtomic(path: string, buf: Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  const fd = openSync(tmp, "w");
-  try {
-    let done = 0;
-    while (done < buf.length) done += writeSync(fd, buf, done, buf.length - done);
-    closeSync(fd);
-    renameSync(tmp, path);
-  } catch (e) {
-    try {
-      closeSync(fd);
-    } catch {
-      // already closed
-    }
-    rmSync(tmp, { force: true });
-    throw e;
-  }
+  writeAtomically(path, (fd) => writeAll(fd, buf));
 }
 
 /** encodeWav + atomic write. */

@@ -74,17 +74,9 @@ export function decode(fmt: Format, bits: number): number {
 
 export const FORMATS = { bf16: BF16, f16: F16, f8e4m3: F8E4M3 } as const;
 
-/** Seeded random numbers (mulberry32), so failures reproduce. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded random numbers (mulberry32, the same generator the tiny checkpoints use), so failures reproduce. */
+import { uniformSource } from "../../src/models/ltx2/seededRandom.js";
+export const rng = uniformSource;
 
 /** f32 test values: mostly normal(0, 8), plus zeros, subnormals, huge values, infinities and NaN. */
 export function testValues(n: number, seed: number): Float32Array {

@@ -2,7 +2,7 @@
 // alpha/rank scaling (upstream trains with alpha = rank). PEFT keys: `diffusion_model.<module>.lora_A.weight`
 // (r, in) and `.lora_B.weight` (out, r). Fused weights are new tensors in the base weight's dtype (f8 bases are
 // dequantized with their weight_scale first and come back as bf16); untouched weights stay mapped views.
-import type { TensorInfo, WeightSource } from "../../checkpoint/safetensors.js";
+import { PrefixView, type TensorInfo, type WeightSource } from "../../checkpoint/safetensors.js";
 import { AiprodError } from "../../native/errors.js";
 import { matmul } from "../../runtime/linear.js";
 import { addBroadcast, affine } from "../../runtime/shape.js";
@@ -108,7 +108,7 @@ export class LoraFusedSource implements WeightSource {
   }
 
   view(prefix: string): WeightSource {
-    return new PrefixedFusedView(this, prefix);
+    return new PrefixView(this, prefix);
   }
 }
 
@@ -116,26 +116,4 @@ function dequantized(w: Tensor, base: WeightSource, scaleKey: string): Tensor {
   using s = base.tensor(scaleKey);
   using f = w.cast("f32");
   return affine(f, s.toFloat32()[0]!);
-}
-
-class PrefixedFusedView implements WeightSource {
-  constructor(readonly inner: LoraFusedSource, readonly prefix: string) {}
-  get name(): string {
-    return `${this.inner.name} under '${this.prefix}'`;
-  }
-  keys(): string[] {
-    return this.inner.keys().filter((k) => k.startsWith(this.prefix)).map((k) => k.slice(this.prefix.length));
-  }
-  has(key: string): boolean {
-    return this.inner.has(this.prefix + key);
-  }
-  info(key: string): TensorInfo {
-    return this.inner.info(this.prefix + key);
-  }
-  tensor(key: string): Tensor {
-    return this.inner.tensor(this.prefix + key);
-  }
-  view(prefix: string): WeightSource {
-    return new PrefixedFusedView(this.inner, this.prefix + prefix);
-  }
 }
