@@ -140,7 +140,7 @@ function rotate(x: Float64Array, tokens: number, heads: number, d: number, tab: 
 }
 
 export function attention(w: Weights, key: string, x: Float64Array, tq: number, ctx: Float64Array, tk: number, heads: number, d: number,
-  pe?: { cos: number[][]; sin: number[][] }, kPe?: { cos: number[][]; sin: number[][] }, valuePassThrough = false): Float64Array {
+  pe?: { cos: number[][]; sin: number[][] }, kPe?: { cos: number[][]; sin: number[][] }, valuePassThrough = false, bias?: Float64Array): Float64Array {
   const inner = heads * d;
   const v = linear(w, `${key}.to_v`, ctx, tk);
   if (valuePassThrough) return linear(w, `${key}.to_out.0`, v, tq);
@@ -156,7 +156,7 @@ export function attention(w: Weights, key: string, x: Float64Array, tq: number, 
       for (let j = 0; j < tk; j++) {
         let dot = 0;
         for (let e = 0; e < d; e++) dot += q[i * inner + h * d + e]! * k[j * inner + h * d + e]!;
-        s[j] = dot / Math.sqrt(d);
+        s[j] = dot / Math.sqrt(d) + (bias ? bias[i * tk + j]! : 0);
         m = Math.max(m, s[j]!);
       }
       let z = 0;
@@ -185,7 +185,7 @@ function adaRow(table: Float64Array, mod: Float64Array, n: number, d: number, r:
 const modulate = (x: Float64Array, scale: Float64Array, shift: Float64Array) => x.map((v, i) => v * (1 + scale[i]!) + shift[i]!);
 const addGated = (x: Float64Array, y: Float64Array, g: Float64Array, gd?: number) => x.map((v, i) => v + y[i]! * g[gd ? i % gd : i]!);
 
-export interface RefOptions { stgBlocks?: number[]; skipAV?: boolean }
+export interface RefOptions { stgBlocks?: number[]; skipAV?: boolean; videoSelfBias?: Float64Array }
 
 /** Velocity for video and audio (batch 1). */
 export function ltx2Forward(w: Weights, c: RefConfig, video: RefModality, audio: RefModality, opts: RefOptions = {}): { video: Float64Array; audio: Float64Array } {
@@ -208,15 +208,15 @@ export function ltx2Forward(w: Weights, c: RefConfig, video: RefModality, audio:
   for (let i = 0; i < c.layers; i++) {
     const p = `transformer_blocks.${i}`;
     const stg = (opts.stgBlocks ?? []).includes(i);
-    const selfAndText = (x: Float64Array, S: typeof V, tab: string, a1: string, a2: string, heads: number, hd: number, T: number, m: RefModality) => {
+    const selfAndText = (x: Float64Array, S: typeof V, tab: string, a1: string, a2: string, heads: number, hd: number, T: number, m: RefModality, bias?: Float64Array) => {
       const table = W(w, `${p}.${tab}`).data;
       const xs = modulate(rms(x, S.dim), adaRow(table, S.mod, 6, S.dim, 1, T), adaRow(table, S.mod, 6, S.dim, 0, T));
-      const y = attention(w, `${p}.${a1}`, xs, T, xs, T, heads, hd, S.pe, undefined, stg);
+      const y = attention(w, `${p}.${a1}`, xs, T, xs, T, heads, hd, S.pe, undefined, stg, bias);
       x = addGated(x, y, adaRow(table, S.mod, 6, S.dim, 2, T));
       const t2 = attention(w, `${p}.${a2}`, rms(x, S.dim), T, S.ctx, m.contextTokens, heads, hd);
       return x.map((v, k) => v + t2[k]!);
     };
-    const v0 = selfAndText(vx, V, "scale_shift_table", "attn1", "attn2", c.heads, c.headDim, tv, video);
+    const v0 = selfAndText(vx, V, "scale_shift_table", "attn1", "attn2", c.heads, c.headDim, tv, video, opts.videoSelfBias);
     const a0 = selfAndText(ax, A, "audio_scale_shift_table", "audio_attn1", "audio_attn2", c.audioHeads, c.audioHeadDim, ta, audio);
     const cv = W(w, `${p}.scale_shift_table_a2v_ca_video`).data, ca = W(w, `${p}.scale_shift_table_a2v_ca_audio`).data;
     const row = (tab: Float64Array, S: typeof V, r: number, T: number) => adaRow(tab, S.crossMod, 4, S.dim, r, T);

@@ -121,6 +121,28 @@ t.test("full tiny forward (2 blocks, both streams) agrees with the float64 refer
   model.dispose();
 });
 
+t.test("a self-attention bias (IC-LoRA attention strength) enters every block's video self-attention", async (t) => {
+  using file = SafetensorsFile.open(f32Path);
+  const model = loadLtx2Transformer(file);
+  const w = weightsOf(file, TRANSFORMER_PREFIX);
+  const { engine, ref } = inputs(13);
+  // log(clamp(w, tiny)) of a strength mask: tokens of the second frame see the first frame at weight 0.25, and
+  // one pair is cut off entirely (w = 0 -> a very negative bias).
+  const bias = new Float32Array(tv * tv);
+  for (let i = 6; i < tv; i++) for (let j = 0; j < 6; j++) bias[i * tv + j] = Math.log(0.25);
+  bias[0 * tv + 7] = -1e30;
+  const [v, a] = engine();
+  using mask = Tensor.from(bias, [1, 1, tv, tv]);
+  const out = model.forward({ ...v, selfAttentionMask: mask }, a);
+  const want = ltx2Forward(w, refConfig, ref[0], ref[1], { videoSelfBias: Float64Array.from(bias) });
+  const plain = ltx2Forward(w, refConfig, ref[0], ref[1]);
+  const e = relError(out.video.toFloat32(), want.video);
+  t.ok(e < 1e-3, `biased forward vs reference: ${e.toExponential(2)}`);
+  t.ok(relError(Float32Array.from(plain.video), want.video) > 1e-3, "the bias changes the reference output (the test can tell)");
+  for (const x of [out.video, out.audio, v.latent, v.context, a.latent, a.context]) x.dispose();
+  model.dispose();
+});
+
 t.test("bf16 checkpoint: deterministic, close to the reference at bf16 precision, perturbations matter", async (t) => {
   using file = SafetensorsFile.open(bf16Path);
   const model = loadLtx2Transformer(file);
