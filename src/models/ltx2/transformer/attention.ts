@@ -68,14 +68,31 @@ export class Attention {
     }
   }
 
+  /**
+   * A bf16 checkpoint computes attention in bf16 (upstream runs SDPA on bf16 q/k/v); with f32 weights everything
+   * stays f32. On CPUs with AVX512_BF16 the bf16 path is also the fast one.
+   */
+  get #bf16(): boolean {
+    return this.toQ.weight.dtype !== "f32";
+  }
+
+  #compute(t: Tensor): Tensor {
+    if (!this.#bf16) return t;
+    try {
+      return t.cast("bf16");
+    } finally {
+      t.dispose();
+    }
+  }
+
   forward(x: Tensor, call: AttentionCall = {}): Tensor {
     const context = call.context ?? x;
     const epilogue = { ...(call.gate ? { gate: call.gate } : {}), ...(call.residual ? { residual: call.residual } : {}) };
     using v = applyLinear(context, this.toV);
     if (call.valuePassThrough) return applyLinear(v, this.toOut, epilogue);
-    using q = this.#project(x, this.toQ, this.qNorm, call.pe);
-    using k = this.#project(context, this.toK, this.kNorm, call.kPe ?? call.pe);
-    using vh = this.#heads(v);
+    using q = this.#compute(this.#project(x, this.toQ, this.qNorm, call.pe));
+    using k = this.#compute(this.#project(context, this.toK, this.kNorm, call.kPe ?? call.pe));
+    using vh = this.#compute(this.#heads(v));
     using o = attention(q, k, vh, call.mask ? { bias: call.mask } : {});
     using ot = permute(o, [0, 2, 1, 3]);
     const [b, t] = x.shape as [number, number];
