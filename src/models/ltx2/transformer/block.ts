@@ -109,6 +109,16 @@ class Stream {
   }
 }
 
+/** x + attn(q from the query stream, k/v from the other stream) · gate of the query stream. */
+function exchange(attn: Attention, [qStream, qState, qNormed, x]: [Stream, StreamState, Tensor, Tensor],
+  [kvStream, kvState, kvNormed]: [Stream, StreamState, Tensor], rows: number): Tensor {
+  using q = qStream.avInput(qNormed, qState, rows);
+  using kv = kvStream.avInput(kvNormed, kvState, rows);
+  using out = attn.forward(q, { context: kv, pe: qState.crossPe, kPe: kvState.crossPe });
+  using gate = qStream.avGate(qState);
+  return addMul(x, out, gate);
+}
+
 export class BasicAVTransformerBlock {
   readonly video: Stream;
   readonly audio: Stream;
@@ -137,20 +147,9 @@ export class BasicAVTransformerBlock {
     using an = rmsNorm(a0, { eps });
     let vx: Tensor = v0, ax: Tensor = a0;
     try {
-      if (!perturb.skipA2V) {
-        using q = this.video.avInput(vn, video, 0);
-        using kv = this.audio.avInput(an, audio, 0);
-        using out = this.audioToVideoAttn.forward(q, { context: kv, pe: video.crossPe, kPe: audio.crossPe });
-        using gate = this.video.avGate(video);
-        vx = addMul(v0, out, gate);
-      }
-      if (!perturb.skipV2A) {
-        using q = this.audio.avInput(an, audio, 2);
-        using kv = this.video.avInput(vn, video, 2);
-        using out = this.videoToAudioAttn.forward(q, { context: kv, pe: audio.crossPe, kPe: video.crossPe });
-        using gate = this.audio.avGate(audio);
-        ax = addMul(a0, out, gate);
-      }
+      // A2V: video queries audio with the (scale, shift) rows 0-1 of both A/V tables; V2A the reverse, rows 2-3.
+      if (!perturb.skipA2V) vx = exchange(this.audioToVideoAttn, [this.video, video, vn, v0], [this.audio, audio, an], 0);
+      if (!perturb.skipV2A) ax = exchange(this.videoToAudioAttn, [this.audio, audio, an, a0], [this.video, video, vn], 2);
       return {
         video: this.video.feedForward(vx, video.modulation, eps),
         audio: this.audio.feedForward(ax, audio.modulation, eps),
