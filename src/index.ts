@@ -14,7 +14,7 @@ export type { Conv3dOptions, ConvOptions, ConvTranspose1dOptions, PadMode } from
 export { cudaInfo, getInfo, setIsa } from "./runtime/info.js";
 export type { CudaInfo, CudaState, EngineInfo } from "./runtime/info.js";
 export { addMul, adaLN, groupNorm, layerNorm, pixelNorm, rmsNorm } from "./runtime/norm.js";
-export { geluErf, geluTanh, leakyRelu, lerp, mean, silu, softmax, std } from "./runtime/activation.js";
+export { geluErf, geluTanh, leakyRelu, lerp, mean, sigmoid, silu, softmax, std, tanh } from "./runtime/activation.js";
 export { ropeInterleaved, ropeSplit } from "./runtime/rope.js";
 export { depthToSpace3d, patchify, pixelShuffle2d, spaceToDepth3d, unpatchify } from "./runtime/layout.js";
 export type { Factors3 } from "./runtime/layout.js";

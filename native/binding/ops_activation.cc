@@ -25,6 +25,8 @@ Napi::Value unary(const Napi::CallbackInfo& info, Activation act, const char* op
 Napi::Value GeluTanh(const Napi::CallbackInfo& info) { return unary(info, Activation::GeluTanh, "gelu_tanh", 0); }
 Napi::Value GeluErf(const Napi::CallbackInfo& info) { return unary(info, Activation::GeluErf, "gelu_erf", 0); }
 Napi::Value Silu(const Napi::CallbackInfo& info) { return unary(info, Activation::Silu, "silu", 0); }
+Napi::Value Sigmoid(const Napi::CallbackInfo& info) { return unary(info, Activation::Sigmoid, "sigmoid", 0); }
+Napi::Value Tanh(const Napi::CallbackInfo& info) { return unary(info, Activation::Tanh, "tanh", 0); }
 Napi::Value LeakyRelu(const Napi::CallbackInfo& info) {
   const float slope = number_arg(info, 1, "leaky_relu", "slope", false);
   return unary(info, Activation::LeakyRelu, "leaky_relu", slope);
@@ -102,6 +104,8 @@ void register_activation_ops(Napi::Env env, Napi::Object exports) {
   exports.Set("geluTanh", Napi::Function::New(env, GeluTanh, "geluTanh"));
   exports.Set("geluErf", Napi::Function::New(env, GeluErf, "geluErf"));
   exports.Set("silu", Napi::Function::New(env, Silu, "silu"));
+  exports.Set("sigmoid", Napi::Function::New(env, Sigmoid, "sigmoid"));
+  exports.Set("tanh", Napi::Function::New(env, Tanh, "tanh"));
   exports.Set("leakyRelu", Napi::Function::New(env, LeakyRelu, "leakyRelu"));
   exports.Set("lerp", Napi::Function::New(env, Lerp, "lerp"));
   exports.Set("softmax", Napi::Function::New(env, Softmax, "softmax"));

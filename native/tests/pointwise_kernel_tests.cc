@@ -68,7 +68,7 @@ static void check_path(const PointwiseKernels& k, const PointwiseKernels& r, std
         for (size_t i = 0; i < b.size(); ++i) (o - off)[i] = std::fabs(b[i]);  // a running sum of squares is >= 0
         t.sq_accumulate(X, o, n);
       });
-      for (Activation op : {Activation::GeluTanh, Activation::GeluErf, Activation::Silu, Activation::LeakyRelu}) {
+      for (Activation op : {Activation::GeluTanh, Activation::GeluErf, Activation::Silu, Activation::LeakyRelu, Activation::Sigmoid, Activation::Tanh}) {
         same(("activation " + std::to_string(int(op))).c_str(), 1e-5f, 1e-6f,
              [&](const PointwiseKernels& t, float* o) { t.activation(op, 0.1f, X, o, n); });
       }
@@ -90,7 +90,7 @@ static void check_path(const PointwiseKernels& k, const PointwiseKernels& r, std
   }
   // NaN in, NaN out (the exp/erf clamps must not turn NaN into a number); ±inf saturate like ref.
   const float specials[] = {NAN, INFINITY, -INFINITY, 0.0f, -0.0f, 100.0f, -100.0f, 1e-30f};
-  for (Activation op : {Activation::GeluTanh, Activation::GeluErf, Activation::Silu, Activation::LeakyRelu}) {
+  for (Activation op : {Activation::GeluTanh, Activation::GeluErf, Activation::Silu, Activation::LeakyRelu, Activation::Sigmoid, Activation::Tanh}) {
     float got[8], want[8];
     k.activation(op, 0.1f, specials, got, 8);
     r.activation(op, 0.1f, specials, want, 8);

@@ -151,6 +151,8 @@ export interface NativeBinding {
   geluTanh(x: NativeTensor): NativeTensor;
   geluErf(x: NativeTensor): NativeTensor;
   silu(x: NativeTensor): NativeTensor;
+  sigmoid(x: NativeTensor): NativeTensor;
+  tanh(x: NativeTensor): NativeTensor;
   leakyRelu(x: NativeTensor, slope: number): NativeTensor;
   lerp(a: NativeTensor, b: NativeTensor, t: number): NativeTensor;
   softmax(x: NativeTensor): NativeTensor;

@@ -18,6 +18,16 @@ export function silu(x: Tensor): Tensor {
   return Tensor.fromNative(loadBinding().silu(nativeOf(x, "silu", "x")));
 }
 
+/** 1 / (1 + e^(−x)). */
+export function sigmoid(x: Tensor): Tensor {
+  return Tensor.fromNative(loadBinding().sigmoid(nativeOf(x, "sigmoid", "x")));
+}
+
+/** tanh(x) (the vocoder's output activation). */
+export function tanh(x: Tensor): Tensor {
+  return Tensor.fromNative(loadBinding().tanh(nativeOf(x, "tanh", "x")));
+}
+
 /** x for x ≥ 0, slope·x otherwise. */
 export function leakyRelu(x: Tensor, slope = 0.01): Tensor {
   return Tensor.fromNative(loadBinding().leakyRelu(nativeOf(x, "leaky_relu", "x"), slope));

@@ -8,7 +8,7 @@
 // - mean: 1e-6 of mean(|x|); std: 1e-5 relative + 1e-6 absolute.
 // bf16 outputs add the output rounding (2^-8 relative).
 import t from "tap";
-import { geluErf, geluTanh, leakyRelu, lerp, mean, silu, softmax, std, Tensor } from "../../src/index.js";
+import { geluErf, geluTanh, leakyRelu, lerp, mean, sigmoid, silu, softmax, std, tanh, Tensor } from "../../src/index.js";
 import { forEachIsa } from "../helpers/isaPaths.js";
 import { bound, close, FLOAT_DTYPES, input, LAST_DIMS, throwsWith } from "../helpers/pointwise.js";
 
@@ -35,6 +35,8 @@ const ACTIVATIONS = {
   geluTanh: { fn: geluTanh, ref: (x: number) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3))) },
   geluErf: { fn: geluErf, ref: (x: number) => 0.5 * x * (1 + erf64(x / Math.SQRT2)) },
   silu: { fn: silu, ref: (x: number) => x / (1 + Math.exp(-x)) },
+  sigmoid: { fn: sigmoid, ref: (x: number) => 1 / (1 + Math.exp(-x)) },
+  tanh: { fn: tanh, ref: Math.tanh },
 } as const;
 
 t.test("the float64 erf model", async (t) => {

@@ -10,7 +10,7 @@
 
 namespace aiprod {
 
-enum class Activation : unsigned char { GeluTanh = 0, GeluErf = 1, Silu = 2, LeakyRelu = 3 };
+enum class Activation : unsigned char { GeluTanh = 0, GeluErf = 1, Silu = 2, LeakyRelu = 3, Sigmoid = 4, Tanh = 5 };
 
 struct PointwiseKernels {
   Isa isa;

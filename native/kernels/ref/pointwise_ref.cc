@@ -61,6 +61,8 @@ float activate(Activation op, float param, float x) {
     case Activation::GeluErf: return 0.5f * x * (1.0f + std::erf(x * 0.7071067811865476f));
     case Activation::Silu: return x / (1.0f + std::exp(-x));
     case Activation::LeakyRelu: return x >= 0.0f ? x : x * param;
+    case Activation::Sigmoid: return 1.0f / (1.0f + std::exp(-x));
+    case Activation::Tanh: return std::tanh(x);
   }
   return x;
 }

@@ -80,6 +80,9 @@ inline typename V::R activate(Activation op, typename V::R x, typename V::R para
     }
     case Activation::Silu: return V::div(x, V::add(one, exp<V>(V::sub(V::set1(0.0f), x))));
     case Activation::LeakyRelu: return V::select_ge0(x, x, V::mul(x, param));
+    case Activation::Sigmoid: return V::div(one, V::add(one, exp<V>(V::sub(V::set1(0.0f), x))));
+    // tanh(x) = 2·sigmoid(2x) − 1: saturates to ±1 where exp over/underflows, absolute error a few ulps of 1.
+    case Activation::Tanh: return V::sub(V::div(V::set1(2.0f), V::add(one, exp<V>(V::mul(V::set1(-2.0f), x)))), one);
   }
   return x;
 }

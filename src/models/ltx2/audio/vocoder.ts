@@ -2,7 +2,7 @@
 // stereo log-mel [B, 2, T, 64] → waveform [B, 2, T·∏rates] in f32 (upstream runs it in fp32 too).
 import type { WeightSource } from "../../../checkpoint/safetensors.js";
 import { AiprodError } from "../../../native/errors.js";
-import { leakyRelu } from "../../../runtime/activation.js";
+import { leakyRelu, tanh } from "../../../runtime/activation.js";
 import { conv1d, conv2d, convTranspose1d } from "../../../runtime/conv.js";
 import { affine, narrow, reshape, transpose } from "../../../runtime/shape.js";
 import { Tensor } from "../../../runtime/tensor.js";
@@ -158,7 +158,7 @@ export class Vocoder implements Disposable {
     using last = h;
     using act = leakyRelu(last, VOCODER_POST_SLOPE);
     using post = conv1d(act, this.convPost.weight, { ...(this.convPost.bias ? { bias: this.convPost.bias } : {}), padding: 3 });
-    return this.config.useTanhAtFinal ? mapValues(post, Math.tanh) : mapValues(post, (v) => Math.min(1, Math.max(-1, v)));
+    return this.config.useTanhAtFinal ? tanh(post) : mapValues(post, (v) => Math.min(1, Math.max(-1, v)));
   }
 
   [Symbol.dispose](): void {
@@ -168,7 +168,7 @@ export class Vocoder implements Disposable {
   }
 }
 
-/** Elementwise function on an f32 tensor (the engine has no native tanh; the output is only [B, 2, N]). */
+/** Elementwise function on an f32 tensor (the clamp without tanh; the output is only [B, 2, N]). */
 function mapValues(x: Tensor, fn: (v: number) => number): Tensor {
   const v = x.read() as Float32Array;
   for (let i = 0; i < v.length; i++) v[i] = fn(v[i]!);
