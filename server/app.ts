@@ -82,7 +82,7 @@ export function createApp(deps: AppDeps): AppHandle {
     ...adminRoutes,
   ];
   const mw = {
-    authenticate: authenticate(services),
+    authenticate: authenticate(services, metrics),
     rateLimit: rateLimit(services, metrics),
     recordAudit: (req: express.Request, status: number) => services.audit.recordRequest(req, status),
   };

@@ -228,6 +228,24 @@ for (const { name, open } of DATABASES) {
       }
     });
 
+    t.test("graceful shutdown: the request in flight finishes, new connections are refused", async (t) => {
+      const extra = await startTestServer(tdb.db, { JWT_SECRET: ts.server.config.jwtSecret, API_KEY_PEPPER: ts.server.config.apiKeyPepper });
+      const u = await c.user();
+      // Hold the projects table so that the next request waits inside the server.
+      const trx = await knex.transaction();
+      await trx.raw("lock table projects in access exclusive mode");
+      const inflight = extra.client.get("/api/v1/projects", { token: u.access });
+      await new Promise((r) => setTimeout(r, 300));
+      const closing = extra.close();
+      await new Promise((r) => setTimeout(r, 100));
+      t.equal(extra.server.handle.runtime.draining, true, "draining (readyz would answer 503)");
+      await t.rejects(fetch(`${extra.url}/livez`), "no new connections");
+      await trx.commit();
+      const r = await inflight;
+      t.equal(r.status, 200, "the request in flight completed");
+      await closing;
+    });
+
     t.test("probes, metrics and problem responses", async (t) => {
       t.same((await c.get("/livez")).body, { status: "ok" });
       const ready = await c.get("/readyz");

@@ -94,6 +94,18 @@ for (const { name, open } of DATABASES) {
       t.equal((await c.get("/api/v1/projects")).status, 401, "no token");
     });
 
+    t.test("API2/API4: refused credentials count against the caller's address", async (t) => {
+      const limited = await startTestServer(tdb.db, { RATE_LIMIT_ANON_PER_MINUTE: "3" });
+      try {
+        const ip = freshIp();
+        const statuses: number[] = [];
+        for (let i = 0; i < 4; i++) statuses.push((await limited.client.get("/api/v1/projects", { token: `guess-${i}`, ip })).status);
+        t.same(statuses, [401, 401, 401, 429], "the 4th bad token from one address within the anonymous quota of 3");
+      } finally {
+        await limited.close();
+      }
+    });
+
     t.test("API2: a reused refresh token revokes its whole family", async (t) => {
       const u = await c.user();
       const r1 = u.refresh;

@@ -1,11 +1,12 @@
 // `aiprod serve` as a user runs it: no configuration, a temporary data directory, a free port. The first start
 // creates the embedded database, the secrets and the admin (printed once); the second start reuses them; SIGTERM
-// stops the server cleanly. `aiprod migrate status` reads the same database.
+// stops the server cleanly. `aiprod migrate` runs against a real PostgreSQL through DATABASE_URL.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
+import { openPostgres } from "../helpers/server.js";
 
 const root = join(import.meta.dirname, "..", "..");
 const cli = join(root, "src", "cli", "run.ts");
@@ -47,7 +48,7 @@ function start(dataDir: string): Promise<Started> {
   });
 }
 
-t.test("aiprod serve with no configuration, twice, and aiprod migrate status", async (t) => {
+t.test("aiprod serve with no configuration, twice", async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), "aiprod-serve-"));
   t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
 
@@ -86,13 +87,25 @@ t.test("aiprod serve with no configuration, twice, and aiprod migrate status", a
   second.child.kill("SIGTERM");
   t.equal(await second.exit, 0);
 
-  const status = spawnSync(process.execPath, ["--import", "tsx", cli, "migrate", "status", "--data-dir", dataDir], { cwd: root, env: env(), encoding: "utf8" });
-  t.equal(status.status, 0, status.stderr);
-  t.match(status.stdout, /applied +0001_users_and_auth/);
-  t.match(status.stdout, /up to date/);
-  const bad = spawnSync(process.execPath, ["--import", "tsx", cli, "migrate", "sideways", "--data-dir", dataDir], { cwd: root, env: env(), encoding: "utf8" });
-  t.not(bad.status, 0);
-  t.match(bad.stderr, /unknown action 'sideways'/);
+});
+
+t.test("aiprod migrate latest | status | rollback against DATABASE_URL", async (t) => {
+  const pg = await openPostgres();
+  t.comment(pg.note);
+  const url = (pg.db.knex.client.config.connection as { connectionString: string }).connectionString;
+  t.teardown(() => pg.stop());
+  const migrate = (...args: string[]) =>
+    spawnSync(process.execPath, ["--import", "tsx", cli, "migrate", ...args], { cwd: root, env: { ...env(), DATABASE_URL: url }, encoding: "utf8" });
+  const latest = migrate("latest");
+  t.equal(latest.status, 0, latest.stderr);
+  t.match(latest.stdout, /applied: 0001_users_and_auth, 0002_projects_and_presets/);
+  const status = migrate("status");
+  t.match(status.stdout, /applied +0004_jobs_and_billing[\s\S]*up to date/);
+  const rollback = migrate("rollback", "--all");
+  t.match(rollback.stdout, /rolled back: 0004_jobs_and_billing, 0003/);
+  const knex = pg.db.knex;
+  t.notOk(await knex.schema.hasTable("users"), "the tables are gone after rollback --all");
+  t.equal(Number((await knex("knex_migrations").count({ n: "*" }).first())?.n), 0);
 });
 
 t.test("aiprod serve refuses to start in production without strong secrets", async (t) => {
