@@ -55,7 +55,9 @@ export function createApp(deps: AppDeps): AppHandle {
   app.set("trust proxy", config.trustProxy);
   app.set("query parser", "simple"); // no nested objects from query strings
   app.use(requestContext(logger, metrics, services.repos.usage, pending));
-  app.use(helmet());
+  // helmet's defaults, except upgrade-insecure-requests: the server is often reached over plain HTTP (localhost,
+  // or TLS ended at a proxy), where that directive would send the docs page's own assets to https and break it.
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   if (config.corsOrigins.length) {
     app.use(
       cors({

@@ -69,3 +69,32 @@ t.test("OpenAPI document and Express routes match", async (t) => {
   t.ok((await bundle.text()).length > 100_000);
   t.equal((await ts.client.get("/docs/init.js")).status, 200);
 });
+
+t.test("CORS: off by default, exact origins when configured", async (t) => {
+  const db = openDatabase({ url: "postgres://nobody@127.0.0.1:1/none", embeddedDir: "" });
+  const secret = () => randomBytes(32).toString("base64url");
+  const config = {
+    ...loadConfig({ NODE_ENV: "test", BCRYPT_COST: "4", CORS_ORIGINS: "https://app.example.com" }),
+    jwtSecret: secret(),
+    apiKeyPepper: secret(),
+  };
+  const server = createServer(createApp({ config, db, logger: createLogger("silent") }).app);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  t.teardown(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    await db.knex.destroy();
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const allowed = await fetch(`${url}/livez`, { headers: { origin: "https://app.example.com" } });
+  t.equal(allowed.headers.get("access-control-allow-origin"), "https://app.example.com");
+  t.match(allowed.headers.get("access-control-expose-headers"), /RateLimit/);
+  t.equal(allowed.headers.get("access-control-allow-credentials"), null, "no credentials mode");
+  const other = await fetch(`${url}/livez`, { headers: { origin: "https://evil.example" } });
+  t.equal(other.headers.get("access-control-allow-origin"), null, "other origins are not reflected");
+  const preflight = await fetch(`${url}/api/v1/projects`, {
+    method: "OPTIONS",
+    headers: { origin: "https://app.example.com", "access-control-request-method": "POST", "access-control-request-headers": "authorization,content-type" },
+  });
+  t.equal(preflight.status, 204);
+  t.equal(preflight.headers.get("access-control-allow-origin"), "https://app.example.com");
+});
