@@ -1,6 +1,6 @@
 // createApp(deps): the Express application (no listening socket; see server.ts). Middleware order:
-// request id + metrics/log hooks -> helmet -> CORS (off unless configured) -> JSON body (size-limited) -> routes
-// (auth -> rate limit -> role/scope -> validation -> handler -> response schema -> audit) -> 404 -> problem+json.
+// request id + metrics/log hooks -> helmet -> CORS (off unless configured) -> routes (auth -> rate limit ->
+// role/scope -> JSON body, size-limited -> validation -> handler -> response schema -> audit) -> 404 -> problem+json.
 import { createRequire } from "node:module";
 import cors from "cors";
 import express, { type Express } from "express";
@@ -68,8 +68,6 @@ export function createApp(deps: AppDeps): AppHandle {
       }),
     );
   }
-  app.use(express.json({ limit: config.bodyLimitBytes, type: ["application/json", "application/*+json"] }));
-
   // Swagger UI's files from the swagger-ui-dist package: the docs work offline.
   const swaggerDir = (createRequire(import.meta.url)("swagger-ui-dist") as { getAbsoluteFSPath(): string }).getAbsoluteFSPath();
   app.use("/docs/assets", express.static(swaggerDir, { index: false, maxAge: "1h" }));
@@ -87,6 +85,9 @@ export function createApp(deps: AppDeps): AppHandle {
     authenticate: authenticate(services, metrics),
     rateLimit: rateLimit(services, metrics),
     recordAudit: (req: express.Request, status: number) => services.audit.recordRequest(req, status),
+    // Bodies are parsed per route, after authentication, rate limit and access checks: nobody gets a large body
+    // parsed before being allowed to call the route, and unknown routes never parse one.
+    parseBody: express.json({ limit: config.bodyLimitBytes, type: ["application/json", "application/*+json"] }),
   };
   for (const route of routes) mountRoute(app, registry, route, services, mw);
 

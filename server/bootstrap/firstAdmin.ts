@@ -2,6 +2,7 @@
 // generated password. The caller prints the credentials once (they are never logged); later starts find the
 // admin and create nothing.
 import { randomBytes } from "node:crypto";
+import { isUniqueViolation } from "../db/errors.js";
 import type { Services } from "../services/index.js";
 
 export interface FirstAdmin {
@@ -20,7 +21,13 @@ export async function ensureFirstAdmin(services: Services): Promise<FirstAdmin |
     // No admin left but the account exists (e.g. demoted by hand in SQL): promote it and set the password.
     await services.repos.users.update(existing.id, { role: "admin", password_hash: hash, disabled_at: null });
   } else {
-    await services.repos.users.create({ email: adminEmail, passwordHash: hash, role: "admin", displayName: "Administrator" });
+    try {
+      await services.repos.users.create({ email: adminEmail, passwordHash: hash, role: "admin", displayName: "Administrator" });
+    } catch (e) {
+      // Several instances starting together on one database: another one created the admin first.
+      if (isUniqueViolation(e)) return undefined;
+      throw e;
+    }
   }
   return { email: adminEmail, ...(adminPassword ? {} : { generatedPassword: password }) };
 }

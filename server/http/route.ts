@@ -72,6 +72,7 @@ export interface RouteMiddleware {
   authenticate: (rule: AuthRule) => (req: Request, res: Response, next: NextFunction) => Promise<void>;
   rateLimit: (req: Request, res: Response, next: NextFunction) => Promise<void>;
   recordAudit: (req: Request, status: number) => Promise<void>;
+  parseBody: (req: Request, res: Response, next: NextFunction) => void;
 }
 
 function checkAccess(rule: AuthRule, principal: Principal | undefined): void {
@@ -134,6 +135,7 @@ export function mountRoute(app: Express, registry: OpenAPIRegistry, route: AnyRo
     mw.authenticate(route.auth),
     ...(route.probe || route.rateLimited === false ? [] : [mw.rateLimit]),
     validate,
+    ...(route.body ? [mw.parseBody] : []),
     handle,
   ];
   app[route.method](route.path, ...chain);

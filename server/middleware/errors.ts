@@ -51,8 +51,9 @@ export function errorHandler(services: Services) {
       apiError = new ApiError(500, "internal_error", "An unexpected error occurred; quote the request id when reporting it");
       if (config.env === "development") apiError.extensions.stack = e.stack;
     }
-    // Refused mutating calls are audited too (failed logins, 401/403/404/413/422/429 on writes).
-    if (isMutating(req.method) && req.audit) await services.audit.recordRequest(req, apiError.status);
+    // Refused calls to mutating routes are audited too (failed logins, 401/403/404/413/422/429 on writes);
+    // requests to unknown routes are not (nothing to audit, and they would let anyone fill the table).
+    if (isMutating(req.method) && req.operationId) await services.audit.recordRequest(req, apiError.status);
     if (res.headersSent) return;
     for (const [k, v] of Object.entries(apiError.headers)) res.setHeader(k, v);
     res

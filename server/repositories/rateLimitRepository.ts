@@ -59,6 +59,15 @@ export class RateLimitRepository {
     return { total: Number(row?.total ?? 0), resetSeconds: this.reset(row?.oldest, windowSeconds, bucketMs, nowMs) };
   }
 
+  /** Takes back one hit of the current bucket (an attempt that turned out not to count, e.g. a good login). */
+  async undo(key: string, windowSeconds: number, nowMs = Date.now()): Promise<void> {
+    const { bucketStart } = this.buckets(windowSeconds, nowMs);
+    await this.db("rate_limit_counters")
+      .where({ key, window_start: new Date(bucketStart) })
+      .andWhere("count", ">", 0)
+      .update({ count: this.db.raw("count - 1") });
+  }
+
   async clear(key: string): Promise<void> {
     await this.db("rate_limit_counters").where({ key }).del();
   }

@@ -18,6 +18,7 @@ import {
   sha256Hex,
 } from "./tokens.js";
 import { randomUUID } from "node:crypto";
+import { isUniqueViolation } from "../db/errors.js";
 
 export interface TokenPair {
   token_type: "Bearer";
@@ -52,13 +53,14 @@ export class AuthService {
     // Sign-ups are a business flow worth automating for abuse (OWASP API6): bounded per IP.
     const d = await this.limiter.consume(this.policies.registerIp, `ip:${req.ip}`);
     if (!d.allowed) throw quotaExceeded([d], "Too many registrations from this address; try again later");
-    if (await this.users.findByEmail(input.email)) throw new ApiError(409, "conflict", "An account with this email already exists");
-    const user = await this.users.create({
-      email: input.email,
-      passwordHash: await this.passwords.hash(input.password),
-      role: "user",
-      displayName: input.display_name ?? null,
-    });
+    const taken = () => new ApiError(409, "conflict", "An account with this email already exists");
+    if (await this.users.findByEmail(input.email)) throw taken();
+    const passwordHash = await this.passwords.hash(input.password);
+    const user = await this.users
+      .create({ email: input.email, passwordHash, role: "user", displayName: input.display_name ?? null })
+      .catch((e: unknown) => {
+        throw isUniqueViolation(e) ? taken() : e; // a concurrent registration won the race
+      });
     req.audit.userId = user.id;
     req.audit.resourceId = user.id;
     return user;
@@ -67,9 +69,11 @@ export class AuthService {
   async login(req: Request, email: string, password: string): Promise<TokenPair> {
     const account = `acct:${email}`;
     const ip = `ip:${req.ip}`;
+    // Every attempt is counted before the password is checked, so parallel guesses cannot all slip through a
+    // check-then-record gap; a successful login takes its count back.
     const [a, b] = await Promise.all([
-      this.limiter.check(this.policies.loginAccount, account),
-      this.limiter.check(this.policies.loginIp, ip),
+      this.limiter.consume(this.policies.loginAccount, account),
+      this.limiter.consume(this.policies.loginIp, ip),
     ]);
     const blocked = [a, b].filter((d) => !d.allowed);
     if (blocked.length) {
@@ -79,13 +83,12 @@ export class AuthService {
     const user = await this.users.findByEmail(email);
     const ok = user ? await this.passwords.verify(password, user.password_hash) : await this.passwords.verifyAgainstDummy(password);
     if (!user || !ok || user.disabled_at) {
-      await Promise.all([this.limiter.record(this.policies.loginAccount, account), this.limiter.record(this.policies.loginIp, ip)]);
       req.audit.userId = user?.id ?? null;
       req.audit.details = { email, outcome: "failure", reason: !user ? "unknown_account" : !ok ? "bad_password" : "disabled" };
       // One message for all three: the response does not say which accounts exist.
       throw unauthenticated("Invalid email or password");
     }
-    await this.limiter.reset(this.policies.loginAccount, account);
+    await Promise.all([this.limiter.reset(this.policies.loginAccount, account), this.limiter.undo(this.policies.loginIp, ip)]);
     if (this.passwords.needsRehash(user.password_hash)) {
       await this.users.update(user.id, { password_hash: await this.passwords.hash(password) });
     }
@@ -191,7 +194,8 @@ export class AuthService {
     if (row.expires_at && row.expires_at.getTime() <= Date.now()) throw unauthenticated("This API key has expired");
     const user = await this.users.findById(row.user_id);
     if (!user || user.disabled_at) throw unauthenticated("Invalid API key");
-    void this.apiKeys.touch(row.id).catch(() => undefined); // best effort; never delays the request
+    // Best effort, at most once a minute per key: never delays the request, no write per call.
+    if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > 60_000) void this.apiKeys.touch(row.id).catch(() => undefined);
     return { kind: "api_key", user, apiKeyId: row.id, scopes: row.scopes as Scope[] };
   }
 }

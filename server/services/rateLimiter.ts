@@ -53,6 +53,10 @@ export class RateLimiter {
     await this.repo.hit(`${policy.name}:${partition}`, policy.windowSeconds);
   }
 
+  async undo(policy: Policy, partition: string): Promise<void> {
+    await this.repo.undo(`${policy.name}:${partition}`, policy.windowSeconds);
+  }
+
   async reset(policy: Policy, partition: string): Promise<void> {
     await this.repo.clear(`${policy.name}:${partition}`);
   }

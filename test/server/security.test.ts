@@ -141,6 +141,21 @@ for (const { name, open } of DATABASES) {
       t.ok(Number(eleventh.headers.get("retry-after")) > 0, "Retry-After");
       t.equal((await c.post("/api/v1/auth/login", { email: u.email, password: u.password }, { ip })).status, 429, "even the right password waits");
 
+      // Parallel guesses cannot slip through between counting and checking.
+      const v = await c.user();
+      const burst = await Promise.all(
+        Array.from({ length: 15 }, (_, i) => c.post("/api/v1/auth/login", { email: v.email, password: `parallel-${i}` }, { ip: freshIp() })),
+      );
+      const codes = burst.map((r) => r.status).sort();
+      t.equal(codes.filter((s) => s === 401).length, 10, "exactly 10 parallel guesses are checked");
+      t.equal(codes.filter((s) => s === 429).length, 5, "the rest are throttled");
+
+      // Successful logins do not use up an address's failure budget.
+      const office = freshIp();
+      const w = await c.user();
+      const ok: number[] = [];
+      for (let i = 0; i < 12; i++) ok.push((await c.post("/api/v1/auth/login", { email: w.email, password: w.password }, { ip: office })).status);
+      t.same(ok, Array(12).fill(200), "12 good logins from one address in a minute");
       // Per IP: ten failures against different accounts from one address.
       const attacker = freshIp();
       for (let i = 1; i <= 10; i++) {
