@@ -47,6 +47,26 @@ for (const { name, open } of DATABASES) {
       t.equal(loginAudit.ip, ip);
     });
 
+    t.test("passwords: bcrypt cost upgraded at login; unicode and NUL round-trip; 72-byte limit", async (t) => {
+      const pw = "pässwörd\u0000😀 with a NUL";
+      const u = await c.user("user", pw);
+      t.match((await knex("users").where({ id: u.id }).first()).password_hash, /^\$2[aby]\$04\$/);
+      const stronger = await startTestServer(tdb.db, { BCRYPT_COST: "5", JWT_SECRET: ts.server.config.jwtSecret, API_KEY_PEPPER: ts.server.config.apiKeyPepper });
+      try {
+        await stronger.client.login(u.email, pw, freshIp());
+        t.match((await knex("users").where({ id: u.id }).first()).password_hash, /^\$2[aby]\$05\$/, "re-hashed with the higher cost");
+      } finally {
+        await stronger.close();
+      }
+      t.equal((await c.post("/api/v1/auth/login", { email: u.email, password: pw.replace("\u0000", "") }, { ip: freshIp() })).status, 401, "the NUL is part of the password");
+      const exactly72 = "a".repeat(70) + "é"; // 72 bytes
+      t.equal((await c.post("/api/v1/auth/register", { email: "b72@example.com", password: exactly72 }, { ip: freshIp() })).status, 201);
+      const emoji = "😀".repeat(24); // 24 characters, 96 bytes
+      const r = await c.post("/api/v1/auth/register", { email: "emoji@example.com", password: emoji }, { ip: freshIp() });
+      t.equal(r.status, 422);
+      t.match(r.body.errors[0], { pointer: "/password", message: /72 bytes/ });
+    });
+
     t.test("API keys: shown once, hashed, scoped, revocable, expiring", async (t) => {
       const u = await c.user();
       const created = await c.post("/api/v1/api-keys", { name: "ci", scopes: ["projects:read", "projects:write"] }, { token: u.access });
