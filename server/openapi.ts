@@ -18,6 +18,10 @@ export function createRegistry(): OpenAPIRegistry {
     name: "X-API-Key",
     description: "API key (aip_...); only on routes that name a scope",
   });
+  registry.registerComponent("headers", "X-Request-Id", {
+    description: "The request id (the client's X-Request-Id when it is a safe token, generated otherwise); also in problem bodies",
+    schema: { type: "string" },
+  });
   registry.registerComponent("headers", "RateLimit", {
     description: 'IETF draft-ietf-httpapi-ratelimit-headers-10, e.g. "default";r=299;t=60',
     schema: { type: "string" },

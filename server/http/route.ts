@@ -143,10 +143,15 @@ export function mountRoute(app: Express, registry: OpenAPIRegistry, route: AnyRo
 
 function registerDocs(registry: OpenAPIRegistry, route: AnyRoute): void {
   const problem = (description: string) => ({ description, content: { "application/problem+json": { schema: ProblemSchema } } });
+  const limited = !route.probe && route.rateLimited !== false;
+  const headers = {
+    "X-Request-Id": { $ref: "#/components/headers/X-Request-Id" },
+    ...(limited ? { RateLimit: { $ref: "#/components/headers/RateLimit" }, "RateLimit-Policy": { $ref: "#/components/headers/RateLimit-Policy" } } : {}),
+  };
   const responses: RouteConfig["responses"] = {
     [route.response.status]: route.response.schema
-      ? { description: route.response.description, content: { [route.response.contentType ?? "application/json"]: { schema: route.response.schema } } }
-      : { description: route.response.description },
+      ? { description: route.response.description, headers, content: { [route.response.contentType ?? "application/json"]: { schema: route.response.schema } } }
+      : { description: route.response.description, headers },
   };
   if (route.params || route.query || route.body) responses[422] = problem("Validation failed (validation_failed)");
   if (route.body) {
@@ -158,7 +163,7 @@ function registerDocs(registry: OpenAPIRegistry, route: AnyRoute): void {
     responses[403] = problem("Role or scope missing (forbidden)");
   }
   if (route.params) responses[404] = problem("Not found, or not yours (not_found)");
-  if (!route.probe && route.rateLimited !== false) responses[429] = problem("Rate limit exceeded (quota_exceeded)");
+  if (limited) responses[429] = problem("Rate limit exceeded (quota_exceeded); see Retry-After");
   responses.default = problem("Any other error");
   const security: Array<Record<string, string[]>> = route.auth.public
     ? []

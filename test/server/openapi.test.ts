@@ -59,6 +59,9 @@ t.test("OpenAPI document and Express routes match", async (t) => {
   }
   t.ok(doc.body.components.schemas.GenerationParams, "the generation parameter schema is published");
   t.ok(doc.body.components.schemas.Problem, "and the problem schema");
+  const listProjects = doc.body.paths["/api/v1/projects"].get;
+  t.same(Object.keys(listProjects.responses["200"].headers).sort(), ["RateLimit", "RateLimit-Policy", "X-Request-Id"], "rate-limit headers documented");
+  t.same(listProjects.security, [{ bearerAuth: [] }, { apiKey: ["projects:read"] }]);
 
   const docs = await ts.client.get("/docs");
   t.equal(docs.status, 200);
