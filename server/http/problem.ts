@@ -6,6 +6,7 @@ export const QUOTA_EXCEEDED_TYPE = "https://iana.org/assignments/http-problem-ty
 
 export const PROBLEM_TITLES = {
   validation_failed: "Request validation failed",
+  bad_request: "Bad request",
   malformed_json: "Malformed JSON body",
   unauthenticated: "Authentication required",
   forbidden: "Forbidden",

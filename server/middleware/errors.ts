@@ -24,6 +24,14 @@ function toApiError(err: unknown, bodyLimit: number): ApiError | undefined {
     if (e.type === "entity.parse.failed") return new ApiError(400, "malformed_json", "The body is not valid JSON");
     if (e.type === "encoding.unsupported" || e.type === "charset.unsupported") return new ApiError(415, "unsupported_media_type", "Unsupported body encoding");
     if (e.type === "request.aborted") return new ApiError(400, "malformed_json", "The request body was aborted");
+    // Other client errors raised by Express itself (e.g. a path with broken percent-encoding): keep the status,
+    // with our own wording rather than the library's message.
+    if (typeof e.status === "number" && e.status >= 400 && e.status < 500) {
+      if (e.status === 404) return new ApiError(404, "not_found", "No such resource");
+      if (e.status === 413) return new ApiError(413, "payload_too_large", `Request bodies are limited to ${bodyLimit} bytes`);
+      if (e.status === 415) return new ApiError(415, "unsupported_media_type", "Unsupported media type");
+      return new ApiError(e.status, "bad_request", "The request could not be understood");
+    }
   }
   return undefined;
 }

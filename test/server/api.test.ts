@@ -295,6 +295,12 @@ for (const { name, open } of DATABASES) {
       const malformed = await c.req("POST", "/api/v1/auth/login", { rawBody: "{not json" });
       t.equal(malformed.status, 400);
       t.equal(malformed.body.code, "malformed_json");
+      for (const [path, status, code] of [["/api/v1/projects/%E0%A4%A", 400, "bad_request"], ["/docs/assets/%E0%A4%A", 404, "not_found"]] as const) {
+        const broken = await c.get(path, { token: admin.access });
+        t.equal(broken.status, status, `${path}: broken percent-encoding`);
+        t.equal(broken.body.code, code);
+        t.match(broken.headers.get("content-type"), /application\/problem\+json/);
+      }
       const invalid = await c.post("/api/v1/auth/register", { email: "not-an-email", password: "short" }, { ip: freshIp() });
       t.equal(invalid.status, 422);
       t.same(invalid.body.errors.map((e: { pointer: string }) => e.pointer).sort(), ["/email", "/password"]);
