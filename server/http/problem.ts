@@ -46,7 +46,6 @@ export const unauthenticated = (detail = "A valid access token or API key is req
   new ApiError(401, "unauthenticated", detail, {}, { "WWW-Authenticate": 'Bearer realm="aiprod"' });
 export const forbidden = (detail = "You are not allowed to do this") => new ApiError(403, "forbidden", detail);
 export const notFound = (what = "Resource") => new ApiError(404, "not_found", `${what} not found`);
-export const conflict = (detail: string) => new ApiError(409, "conflict", detail);
 
 export const ProblemSchema = z
   .object({

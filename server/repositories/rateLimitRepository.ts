@@ -47,18 +47,6 @@ export class RateLimitRepository {
     return { total, resetSeconds: this.reset(row?.oldest ?? new Date(bucketStart), windowSeconds, bucketMs, nowMs) };
   }
 
-  /** The window total without recording a hit. */
-  async peek(key: string, windowSeconds: number, nowMs = Date.now()): Promise<WindowCount> {
-    const { bucketMs, bucketStart, windowStart } = this.buckets(windowSeconds, nowMs);
-    const row = (await this.db("rate_limit_counters")
-      .where({ key })
-      .andWhere("window_start", ">=", new Date(windowStart))
-      .andWhere("window_start", "<=", new Date(bucketStart))
-      .select(this.db.raw("coalesce(sum(count), 0) as total"), this.db.raw("min(window_start) as oldest"))
-      .first()) as { total: number | string; oldest: Date | null } | undefined;
-    return { total: Number(row?.total ?? 0), resetSeconds: this.reset(row?.oldest, windowSeconds, bucketMs, nowMs) };
-  }
-
   /** Takes back one hit of the current bucket (an attempt that turned out not to count, e.g. a good login). */
   async undo(key: string, windowSeconds: number, nowMs = Date.now()): Promise<void> {
     const { bucketStart } = this.buckets(windowSeconds, nowMs);

@@ -4,7 +4,6 @@ import { defineRoute } from "../http/route.js";
 import type { Metrics } from "../metrics.js";
 import { migrationStatus } from "../db/migrate.js";
 import type { Services } from "../services/index.js";
-import { ApiError } from "../http/problem.js";
 import { packageVersion } from "../version.js";
 
 export interface Runtime {
@@ -159,7 +158,3 @@ const DOCS_HTML = `<!doctype html>
 </body>
 </html>
 `;
-
-export function assertNotDraining(rt: Runtime): void {
-  if (rt.draining) throw new ApiError(503, "service_draining", "The server is shutting down", {}, { "Retry-After": "5" });
-}

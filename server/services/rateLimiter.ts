@@ -33,24 +33,14 @@ export function quotaExceeded(decisions: Decision[], detail: string): ApiError {
 export class RateLimiter {
   constructor(private readonly repo: RateLimitRepository) {}
 
-  private decide(policy: Policy, c: WindowCount, countsThis: boolean): Decision {
-    const used = c.total;
-    const allowed = countsThis ? used <= policy.quota : used < policy.quota;
-    return { policy, remaining: Math.max(0, policy.quota - used), resetSeconds: c.resetSeconds, allowed };
+  private decide(policy: Policy, c: WindowCount): Decision {
+    // c.total includes this request: the quota-th request is the last one allowed.
+    return { policy, remaining: Math.max(0, policy.quota - c.total), resetSeconds: c.resetSeconds, allowed: c.total <= policy.quota };
   }
 
   /** Counts this request against `policy` for `partition` (e.g. "user:<id>"). */
   async consume(policy: Policy, partition: string): Promise<Decision> {
-    return this.decide(policy, await this.repo.hit(`${policy.name}:${partition}`, policy.windowSeconds), true);
-  }
-
-  /** Whether one more event would be allowed, without counting one. */
-  async check(policy: Policy, partition: string): Promise<Decision> {
-    return this.decide(policy, await this.repo.peek(`${policy.name}:${partition}`, policy.windowSeconds), false);
-  }
-
-  async record(policy: Policy, partition: string): Promise<void> {
-    await this.repo.hit(`${policy.name}:${partition}`, policy.windowSeconds);
+    return this.decide(policy, await this.repo.hit(`${policy.name}:${partition}`, policy.windowSeconds));
   }
 
   async undo(policy: Policy, partition: string): Promise<void> {
