@@ -56,8 +56,8 @@ export function errorHandler(services: Services) {
           stack: e.stack ?? null,
         })
         .catch((writeErr: unknown) => logger.error({ err: writeErr }, "error log write failed"));
+      // The stack stays in the log and in error_logs; responses never carry it, whatever NODE_ENV says.
       apiError = new ApiError(500, "internal_error", "An unexpected error occurred; quote the request id when reporting it");
-      if (config.env === "development") apiError.extensions.stack = e.stack;
     }
     // Refused calls to mutating routes are audited too (failed logins, 401/403/404/413/422/429 on writes);
     // requests to unknown routes are not (nothing to audit, and they would let anyone fill the table).

@@ -216,6 +216,9 @@ for (const { name, open } of DATABASES) {
       t.equal((await knex("audit_logs").where({ user_id: u.id })).length, 0, "audit rows no longer point at them");
       t.ok(await knex("audit_logs").where({ action: "me.delete", resource_id: u.id, status: 204 }).first(), "the erasure itself is audited");
       t.equal((await c.get("/api/v1/me", { token: u.access })).status, 401);
+      const admin = await c.login(ADMIN_EMAIL, ADMIN_PASSWORD);
+      const last = await c.req("DELETE", "/api/v1/me", { token: admin.access, body: { password: ADMIN_PASSWORD } });
+      t.equal(last.status, 409, "the last administrator cannot erase their account");
     });
 
     t.test("rate limits: RateLimit headers, shared across two instances, 429 with Retry-After", async (t) => {

@@ -258,6 +258,27 @@ for (const { name, open } of DATABASES) {
       t.notMatch(r.text, /projects_away|\bat .*\.ts:\d+/, "neither the SQL error nor a stack frame");
       const logged = await knex("error_logs").where({ request_id: r.body.request_id }).first();
       t.ok(logged?.stack, "the stack is kept server side, under the request id");
+      // The same in production mode (strong secrets, default bcrypt cost; the admin exists, so nothing is hashed).
+      const prod = await startTestServer(tdb.db, {
+        NODE_ENV: "production",
+        BCRYPT_COST: "12",
+        JWT_SECRET: ts.server.config.jwtSecret,
+        API_KEY_PEPPER: ts.server.config.apiKeyPepper,
+      });
+      try {
+        await knex.raw("alter table projects rename to projects_away");
+        let p;
+        try {
+          p = await prod.client.get("/api/v1/projects", { token: u.access });
+        } finally {
+          await knex.raw("alter table projects_away rename to projects");
+        }
+        t.equal(p.status, 500, "production mode");
+        t.same(Object.keys(p.body).sort(), ["code", "detail", "instance", "request_id", "status", "title", "type"], "only the problem members");
+        t.notMatch(p.text, /projects_away|node_modules|\.ts:\d+/);
+      } finally {
+        await prod.close();
+      }
       const plain = await c.get("/livez", { headers: { origin: "https://evil.example" } });
       t.equal(plain.headers.get("x-powered-by"), null);
       t.equal(plain.headers.get("access-control-allow-origin"), null, "CORS is off by default");
