@@ -1,6 +1,6 @@
 // Prometheus metrics (prom-client) on a registry per server instance: HTTP requests by route template and
 // status, a latency histogram, authentication failures, and the default process metrics.
-import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 export interface Metrics {
   registry: Registry;
@@ -8,6 +8,7 @@ export interface Metrics {
   httpDuration: Histogram<"method" | "route" | "status_class">;
   authFailures: Counter<"reason">;
   rateLimited: Counter<"policy">;
+  inFlight: Gauge;
 }
 
 export function createMetrics(): Metrics {
@@ -38,6 +39,11 @@ export function createMetrics(): Metrics {
       name: "aiprod_ratelimited_total",
       help: "Requests refused with 429, by policy",
       labelNames: ["policy"],
+      registers: [registry],
+    }),
+    inFlight: new Gauge({
+      name: "http_requests_in_flight",
+      help: "HTTP requests being processed (graceful shutdown waits for these)",
       registers: [registry],
     }),
   };

@@ -33,6 +33,8 @@ export function requestContext(logger: Logger, metrics: Metrics, usage: ApiUsage
     req.audit = {};
     req.startedAt = process.hrtime.bigint();
     res.setHeader("X-Request-Id", req.requestId);
+    metrics.inFlight.inc();
+    res.once("close", () => metrics.inFlight.dec()); // finished or aborted
     res.on("finish", () => {
       const seconds = Number(process.hrtime.bigint() - req.startedAt) / 1e9;
       const route = routeTemplate(req);

@@ -258,7 +258,10 @@ for (const { name, open } of DATABASES) {
       const trx = await knex.transaction();
       await trx.raw("lock table projects in access exclusive mode");
       const inflight = extra.client.get("/api/v1/projects", { token: u.access });
-      await new Promise((r) => setTimeout(r, 300));
+      // Wait until the server is processing it (not just connected), however slow the machine.
+      const gauge = extra.server.handle.runtime.metrics.inFlight;
+      for (let i = 0; i < 600 && (await gauge.get()).values[0]?.value !== 1; i++) await new Promise((r) => setTimeout(r, 50));
+      t.equal((await gauge.get()).values[0]?.value, 1, "one request in flight");
       const closing = extra.close();
       await new Promise((r) => setTimeout(r, 100));
       t.equal(extra.server.handle.runtime.draining, true, "draining (readyz would answer 503)");
