@@ -87,7 +87,7 @@ function checkAccess(rule: AuthRule, principal: Principal | undefined): void {
 
 export function mountRoute(app: Express, registry: OpenAPIRegistry, route: AnyRoute, services: Services, mw: RouteMiddleware): void {
   registerDocs(registry, route);
-  const validate = async (req: Request, _res: Response, next: NextFunction) => {
+  const authorize = async (req: Request, _res: Response, next: NextFunction) => {
     checkAccess(route.auth, req.principal);
     next();
   };
@@ -134,7 +134,7 @@ export function mountRoute(app: Express, registry: OpenAPIRegistry, route: AnyRo
     },
     mw.authenticate(route.auth),
     ...(route.probe || route.rateLimited === false ? [] : [mw.rateLimit]),
-    validate,
+    authorize,
     ...(route.body ? [mw.parseBody] : []),
     handle,
   ];

@@ -40,6 +40,13 @@ for (const { name, open } of DATABASES) {
       t.equal((await c.post("/api/v1/auth/logout", { refresh_token: refreshed.body.refresh_token })).status, 204);
       t.equal((await c.post("/api/v1/auth/refresh", { refresh_token: refreshed.body.refresh_token })).status, 401, "logged out");
       t.equal((await c.post("/api/v1/auth/logout", { refresh_token: "rt_unknown" })).status, 204, "logout is idempotent");
+      const closed = await startTestServer(tdb.db, { REGISTRATION_OPEN: "false" });
+      try {
+        const r = await closed.client.post("/api/v1/auth/register", { email: "late@example.com", password: "long enough pw" }, { ip: freshIp() });
+        t.same([r.status, r.body.code], [403, "registration_closed"], "REGISTRATION_OPEN=false");
+      } finally {
+        await closed.close();
+      }
       const audit = await knex("audit_logs").where({ user_id: row.id }).orderBy("created_at").pluck("action");
       for (const action of ["auth.register", "auth.login", "auth.refresh", "auth.logout"]) t.ok(audit.includes(action), `${action} audited`);
       const loginAudit = await knex("audit_logs").where({ user_id: row.id, action: "auth.login", status: 200 }).first();
