@@ -1,13 +1,15 @@
 // The `aiprod` command.
 import { Command } from "commander";
 import { getInfo } from "../runtime/info.js";
+import { packageVersion } from "../../server/version.js";
 import { formatInfo } from "./formatInfo.js";
 
 export async function main(argv: string[]): Promise<void> {
   const info = () => getInfo();
   const program = new Command("aiprod")
     .description("AIPROD: inference engine for LTX-2-class video diffusion models")
-    .version(info().version);
+    // Read from package.json: `serve` and `migrate` never load the native addon.
+    .version(packageVersion());
 
   program
     .command("info")
@@ -18,13 +20,27 @@ export async function main(argv: string[]): Promise<void> {
       console.log(opts.json ? JSON.stringify(i, null, 2) : formatInfo(i));
     });
 
+  const dataDirHelp = "data directory (default $AIPROD_DATA_DIR or ./.aiprod-data)";
   program
     .command("serve")
-    .description("start the HTTP server")
-    .action(() => {
-      // The server (issue: server platform) has not landed yet; say so plainly and show what does work.
-      console.log("aiprod serve: the HTTP server is not part of this version yet; the engine itself is ready:\n");
-      console.log(formatInfo(info()));
+    .description("start the HTTP server (embedded PostgreSQL unless DATABASE_URL is set; see README)")
+    .option("-p, --port <port>", "port (default $PORT or 8080)")
+    .option("--host <host>", "interface to listen on (default $HOST or 127.0.0.1)")
+    .option("-d, --data-dir <dir>", dataDirHelp)
+    .action(async (opts: { port?: string; host?: string; dataDir?: string }) => {
+      const { runServe } = await import("../../server/cli.js");
+      await runServe(opts);
+    });
+
+  program
+    .command("migrate")
+    .description("database migrations: latest (apply all), rollback (undo the last batch), status")
+    .argument("<action>", "latest | rollback | status")
+    .option("-d, --data-dir <dir>", dataDirHelp)
+    .option("--all", "rollback: undo every migration, not only the last batch")
+    .action(async (action: string, opts: { dataDir?: string; all?: boolean }) => {
+      const { runMigrate } = await import("../../server/cli.js");
+      await runMigrate(action, opts);
     });
 
   await program.parseAsync(argv);

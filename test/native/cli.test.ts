@@ -1,4 +1,4 @@
-// `aiprod info` and `npm start` before the server exists.
+// `aiprod info`, and the CLI's server commands (`serve`, `migrate`; the server is tested in test/server).
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -28,11 +28,13 @@ t.test("aiprod info (text)", async (t) => {
   t.match(r.stdout, /CUDA library: (not built|failed to load|built, no device|ready)/);
 });
 
-t.test("aiprod serve says the server is not there yet and shows the engine", async (t) => {
-  const r = aiprod("serve");
+t.test("aiprod serve and migrate are commands (the server itself is tested in test/server)", async (t) => {
+  const r = aiprod("serve", "--help");
   t.equal(r.status, 0, r.stderr);
-  t.match(r.stdout, "the HTTP server is not part of this version yet");
-  t.match(r.stdout, /kernel path:/);
+  t.match(r.stdout, "--data-dir");
+  const m = aiprod("migrate", "--help");
+  t.equal(m.status, 0, m.stderr);
+  t.match(m.stdout, "latest | rollback | status");
 });
 
 t.test("unknown commands fail with usage help", async (t) => {

@@ -1,0 +1,105 @@
+// `aiprod serve` and `aiprod migrate`: what the CLI (src/cli/main.ts) runs; loaded only for these commands.
+import { ConfigError, loadConfig, type ServerConfig } from "./config.js";
+import { embeddedDirFor, openDatabase } from "./db/knex.js";
+import { migrateLatest, migrateRollback, migrationStatus } from "./db/migrate.js";
+import { startServer } from "./server.js";
+
+export interface CommonOptions {
+  dataDir?: string;
+}
+
+export interface ServeOptions extends CommonOptions {
+  port?: string;
+  host?: string;
+}
+
+function configFrom(opts: ServeOptions): ServerConfig {
+  const env: Record<string, string | undefined> = { ...process.env };
+  if (opts.dataDir) env.AIPROD_DATA_DIR = opts.dataDir;
+  if (opts.port) env.PORT = opts.port;
+  if (opts.host) env.HOST = opts.host;
+  return loadConfig(env);
+}
+
+function fail(e: unknown): never {
+  const msg = e instanceof ConfigError ? e.message : `aiprod: ${(e as Error).message}`;
+  throw new Error(msg);
+}
+
+export async function runServe(opts: ServeOptions): Promise<void> {
+  let config: ServerConfig;
+  try {
+    config = configFrom(opts);
+  } catch (e) {
+    fail(e);
+  }
+  const server = await startServer(config);
+  const where = server.db.kind === "embedded" ? `embedded PostgreSQL (PGlite) in ${server.db.location}` : `PostgreSQL at ${server.db.location}`;
+  const lines = [
+    `aiprod serve: listening on ${server.url} (${config.env} mode)`,
+    `  database: ${where}; migrations applied now: ${server.appliedMigrations.length}`,
+    `  API docs: ${server.url}/docs   OpenAPI: ${server.url}/openapi.json`,
+  ];
+  if (server.metricsUrl) lines.push(`  metrics:  ${server.metricsUrl}`);
+  if (server.generatedSecrets) lines.push(`  signing secrets generated and kept in ${config.dataDir}/secrets.json`);
+  if (server.firstAdmin) {
+    lines.push("", "First administrator account created. This is shown once; keep the password somewhere safe:");
+    lines.push(`  email:    ${server.firstAdmin.email}`);
+    lines.push(`  password: ${server.firstAdmin.generatedPassword ?? "(the ADMIN_PASSWORD you configured)"}`, "");
+  }
+  // Printed, not logged: the generated password must not end up in log storage.
+  process.stdout.write(lines.join("\n") + "\n");
+
+  let signals = 0;
+  const stop = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      server.logger.warn({ signal }, "second signal: exiting without waiting");
+      process.exit(1);
+    }
+    server.logger.info({ signal }, "shutting down: no new connections, finishing requests");
+    server.close().then(
+      () => {
+        process.exitCode = 0;
+      },
+      (e: unknown) => {
+        server.logger.error({ err: e }, "shutdown failed");
+        process.exitCode = 1;
+      },
+    );
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+}
+
+export async function runMigrate(action: string, opts: CommonOptions & { all?: boolean }): Promise<void> {
+  if (!["latest", "rollback", "status"].includes(action)) throw new Error(`aiprod migrate: unknown action '${action}' (latest, rollback or status)`);
+  let config: ServerConfig;
+  try {
+    config = configFrom(opts);
+  } catch (e) {
+    fail(e);
+  }
+  const db = openDatabase({
+    url: config.databaseUrl,
+    embeddedDir: config.databaseUrl === undefined ? embeddedDirFor(config.dataDir) : "",
+    poolMax: 2,
+  });
+  try {
+    console.log(`database: ${db.kind === "embedded" ? `embedded (${db.location})` : db.location}`);
+    if (action === "latest") {
+      const applied = await migrateLatest(db.knex);
+      console.log(applied.length ? `applied: ${applied.join(", ")}` : "already up to date");
+    } else if (action === "rollback") {
+      const reverted = await migrateRollback(db.knex, opts.all ?? false);
+      console.log(reverted.length ? `rolled back: ${reverted.join(", ")}` : "nothing to roll back");
+    } else {
+      const s = await migrationStatus(db.knex);
+      for (const name of s.applied) console.log(`  applied  ${name}`);
+      for (const name of s.pending) console.log(`  pending  ${name}`);
+      console.log(s.pending.length ? `${s.pending.length} pending` : "up to date");
+    }
+  } finally {
+    await db.knex.destroy();
+  }
+}

@@ -1,0 +1,161 @@
+// Server configuration: environment variables validated with zod at start, with one clear message per problem.
+// Secrets that are not given are generated once and kept in the data directory (see bootstrap/secrets.ts), except
+// in production, where weak or missing secrets stop the start.
+import { resolve } from "node:path";
+import { z } from "zod";
+
+export const MIN_BCRYPT_COST = 12;
+/** Only NODE_ENV=test may go below MIN_BCRYPT_COST (to keep the test suite fast); never production. */
+export const MIN_TEST_BCRYPT_COST = 4;
+export const MIN_SECRET_BYTES = 32;
+
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  PORT: int(0, 65535).default(8080),
+  AIPROD_DATA_DIR: z.string().min(1).default(".aiprod-data"),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+    .optional(),
+  DATABASE_POOL_MAX: int(1, 100).default(10),
+  JWT_SECRET: z.string().optional(),
+  API_KEY_PEPPER: z.string().optional(),
+  JWT_ISSUER: z.string().min(1).max(200).default("aiprod"),
+  JWT_AUDIENCE: z.string().min(1).max(200).default("aiprod-api"),
+  BCRYPT_COST: int(MIN_TEST_BCRYPT_COST, 15).default(MIN_BCRYPT_COST),
+  ADMIN_EMAIL: z.email().default("admin@aiprod.local"),
+  ADMIN_PASSWORD: z.string().optional(),
+  REGISTRATION_OPEN: bool.default(true),
+  CORS_ORIGINS: z.string().optional(),
+  TRUST_PROXY: bool.default(false),
+  BODY_LIMIT_BYTES: int(1024, 10 * 1024 * 1024).default(100 * 1024),
+  RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(300),
+  RATE_LIMIT_ANON_PER_MINUTE: int(1, 1_000_000).default(60),
+  LOGIN_MAX_FAILURES_PER_MINUTE: int(1, 1000).default(10),
+  REGISTER_PER_IP_PER_HOUR: int(1, 100_000).default(20),
+  METRICS_PORT: int(0, 65535).optional(),
+  METRICS_HOST: z.string().min(1).default("127.0.0.1"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
+});
+
+export type Env = z.input<typeof envSchema>;
+
+export interface ServerConfig {
+  env: "development" | "production" | "test";
+  host: string;
+  port: number;
+  dataDir: string;
+  /** undefined: the embedded PGlite database under dataDir/pgdata; ":memory:" is allowed for tests. */
+  databaseUrl: string | undefined;
+  databasePoolMax: number;
+  /** Provided or generated; resolveSecrets() fills them in before the server starts. */
+  jwtSecret: string | undefined;
+  apiKeyPepper: string | undefined;
+  jwtIssuer: string;
+  jwtAudience: string;
+  bcryptCost: number;
+  adminEmail: string;
+  adminPassword: string | undefined;
+  registrationOpen: boolean;
+  corsOrigins: string[];
+  trustProxy: boolean;
+  bodyLimitBytes: number;
+  rateLimitPerMinute: number;
+  rateLimitAnonPerMinute: number;
+  loginMaxFailuresPerMinute: number;
+  registerPerIpPerHour: number;
+  metricsPort: number | undefined;
+  metricsHost: string;
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** A secret is weak when it is short or has little variety (e.g. "aaaa…", "changeme" repeated). */
+export function secretWeakness(secret: string | undefined): string | undefined {
+  if (!secret) return "missing";
+  if (Buffer.byteLength(secret, "utf8") < MIN_SECRET_BYTES) return `shorter than ${MIN_SECRET_BYTES} bytes`;
+  if (new Set(secret).size < 10) return "too few distinct characters";
+  return undefined;
+}
+
+/** Validates the environment; throws ConfigError naming every problem at once. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): ServerConfig {
+  // Empty strings count as unset, as shells and .env files often leave them.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".") || "environment"}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  if (e.BCRYPT_COST < MIN_BCRYPT_COST && e.NODE_ENV !== "test") {
+    problems.push(`BCRYPT_COST: must be at least ${MIN_BCRYPT_COST} (lower costs are only accepted with NODE_ENV=test)`);
+  }
+  if (e.NODE_ENV === "production") {
+    for (const name of ["JWT_SECRET", "API_KEY_PEPPER"] as const) {
+      const weak = secretWeakness(e[name]);
+      if (weak) problems.push(`${name}: production needs a strong secret (${weak}); generate one with: openssl rand -base64 48`);
+    }
+    if (e.ADMIN_PASSWORD !== undefined && e.ADMIN_PASSWORD.length < 12) {
+      problems.push("ADMIN_PASSWORD: production needs at least 12 characters (or leave it unset to get a generated one)");
+    }
+  } else {
+    for (const name of ["JWT_SECRET", "API_KEY_PEPPER"] as const) {
+      const weak = e[name] === undefined ? undefined : secretWeakness(e[name]);
+      if (weak) problems.push(`${name}: too weak (${weak}); leave it unset to get a generated one`);
+    }
+  }
+  const corsOrigins = (e.CORS_ORIGINS ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const origin of corsOrigins) {
+    if (origin === "*") problems.push("CORS_ORIGINS: '*' is not accepted; list the allowed origins");
+    else if (!/^https?:\/\/[^/\s]+$/.test(origin)) problems.push(`CORS_ORIGINS: '${origin}' is not an origin like https://app.example.com`);
+  }
+  if (e.METRICS_PORT !== undefined && e.METRICS_PORT !== 0 && e.METRICS_PORT === e.PORT) {
+    problems.push("METRICS_PORT: must differ from PORT");
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return {
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    dataDir: resolve(e.AIPROD_DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    databasePoolMax: e.DATABASE_POOL_MAX,
+    jwtSecret: e.JWT_SECRET,
+    apiKeyPepper: e.API_KEY_PEPPER,
+    jwtIssuer: e.JWT_ISSUER,
+    jwtAudience: e.JWT_AUDIENCE,
+    bcryptCost: e.BCRYPT_COST,
+    adminEmail: e.ADMIN_EMAIL.toLowerCase(),
+    adminPassword: e.ADMIN_PASSWORD,
+    registrationOpen: e.REGISTRATION_OPEN,
+    corsOrigins,
+    trustProxy: e.TRUST_PROXY,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    rateLimitAnonPerMinute: e.RATE_LIMIT_ANON_PER_MINUTE,
+    loginMaxFailuresPerMinute: e.LOGIN_MAX_FAILURES_PER_MINUTE,
+    registerPerIpPerHour: e.REGISTER_PER_IP_PER_HOUR,
+    metricsPort: e.METRICS_PORT,
+    metricsHost: e.METRICS_HOST,
+    logLevel: e.LOG_LEVEL,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  };
+}

@@ -1,0 +1,122 @@
+// Starting and stopping a server: secrets, database, migrations, first admin, HTTP listener(s), graceful shutdown
+// (stop accepting, let requests finish, then close the database).
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import express from "express";
+import type { Logger } from "pino";
+import { createApp, type AppHandle } from "./app.js";
+import { ensureFirstAdmin, type FirstAdmin } from "./bootstrap/firstAdmin.js";
+import { type ResolvedConfig, resolveSecrets } from "./bootstrap/secrets.js";
+import type { ServerConfig } from "./config.js";
+import { type Database, embeddedDirFor, openDatabase } from "./db/knex.js";
+import { migrateLatest } from "./db/migrate.js";
+import { createLogger } from "./logger.js";
+
+export interface RunningServer {
+  handle: AppHandle;
+  config: ResolvedConfig;
+  db: Database;
+  logger: Logger;
+  url: string;
+  metricsUrl?: string;
+  firstAdmin?: FirstAdmin;
+  generatedSecrets: boolean;
+  appliedMigrations: string[];
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  /** An already opened database (tests); otherwise DATABASE_URL or the embedded one in the data directory. */
+  db?: Database;
+}
+
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+function closeServer(server: Server, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const force = setTimeout(() => server.closeAllConnections(), timeoutMs);
+    force.unref();
+    server.close(() => {
+      clearTimeout(force);
+      resolve();
+    });
+    server.closeIdleConnections(); // keep-alive sockets with no request in flight
+  });
+}
+
+const hostForUrl = (a: AddressInfo) => (a.family === "IPv6" ? `[${a.address}]` : a.address);
+
+export async function startServer(base: ServerConfig, opts: StartOptions = {}): Promise<RunningServer> {
+  const logger = opts.logger ?? createLogger(base.logLevel);
+  const { generatedSecrets, ...config } = resolveSecrets(base);
+  const db =
+    opts.db ??
+    openDatabase({
+      url: config.databaseUrl,
+      embeddedDir: config.databaseUrl === undefined ? embeddedDirFor(config.dataDir) : "",
+      poolMax: config.databasePoolMax,
+    });
+  let server: Server | undefined;
+  let metricsServer: Server | undefined;
+  let sweeper: NodeJS.Timeout | undefined;
+  try {
+    const appliedMigrations = await migrateLatest(db.knex);
+    const handle = createApp({ config, db, logger });
+    const firstAdmin = await ensureFirstAdmin(handle.services);
+
+    server = createServer(handle.app);
+    server.requestTimeout = 60_000;
+    server.headersTimeout = 20_000;
+    const addr = await listen(server, config.port, config.host);
+    const url = `http://${hostForUrl(addr)}:${addr.port}`;
+
+    let metricsUrl: string | undefined;
+    if (config.metricsPort !== undefined) {
+      // A separate listener for Prometheus: meant for a private interface (METRICS_HOST), no credentials.
+      const metricsApp = express();
+      metricsApp.disable("x-powered-by");
+      metricsApp.get("/metrics", async (_req, res) => {
+        res.type(handle.runtime.metrics.registry.contentType).send(await handle.runtime.metrics.registry.metrics());
+      });
+      metricsServer = createServer(metricsApp);
+      const m = await listen(metricsServer, config.metricsPort, config.metricsHost);
+      metricsUrl = `http://${hostForUrl(m)}:${m.port}/metrics`;
+    }
+
+    // Expired rate-limit buckets are removed in the background (any instance may do it).
+    sweeper = setInterval(() => {
+      handle.services.repos.rateLimits.deleteExpired().catch((e: unknown) => logger.warn({ err: e }, "rate-limit sweep failed"));
+    }, 60_000);
+    sweeper.unref();
+
+    let closing: Promise<void> | undefined;
+    const s = server;
+    const ms = metricsServer;
+    const close = () =>
+      (closing ??= (async () => {
+        handle.runtime.draining = true; // /readyz answers 503 from now on
+        clearInterval(sweeper);
+        await Promise.all([closeServer(s, config.shutdownTimeoutMs), ms ? closeServer(ms, 1000) : Promise.resolve()]);
+        await handle.flush();
+        if (!opts.db) await db.knex.destroy();
+        logger.info("server stopped");
+      })());
+    logger.info({ url, database: db.kind, location: db.location, metrics: metricsUrl, migrations_applied: appliedMigrations.length }, "listening");
+    return { handle, config, db, logger, url, metricsUrl, firstAdmin, generatedSecrets, appliedMigrations, close };
+  } catch (e) {
+    clearInterval(sweeper);
+    server?.close();
+    metricsServer?.close();
+    if (!opts.db) await db.knex.destroy().catch(() => undefined);
+    throw e;
+  }
+}

@@ -1,0 +1,17 @@
+// Removes secrets from anything that is logged or audited: values under secret-looking keys are replaced, long
+// strings are cut, depth and size are bounded.
+const SECRET_KEY = /pass(word)?|token|secret|authorization|cookie|api[_-]?key|^key$|pepper|credential/i;
+export const REDACTED = "[REDACTED]";
+
+export function redact(value: unknown, depth = 0): unknown {
+  if (value === null || typeof value !== "object") {
+    return typeof value === "string" && value.length > 500 ? `${value.slice(0, 500)}…` : value;
+  }
+  if (depth > 5) return "[…]";
+  if (Array.isArray(value)) return value.slice(0, 50).map((v) => redact(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>).slice(0, 50)) {
+    out[k] = SECRET_KEY.test(k) ? REDACTED : redact(v, depth + 1);
+  }
+  return out;
+}

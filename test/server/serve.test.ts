@@ -1,0 +1,121 @@
+// `aiprod serve` as a user runs it: no configuration, a temporary data directory, a free port. The first start
+// creates the embedded database, the secrets and the admin (printed once); the second start reuses them; SIGTERM
+// stops the server cleanly. `aiprod migrate` runs against a real PostgreSQL through DATABASE_URL.
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import t from "tap";
+import { openPostgres } from "../helpers/server.js";
+
+const root = join(import.meta.dirname, "..", "..");
+const cli = join(root, "src", "cli", "run.ts");
+const env = () => {
+  const e: Record<string, string | undefined> = { ...process.env, NODE_ENV: "development", LOG_LEVEL: "info" };
+  for (const k of ["DATABASE_URL", "JWT_SECRET", "API_KEY_PEPPER", "ADMIN_PASSWORD", "ADMIN_EMAIL", "BCRYPT_COST", "PORT", "AIPROD_DATA_DIR", "METRICS_PORT"]) delete e[k];
+  return e;
+};
+
+interface Started {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+  exit: Promise<number | null>;
+}
+
+function start(dataDir: string): Promise<Started> {
+  const child = spawn(process.execPath, ["--import", "tsx", cli, "serve", "--data-dir", dataDir, "--port", "0"], { cwd: root, env: env() });
+  let out = "";
+  child.stdout.on("data", (d) => (out += d));
+  child.stderr.on("data", (d) => (out += d));
+  const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no "listening" within 90 s:\n${out}`)), 90_000);
+    const check = () => {
+      const m = /aiprod serve: listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        child.stdout.off("data", check);
+        // the banner is written in one piece right after the line we matched
+        setTimeout(() => resolve({ child, url: m[1] as string, output: () => out, exit }), 50);
+      }
+    };
+    child.stdout.on("data", check);
+    void exit.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited with ${code} before listening:\n${out}`));
+    });
+  });
+}
+
+t.test("aiprod serve with no configuration, twice", async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), "aiprod-serve-"));
+  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  const first = await start(dataDir);
+  t.teardown(() => first.child.kill("SIGKILL"));
+  t.equal((await fetch(`${first.url}/livez`)).status, 200, "/livez");
+  const ready = await fetch(`${first.url}/readyz`);
+  t.equal(ready.status, 200, "/readyz: embedded database up and migrated");
+  const out1 = first.output();
+  t.match(out1, /embedded PostgreSQL \(PGlite\)/);
+  t.equal(out1.match(/First administrator account created/g)?.length, 1, "admin credentials printed once");
+  const email = /email: +(\S+)/.exec(out1)?.[1];
+  const password = /password: +(\S+)/.exec(out1)?.[1];
+  t.equal(email, "admin@aiprod.local");
+  t.ok(password && password.length >= 20, "a generated password");
+  const login = await fetch(`${first.url}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email, password }),
+  });
+  t.equal(login.status, 200, "the printed credentials work");
+  const { access_token } = (await login.json()) as { access_token: string };
+  const logLines = out1.split("\n").filter((l) => l.startsWith("{"));
+  t.ok(logLines.some((l) => JSON.parse(l).msg === "listening"), "JSON logs");
+  t.notOk(logLines.some((l) => l.includes(password as string)), "the password is printed, never logged");
+  first.child.kill("SIGTERM");
+  t.equal(await first.exit, 0, "SIGTERM: clean exit");
+  t.match(first.output(), /"msg":"server stopped"/);
+
+  const second = await start(dataDir);
+  t.teardown(() => second.child.kill("SIGKILL"));
+  t.notMatch(second.output(), /First administrator|password:/, "no credentials on the second start");
+  t.match(second.output(), /migrations applied now: 0/);
+  const me = await fetch(`${second.url}/api/v1/me`, { headers: { authorization: `Bearer ${access_token}` } });
+  t.equal(me.status, 200, "the signing secret was kept: a token from the first run is still valid");
+  second.child.kill("SIGTERM");
+  t.equal(await second.exit, 0);
+
+});
+
+t.test("aiprod migrate latest | status | rollback against DATABASE_URL", async (t) => {
+  const pg = await openPostgres();
+  t.comment(pg.note);
+  const url = (pg.db.knex.client.config.connection as { connectionString: string }).connectionString;
+  t.teardown(() => pg.stop());
+  const migrate = (...args: string[]) =>
+    spawnSync(process.execPath, ["--import", "tsx", cli, "migrate", ...args], { cwd: root, env: { ...env(), DATABASE_URL: url }, encoding: "utf8" });
+  const latest = migrate("latest");
+  t.equal(latest.status, 0, latest.stderr);
+  t.match(latest.stdout, /applied: 0001_users_and_auth, 0002_projects_and_presets/);
+  const status = migrate("status");
+  t.match(status.stdout, /applied +0004_jobs_and_billing[\s\S]*up to date/);
+  const rollback = migrate("rollback", "--all");
+  t.match(rollback.stdout, /rolled back: 0004_jobs_and_billing, 0003/);
+  const knex = pg.db.knex;
+  t.notOk(await knex.schema.hasTable("users"), "the tables are gone after rollback --all");
+  t.equal(Number((await knex("knex_migrations").count({ n: "*" }).first())?.n), 0);
+});
+
+t.test("aiprod serve refuses to start in production without strong secrets", async (t) => {
+  const r = spawnSync(process.execPath, ["--import", "tsx", cli, "serve", "--port", "0"], {
+    cwd: root,
+    env: { ...env(), NODE_ENV: "production", JWT_SECRET: "changeme" },
+    encoding: "utf8",
+  });
+  t.equal(r.status, 1);
+  t.match(r.stderr, /invalid configuration/);
+  t.match(r.stderr, /JWT_SECRET: production needs a strong secret/);
+  t.match(r.stderr, /API_KEY_PEPPER: production needs a strong secret \(missing\)/);
+});
