@@ -6,6 +6,7 @@ import * as m0001 from "./0001_users_and_auth.js";
 import * as m0002 from "./0002_projects_and_presets.js";
 import * as m0003 from "./0003_audit_usage_limits_errors.js";
 import * as m0004 from "./0004_jobs_and_billing.js";
+import * as m0005 from "./0005_job_runtime.js";
 
 export interface Migration {
   name: string;
@@ -18,4 +19,5 @@ export const migrations: readonly Migration[] = [
   { name: "0002_projects_and_presets", ...m0002 },
   { name: "0003_audit_usage_limits_errors", ...m0003 },
   { name: "0004_jobs_and_billing", ...m0004 },
+  { name: "0005_job_runtime", ...m0005 },
 ];

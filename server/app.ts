@@ -23,6 +23,9 @@ import { meRoutes } from "./routes/me.js";
 import { presetRoutes } from "./routes/presets.js";
 import { projectRoutes } from "./routes/projects.js";
 import { type Runtime, systemRoutes } from "./routes/system.js";
+import { billingRoutes } from "./routes/billing.js";
+import { opsRoutes } from "./routes/ops.js";
+import { videoRoutes } from "./routes/videos.js";
 import { createServices, type Services } from "./services/index.js";
 
 export interface AppDeps {
@@ -44,7 +47,7 @@ export interface AppHandle {
 export function createApp(deps: AppDeps): AppHandle {
   const { config, db, logger } = deps;
   const metrics = deps.metrics ?? createMetrics();
-  const services = createServices(config, db, logger);
+  const services = createServices(config, db, logger, metrics);
   const registry = createRegistry();
   let document: object | undefined;
   const runtime: Runtime = { draining: false, metrics, openApiDocument: () => (document ??= generateDocument(registry)) };
@@ -80,6 +83,9 @@ export function createApp(deps: AppDeps): AppHandle {
     ...projectRoutes,
     ...presetRoutes,
     ...adminRoutes,
+    ...videoRoutes(() => runtime.draining),
+    ...billingRoutes,
+    ...opsRoutes,
   ];
   const mw = {
     authenticate: authenticate(services, metrics),

@@ -43,6 +43,28 @@ const envSchema = z.object({
   METRICS_HOST: z.string().min(1).default("127.0.0.1"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
+  WORKERS: int(0, 64).default(1),
+  WORKER_DEVICE: z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/).default("default"),
+  AIPROD_WORKER_BACKEND: z.string().min(1).max(1000).optional(),
+  JOB_LEASE_MS: int(500, 3_600_000).default(30_000),
+  JOB_HEARTBEAT_MS: int(100, 600_000).default(10_000),
+  JOB_POLL_MS: int(20, 60_000).default(1000),
+  JOB_CANCEL_POLL_MS: int(20, 60_000).default(500),
+  JOB_MAX_ATTEMPTS: int(1, 20).default(3),
+  JOB_RETRY_BASE_MS: int(0, 3_600_000).default(5000),
+  JOB_RETRY_MAX_MS: int(0, 86_400_000).default(600_000),
+  QA_MAX_RETRIES: int(0, 5).default(2),
+  OUTPUT_TTL_HOURS: z.coerce.number().min(0.0001).max(24 * 365).default(24 * 7),
+  QUEUE_TTL_HOURS: z.coerce.number().min(0.0001).max(24 * 30).default(24),
+  IDEMPOTENCY_TTL_HOURS: z.coerce.number().min(0.01).max(24 * 30).default(24),
+  UPLOAD_MAX_BYTES: int(1024, 2 * 1024 * 1024 * 1024).default(512 * 1024 * 1024),
+  WEBHOOK_ALLOW_PRIVATE: bool.default(false),
+  WEBHOOK_TIMEOUT_MS: int(100, 60_000).default(15_000),
+  WEBHOOK_RETRY_SCALE: z.coerce.number().min(0).max(10).default(1),
+  ALERT_QUEUE_WAIT_SECONDS: int(1, 86_400).default(600),
+  ALERT_ERROR_RATE: z.coerce.number().min(0).max(1).default(0.2),
+  ALERT_WORKER_MISSING_SECONDS: int(1, 86_400).default(60),
+  SSE_MAX_PER_USER: int(1, 1000).default(10),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -75,6 +97,34 @@ export interface ServerConfig {
   metricsHost: string;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   shutdownTimeoutMs: number;
+  jobs: JobsConfig;
+}
+
+export interface JobsConfig {
+  /** Workers started inside `aiprod serve` (0: none; run `aiprod worker` processes instead). */
+  workers: number;
+  device: string;
+  /** Module exporting createBackend() (server/worker/backend.ts); without one, serve starts no workers. */
+  backendModule: string | undefined;
+  leaseMs: number;
+  heartbeatMs: number;
+  pollMs: number;
+  cancelPollMs: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  qaMaxRetries: number;
+  outputTtlMs: number;
+  queueTtlMs: number;
+  idempotencyTtlSeconds: number;
+  uploadMaxBytes: number;
+  webhookAllowPrivate: boolean;
+  webhookTimeoutMs: number;
+  webhookRetryScale: number;
+  alertQueueWaitSeconds: number;
+  alertErrorRate: number;
+  alertWorkerMissingSeconds: number;
+  sseMaxPerUser: number;
 }
 
 export class ConfigError extends Error {
@@ -127,6 +177,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (origin === "*") problems.push("CORS_ORIGINS: '*' is not accepted; list the allowed origins");
     else if (!/^https?:\/\/[^/\s]+$/.test(origin)) problems.push(`CORS_ORIGINS: '${origin}' is not an origin like https://app.example.com`);
   }
+  if (e.NODE_ENV === "production" && e.WEBHOOK_ALLOW_PRIVATE) {
+    problems.push("WEBHOOK_ALLOW_PRIVATE: not accepted in production (webhooks to internal addresses are an SSRF hole)");
+  }
+  if (e.JOB_HEARTBEAT_MS * 2 > e.JOB_LEASE_MS) problems.push("JOB_HEARTBEAT_MS: must be at most half of JOB_LEASE_MS");
   if (e.METRICS_PORT !== undefined && e.METRICS_PORT !== 0 && e.METRICS_PORT === e.PORT) {
     problems.push("METRICS_PORT: must differ from PORT");
   }
@@ -157,5 +211,29 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metricsHost: e.METRICS_HOST,
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    jobs: {
+      workers: e.WORKERS,
+      device: e.WORKER_DEVICE,
+      backendModule: e.AIPROD_WORKER_BACKEND,
+      leaseMs: e.JOB_LEASE_MS,
+      heartbeatMs: e.JOB_HEARTBEAT_MS,
+      pollMs: e.JOB_POLL_MS,
+      cancelPollMs: e.JOB_CANCEL_POLL_MS,
+      maxAttempts: e.JOB_MAX_ATTEMPTS,
+      retryBaseMs: e.JOB_RETRY_BASE_MS,
+      retryMaxMs: e.JOB_RETRY_MAX_MS,
+      qaMaxRetries: e.QA_MAX_RETRIES,
+      outputTtlMs: Math.round(e.OUTPUT_TTL_HOURS * 3_600_000),
+      queueTtlMs: Math.round(e.QUEUE_TTL_HOURS * 3_600_000),
+      idempotencyTtlSeconds: Math.round(e.IDEMPOTENCY_TTL_HOURS * 3600),
+      uploadMaxBytes: e.UPLOAD_MAX_BYTES,
+      webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
+      webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      webhookRetryScale: e.WEBHOOK_RETRY_SCALE,
+      alertQueueWaitSeconds: e.ALERT_QUEUE_WAIT_SECONDS,
+      alertErrorRate: e.ALERT_ERROR_RATE,
+      alertWorkerMissingSeconds: e.ALERT_WORKER_MISSING_SECONDS,
+      sseMaxPerUser: e.SSE_MAX_PER_USER,
+    },
   };
 }

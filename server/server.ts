@@ -11,6 +11,8 @@ import type { ServerConfig } from "./config.js";
 import { type Database, embeddedDirFor, openDatabase } from "./db/knex.js";
 import { migrateLatest } from "./db/migrate.js";
 import { createLogger } from "./logger.js";
+import { type GenerationBackend, loadBackend } from "./worker/backend.js";
+import { WorkerPool } from "./worker/pool.js";
 
 export interface RunningServer {
   handle: AppHandle;
@@ -20,6 +22,8 @@ export interface RunningServer {
   url: string;
   metricsUrl?: string;
   firstAdmin?: FirstAdmin;
+  /** In-process workers and housekeeping. */
+  pool: WorkerPool;
   generatedSecrets: boolean;
   appliedMigrations: string[];
   close(): Promise<void>;
@@ -29,6 +33,10 @@ export interface StartOptions {
   logger?: Logger;
   /** An already opened database (tests); otherwise DATABASE_URL or the embedded one in the data directory. */
   db?: Database;
+  /** The generation backend of in-process workers (tests); otherwise AIPROD_WORKER_BACKEND names a module. */
+  backend?: GenerationBackend;
+  /** Output inspection override for in-process workers (tests). */
+  qa?: import("./worker/worker.js").WorkerDeps["qa"];
 }
 
 function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
@@ -68,10 +76,19 @@ export async function startServer(base: ServerConfig, opts: StartOptions = {}): 
   let server: Server | undefined;
   let metricsServer: Server | undefined;
   let sweeper: NodeJS.Timeout | undefined;
+  let pool: WorkerPool | undefined;
   try {
     const appliedMigrations = await migrateLatest(db.knex);
     const handle = createApp({ config, db, logger });
     const firstAdmin = await ensureFirstAdmin(handle.services);
+
+    // Workers inside the server (default WORKERS=1) when a generation backend is available; housekeeping always.
+    const jc = config.jobs;
+    const backend = opts.backend ?? (jc.workers > 0 && jc.backendModule ? await loadBackend(jc.backendModule, jc.device) : undefined);
+    const count = backend ? jc.workers : 0;
+    if (jc.workers > 0 && !backend) logger.warn("no generation backend (AIPROD_WORKER_BACKEND): this server runs no workers; jobs wait for `aiprod worker` processes");
+    pool = new WorkerPool(handle.services, { count, device: jc.device, backend, qa: opts.qa });
+    await pool.start();
 
     server = createServer(handle.app);
     server.requestTimeout = 60_000;
@@ -101,19 +118,23 @@ export async function startServer(base: ServerConfig, opts: StartOptions = {}): 
     let closing: Promise<void> | undefined;
     const s = server;
     const ms = metricsServer;
+    const p = pool;
     const close = () =>
       (closing ??= (async () => {
         handle.runtime.draining = true; // /readyz answers 503 from now on
+        handle.services.jobs.draining = true; // Prefer: wait answers at once
         clearInterval(sweeper);
-        await Promise.all([closeServer(s, config.shutdownTimeoutMs), ms ? closeServer(ms, 1000) : Promise.resolve()]);
+        // Workers stop claiming, finish their job within the timeout or return it to the queue.
+        await Promise.all([closeServer(s, config.shutdownTimeoutMs), ms ? closeServer(ms, 1000) : Promise.resolve(), p.stop(config.shutdownTimeoutMs)]);
         await handle.flush();
         if (!opts.db) await db.knex.destroy();
         logger.info("server stopped");
       })());
     logger.info({ url, database: db.kind, location: db.location, metrics: metricsUrl, migrations_applied: appliedMigrations.length }, "listening");
-    return { handle, config, db, logger, url, metricsUrl, firstAdmin, generatedSecrets, appliedMigrations, close };
+    return { handle, config, db, logger, url, metricsUrl, firstAdmin, pool, generatedSecrets, appliedMigrations, close };
   } catch (e) {
     clearInterval(sweeper);
+    await pool?.stop(0).catch(() => undefined);
     server?.close();
     metricsServer?.close();
     if (!opts.db) await db.knex.destroy().catch(() => undefined);

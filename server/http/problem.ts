@@ -17,6 +17,11 @@ export const PROBLEM_TITLES = {
   quota_exceeded: "Too many requests",
   registration_closed: "Registration is closed",
   service_draining: "Service is shutting down",
+  gone: "Gone",
+  budget_exceeded: "Budget exceeded",
+  range_not_satisfiable: "Range not satisfiable",
+  idempotency_key_in_use: "Idempotency-Key in use",
+  idempotency_key_mismatch: "Idempotency-Key reused with another request",
   internal_error: "Internal server error",
 } as const;
 
@@ -25,7 +30,7 @@ export type ProblemCode = keyof typeof PROBLEM_TITLES;
 export interface FieldError {
   /** JSON Pointer (RFC 6901) into the request part named by `in`. */
   pointer: string;
-  in: "body" | "query" | "path";
+  in: "body" | "query" | "path" | "header";
   message: string;
 }
 
@@ -57,7 +62,7 @@ export const ProblemSchema = z
     code: z.string(),
     request_id: z.string(),
     errors: z
-      .array(z.object({ pointer: z.string(), in: z.enum(["body", "query", "path"]), message: z.string() }))
+      .array(z.object({ pointer: z.string(), in: z.enum(["body", "query", "path", "header"]), message: z.string() }))
       .optional(),
     "violated-policies": z.array(z.string()).optional(),
   })

@@ -17,12 +17,14 @@ export type AuthRule =
       scope?: Scope;
     };
 
-export interface RouteContext<P, Q, B> {
+export interface RouteContext<P, Q, B, H = unknown> {
   req: Request;
   res: Response;
   params: P;
   query: Q;
   body: B;
+  /** Request headers validated by the route's `headers` schema (lower-case names). */
+  headers: H;
   /** Set on every route that is not public. */
   principal: Principal;
   services: Services;
@@ -30,7 +32,7 @@ export interface RouteContext<P, Q, B> {
   status?: number;
 }
 
-export interface RouteDef<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R extends z.ZodType> {
+export interface RouteDef<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R extends z.ZodType, H extends z.ZodType = z.ZodType> {
   method: "get" | "post" | "put" | "patch" | "delete";
   /** Express path, e.g. /api/v1/projects/:id */
   path: string;
@@ -42,24 +44,34 @@ export interface RouteDef<P extends z.ZodType, Q extends z.ZodType, B extends z.
   params?: P;
   query?: Q;
   body?: B;
+  /** Request headers the route reads (validated and documented; other headers pass through). */
+  headers?: H;
+  /**
+   * The handler writes the response itself (streams: downloads with Range, Server-Sent Events, uploads read
+   * from the request stream); the declared response is still documented.
+   */
+  raw?: boolean;
+  /** Further documented responses (e.g. 206, 410, 409). */
+  otherResponses?: Array<{ status: number; description: string; contentType?: string }>;
   response: { status: number; description: string; schema?: R; contentType?: string };
   /** Audit resource type of a mutating route (e.g. "project"). */
   resourceType?: string;
   /** Probes: no rate limit, no access log. */
   probe?: boolean;
   rateLimited?: boolean;
-  handler(ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>>): Promise<z.input<R> | undefined>;
+  handler(ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>, z.output<H>>): Promise<z.input<R> | undefined>;
 }
 
 // Route declarations are stored type-erased; defineRoute keeps the typing at the declaration site.
-export type AnyRoute = RouteDef<z.ZodType, z.ZodType, z.ZodType, z.ZodType>;
+export type AnyRoute = RouteDef<z.ZodType, z.ZodType, z.ZodType, z.ZodType, z.ZodType>;
 
 export function defineRoute<
   P extends z.ZodType = z.ZodUndefined,
   Q extends z.ZodType = z.ZodUndefined,
   B extends z.ZodType = z.ZodUndefined,
   R extends z.ZodType = z.ZodUndefined,
->(def: RouteDef<P, Q, B, R>): AnyRoute {
+  H extends z.ZodType = z.ZodUndefined,
+>(def: RouteDef<P, Q, B, R, H>): AnyRoute {
   return def as unknown as AnyRoute;
 }
 
@@ -92,7 +104,7 @@ export function mountRoute(app: Express, registry: OpenAPIRegistry, route: AnyRo
     next();
   };
   const handle = async (req: Request, res: Response) => {
-    const parse = <S extends z.ZodType | undefined>(schema: S, value: unknown, where: "body" | "query" | "path") => {
+    const parse = <S extends z.ZodType | undefined>(schema: S, value: unknown, where: "body" | "query" | "path" | "header") => {
       if (!schema) return undefined;
       const r = schema.safeParse(value);
       if (!r.success) throw validationError(r.error.issues, where);
@@ -101,16 +113,19 @@ export function mountRoute(app: Express, registry: OpenAPIRegistry, route: AnyRo
     const params = parse(route.params, req.params, "path");
     const query = parse(route.query, { ...(req.query as object) }, "query");
     const body = parse(route.body, req.body ?? {}, "body");
+    const headers = parse(route.headers, { ...req.headers }, "header");
     const ctx: RouteContext<unknown, unknown, unknown> = {
       req,
       res,
       params,
       query,
       body,
+      headers,
       principal: req.principal as Principal,
       services,
     };
     const out = await route.handler(ctx);
+    if (route.raw) return; // the handler answered (and recorded its audit row when it mutates)
     const status = ctx.status ?? route.response.status;
     const json = !route.response.contentType || route.response.contentType === "application/json";
     let payload: unknown = out;
@@ -153,7 +168,10 @@ function registerDocs(registry: OpenAPIRegistry, route: AnyRoute): void {
       ? { description: route.response.description, headers, content: { [route.response.contentType ?? "application/json"]: { schema: route.response.schema } } }
       : { description: route.response.description, headers },
   };
-  if (route.params || route.query || route.body) responses[422] = problem("Validation failed (validation_failed)");
+  for (const o of route.otherResponses ?? []) {
+    responses[o.status] = o.contentType ? { description: o.description, headers, content: { [o.contentType]: { schema: { type: "string", format: "binary" } } } } : { description: o.description, headers };
+  }
+  if (route.params || route.query || route.body || route.headers) responses[422] = problem("Validation failed (validation_failed)");
   if (route.body) {
     responses[400] = problem("Malformed JSON (malformed_json)");
     responses[413] = problem("Body too large (payload_too_large)");
@@ -186,6 +204,7 @@ function registerDocs(registry: OpenAPIRegistry, route: AnyRoute): void {
     request: {
       ...(route.params ? { params: route.params as z.ZodObject } : {}),
       ...(route.query ? { query: route.query as z.ZodObject } : {}),
+      ...(route.headers ? { headers: route.headers as z.ZodObject } : {}),
       ...(route.body ? { body: { required: true, content: { "application/json": { schema: route.body } } } } : {}),
     },
     responses,

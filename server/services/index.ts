@@ -13,6 +13,20 @@ import { ProjectsRepository } from "../repositories/projectsRepository.js";
 import { RateLimitRepository } from "../repositories/rateLimitRepository.js";
 import { RefreshTokensRepository } from "../repositories/refreshTokensRepository.js";
 import { UsersRepository } from "../repositories/usersRepository.js";
+import { BillingRepository } from "../repositories/billingRepository.js";
+import { IdempotencyRepository } from "../repositories/idempotencyRepository.js";
+import { JobsRepository } from "../repositories/jobsRepository.js";
+import { UploadsRepository } from "../repositories/uploadsRepository.js";
+import { WebhooksRepository } from "../repositories/webhooksRepository.js";
+import { WorkersRepository } from "../repositories/workersRepository.js";
+import { JobLifecycle } from "../jobs/lifecycle.js";
+import { Storage } from "../jobs/storage.js";
+import type { Metrics } from "../metrics.js";
+import { BillingService } from "./billingService.js";
+import { CostService } from "./costService.js";
+import { JobService } from "./jobService.js";
+import { OpsService } from "./opsService.js";
+import { UploadService } from "./uploadService.js";
 import { ApiKeyService } from "./apiKeyService.js";
 import { AuditService } from "./auditService.js";
 import { AuthService } from "./authService.js";
@@ -37,7 +51,21 @@ export interface Services {
     usage: ApiUsageRepository;
     errors: ErrorLogsRepository;
     rateLimits: RateLimitRepository;
+    jobs: JobsRepository;
+    billing: BillingRepository;
+    idempotency: IdempotencyRepository;
+    webhooks: WebhooksRepository;
+    workers: WorkersRepository;
+    uploads: UploadsRepository;
   };
+  metrics?: Metrics;
+  storage: Storage;
+  lifecycle: JobLifecycle;
+  jobs: JobService;
+  costs: CostService;
+  billing: BillingService;
+  ops: OpsService;
+  uploads: UploadService;
   passwords: PasswordHasher;
   accessTokens: AccessTokens;
   cursors: CursorCodec;
@@ -51,7 +79,7 @@ export interface Services {
   audit: AuditService;
 }
 
-export function createServices(config: ResolvedConfig, db: Database, logger: Logger): Services {
+export function createServices(config: ResolvedConfig, db: Database, logger: Logger, metrics?: Metrics): Services {
   const k = db.knex;
   const repos = {
     users: new UsersRepository(k),
@@ -63,7 +91,16 @@ export function createServices(config: ResolvedConfig, db: Database, logger: Log
     usage: new ApiUsageRepository(k),
     errors: new ErrorLogsRepository(k),
     rateLimits: new RateLimitRepository(k),
+    jobs: new JobsRepository(k),
+    billing: new BillingRepository(k),
+    idempotency: new IdempotencyRepository(k),
+    webhooks: new WebhooksRepository(k),
+    workers: new WorkersRepository(k),
+    uploads: new UploadsRepository(k),
   };
+  const storage = new Storage(config.dataDir);
+  const lifecycle = new JobLifecycle(k, repos.jobs, repos.billing, repos.webhooks, repos.workers, storage, config.jobs, logger, metrics);
+  const costs = new CostService(repos.billing);
   const passwords = new PasswordHasher(config.bcryptCost);
   const accessTokens = new AccessTokens(config.jwtSecret, config.jwtIssuer, config.jwtAudience);
   const keyCodec = new ApiKeyCodec(config.apiKeyPepper);
@@ -93,5 +130,13 @@ export function createServices(config: ResolvedConfig, db: Database, logger: Log
     presets: new PresetService(repos.presets, cursors),
     users: new UserService(k, repos, passwords, cursors),
     audit: new AuditService(repos.audit, logger),
+    metrics,
+    storage,
+    lifecycle,
+    costs,
+    jobs: new JobService(k, repos, lifecycle, costs, cursors, storage, config.jobs, logger, metrics),
+    billing: new BillingService(repos.billing),
+    ops: new OpsService(k, repos.jobs, repos.workers, config.jobs),
+    uploads: new UploadService(repos.uploads, storage, config.jobs),
   };
 }

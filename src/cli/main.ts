@@ -33,6 +33,18 @@ export async function main(argv: string[]): Promise<void> {
     });
 
   program
+    .command("worker")
+    .description("run video-job workers against the server's PostgreSQL (DATABASE_URL); see README")
+    .option("-d, --data-dir <dir>", "data directory shared with the server (outputs, uploads)")
+    .option("--device <device>", "device this process owns, e.g. cuda:0 (default $WORKER_DEVICE)")
+    .option("-c, --concurrency <n>", "workers in this process (default $WORKERS or 1); they share the device one job at a time")
+    .option("--backend <module>", "module exporting createBackend() (default $AIPROD_WORKER_BACKEND)")
+    .action(async (opts: { dataDir?: string; device?: string; concurrency?: string; backend?: string }) => {
+      const { runWorker } = await import("../../server/workerCli.js");
+      await runWorker(opts);
+    });
+
+  program
     .command("migrate")
     .description("database migrations: latest (apply all), rollback (undo the last batch), status")
     .argument("<action>", "latest | rollback | status")

@@ -18,6 +18,13 @@ const TABLES = [
   "job_events",
   "idempotency_keys",
   "billing_transactions",
+  "job_results",
+  "webhook_secrets",
+  "webhook_deliveries",
+  "workers",
+  "device_profiles",
+  "budgets",
+  "uploads",
 ];
 
 for (const { name, open } of DATABASES) {

@@ -1,0 +1,84 @@
+// Uploads of conditioning images and LoRA files: streamed to the data directory with a size limit, the type
+// checked by content (magic bytes / safetensors header), hashed; jobs reference them by id.
+import { createHash, randomUUID } from "node:crypto";
+import { createWriteStream, renameSync, rmSync } from "node:fs";
+import type { Request } from "express";
+import type { JobsConfig } from "../config.js";
+import type { Principal } from "../http/context.js";
+import { ApiError, notFound } from "../http/problem.js";
+import type { Storage } from "../jobs/storage.js";
+import type { UploadRow, UploadsRepository } from "../repositories/uploadsRepository.js";
+import { iso } from "../schemas/common.js";
+
+export const IMAGE_TYPES: Record<string, (b: Buffer) => boolean> = {
+  "image/png": (b) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
+  "image/jpeg": (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff,
+  "image/webp": (b) => b.subarray(0, 4).toString("latin1") === "RIFF" && b.subarray(8, 12).toString("latin1") === "WEBP",
+};
+
+/** A safetensors file starts with a little-endian u64 header length and a JSON object. */
+export function looksLikeSafetensors(b: Buffer, total: number): boolean {
+  if (b.length < 9) return false;
+  const n = Number(b.readBigUInt64LE(0));
+  return n > 1 && n < 100 * 1024 * 1024 && 8 + n <= total && b[8] === 0x7b;
+}
+
+export const uploadView = (u: UploadRow) => ({ id: u.id, kind: u.kind, content_type: u.content_type, bytes: Number(u.bytes), sha256: u.sha256, created_at: iso(u.created_at) as string });
+
+export class UploadService {
+  constructor(private readonly repo: UploadsRepository, private readonly storage: Storage, private readonly config: JobsConfig) {}
+
+  async receive(req: Request, who: Principal, kind: "image" | "lora") {
+    const type = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+    if (kind === "image" && !IMAGE_TYPES[type]) throw new ApiError(415, "unsupported_media_type", "Images must be image/png, image/jpeg or image/webp");
+    if (kind === "lora" && type !== "application/octet-stream") throw new ApiError(415, "unsupported_media_type", "LoRA files are sent as application/octet-stream (a .safetensors file)");
+    const max = this.config.uploadMaxBytes;
+    const declared = Number(req.headers["content-length"] ?? NaN);
+    if (Number.isFinite(declared) && declared > max) throw new ApiError(413, "payload_too_large", `Uploads are limited to ${max} bytes`);
+    const id = randomUUID();
+    const final = this.storage.uploadPath(who.user.id, id);
+    const tmp = `${final}.part`;
+    const hash = createHash("sha256");
+    let size = 0;
+    let head = Buffer.alloc(0);
+    await new Promise<void>((resolve, reject) => {
+      const out = createWriteStream(tmp, { mode: 0o600 });
+      const fail = (e: Error) => {
+        req.unpipe(out);
+        out.destroy();
+        rmSync(tmp, { force: true });
+        reject(e);
+      };
+      req.on("data", (c: Buffer) => {
+        size += c.length;
+        if (size > max) {
+          req.pause();
+          fail(new ApiError(413, "payload_too_large", `Uploads are limited to ${max} bytes`));
+          return;
+        }
+        if (head.length < 64) head = Buffer.concat([head, c.subarray(0, 64)]);
+        hash.update(c);
+      });
+      req.on("aborted", () => fail(new ApiError(400, "bad_request", "The upload was interrupted")));
+      req.on("error", fail);
+      out.on("error", fail);
+      out.on("finish", resolve);
+      req.pipe(out);
+    });
+    const valid = kind === "image" ? (IMAGE_TYPES[type] as (b: Buffer) => boolean)(head) : looksLikeSafetensors(head, size);
+    if (size === 0 || !valid) {
+      rmSync(tmp, { force: true });
+      throw new ApiError(415, "unsupported_media_type", kind === "image" ? `The content is not a ${type} image` : "The content is not a safetensors file");
+    }
+    renameSync(tmp, final);
+    const row = await this.repo.insert({ id, user_id: who.user.id, kind, content_type: type, bytes: size, sha256: hash.digest("hex"), path: final });
+    req.audit.resourceId = row.id;
+    return uploadView(row);
+  }
+
+  async delete(who: Principal, id: string): Promise<void> {
+    const row = await this.repo.deleteOwned(who.user.id, id);
+    if (!row) throw notFound("Upload");
+    rmSync(row.path, { force: true });
+  }
+}
