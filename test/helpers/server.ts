@@ -8,7 +8,7 @@ import { Writable } from "node:stream";
 import { loadConfig } from "../../server/config.js";
 import { type Database, openDatabase } from "../../server/db/knex.js";
 import { createLogger } from "../../server/logger.js";
-import { type RunningServer, startServer } from "../../server/server.js";
+import { type RunningServer, type StartOptions, startServer } from "../../server/server.js";
 import { startTestPostgres } from "./postgres.js";
 
 export interface TestDatabase {
@@ -85,7 +85,7 @@ export interface TestServer {
 }
 
 /** Starts a server on `db` (migrations applied, first admin created) on a free port, logs captured. */
-export async function startTestServer(db: Database, env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(db: Database, env: Record<string, string> = {}, opts: Omit<StartOptions, "db" | "logger"> = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), "aiprod-server-test-"));
   const config = loadConfig({
     NODE_ENV: "test",
@@ -105,7 +105,7 @@ export async function startTestServer(db: Database, env: Record<string, string> 
     ...env,
   });
   const logs = new LogCapture();
-  const server = await startServer(config, { db, logger: createLogger("info", logs) });
+  const server = await startServer(config, { ...opts, db, logger: createLogger("info", logs) });
   return {
     server,
     url: server.url,
