@@ -16,6 +16,10 @@ export interface TestPostgres {
   url: string;
   version: string;
   stop(): Promise<void>;
+  /** Stops the server (fast shutdown: sessions are cut) and leaves it down until start() (system kind only). */
+  pause?(): void;
+  /** Starts it again on the same port and data directory. */
+  resume?(): void;
 }
 
 function freePort(): Promise<number> {
@@ -86,6 +90,8 @@ async function startSystem(bin: string): Promise<TestPostgres> {
       kind: "system",
       url: `postgres://aiprod@127.0.0.1:${port}/postgres`,
       version,
+      pause: () => run("pg_ctl", ["-D", data, "-m", "fast", "-w", "stop"]),
+      resume: () => run("pg_ctl", ["-D", data, "-o", options, "-l", join(dir, "server.log"), "-w", "-t", "60", "start"]),
       stop: async () => {
         process.removeListener("exit", stopNow);
         stopNow();

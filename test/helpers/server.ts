@@ -17,6 +17,10 @@ export interface TestDatabase {
   db: Database;
   /** What the postgres case runs on: the system binaries, or PGlite's wire-protocol server when there are none. */
   note: string;
+  /** postgres:// URL (postgres kind only): for other processes. */
+  url?: string;
+  /** The server process itself (postgres kind on system binaries): pause()/resume() for restart tests. */
+  server?: import("./postgres.js").TestPostgres;
   stop(): Promise<void>;
 }
 
@@ -48,6 +52,8 @@ export async function openPostgres(): Promise<TestDatabase> {
     name: "postgres",
     db,
     note,
+    url: server.url,
+    server,
     stop: async () => {
       await db.knex.destroy();
       await s.stop();

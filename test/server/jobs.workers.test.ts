@@ -1,0 +1,156 @@
+// The queue under real concurrency, on a real PostgreSQL server: separate `aiprod worker` processes, a worker
+// killed with SIGKILL mid-job (lease reclaim and the attempt fence), and the database restarted under load.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import t from "tap";
+import { openPostgres } from "../helpers/server.js";
+import { SMALL, finished, startJobServer, waitForJob } from "../helpers/jobs.js";
+import { spawnWorker, waitUntil } from "../helpers/workerProcess.js";
+
+const count = async (knex: any, table: string, where: Record<string, unknown> = {}) => Number((await knex(table).where(where).count({ n: "*" }).first()).n);
+
+async function submitMany(c: any, token: string, n: number, concurrency = 8): Promise<string[]> {
+  const ids: string[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) {
+        const i = next++;
+        const r = await c.post("/api/v1/videos/generate", { ...SMALL, steps: 2, seed: 1000 + (i % 7) }, { token });
+        if (r.status !== 202) throw new Error(`submit ${i}: ${r.status} ${r.text}`);
+        ids.push(r.body.id);
+      }
+    }),
+  );
+  return ids;
+}
+
+t.test("3 worker processes x 200 jobs: every job completes exactly once", async (t) => {
+  const tdb = await openPostgres();
+  t.comment(tdb.note);
+  // The API instance runs no workers (WORKERS=0): the three processes do all the work.
+  const ts = await startJobServer(tdb.db, { WORKERS: "0", RATE_LIMIT_PER_MINUTE: "100000" });
+  const procs: ReturnType<typeof spawnWorker>[] = [];
+  t.teardown(async () => {
+    for (const p of procs) p.child.kill("SIGKILL");
+    await ts.close();
+    await tdb.stop();
+  });
+  const user = await ts.client.user();
+  const knex = tdb.db.knex;
+  const ids = await submitMany(ts.client, user.access, 200);
+  t.equal(new Set(ids).size, 200);
+  const env = { AIPROD_TEST_BACKEND_MODE: "copy", AIPROD_TEST_STEP_MS: "1", AIPROD_TEST_STEPS: "2" };
+  for (let i = 0; i < 3; i++) procs.push(spawnWorker(tdb.url as string, ts.dataDir, env));
+  await waitUntil("200 completed jobs", async () => (await count(knex, "jobs", { status: "completed" })) + (await count(knex, "jobs", { status: "failed" })) >= 200, 240_000, 250);
+  t.equal(await count(knex, "jobs", { status: "completed" }), 200, "all completed");
+  t.equal(await count(knex, "job_results"), 200, "one result row per job");
+  t.equal(await count(knex, "billing_transactions", { kind: "charge" }), 200, "one charge per job");
+  const completions = (await knex("job_events").where({ to_status: "completed" }).select("job_id")) as Array<{ job_id: string }>;
+  t.equal(completions.length, 200);
+  t.equal(new Set(completions.map((c) => c.job_id)).size, 200, "no job completed twice");
+  // SIGTERM: graceful exit.
+  for (const p of procs) p.child.kill("SIGTERM");
+  const codes = await Promise.all(procs.map((p) => p.exited));
+  t.same(codes, [0, 0, 0], "workers exit cleanly on SIGTERM");
+  const perProcess = procs.map((p) => p.completed());
+  const all = perProcess.flat();
+  t.equal(all.length, 200, "the processes logged 200 completions");
+  t.equal(new Set(all).size, 200, "and none twice");
+  t.ok(perProcess.every((l) => l.length > 0), `every process worked (${perProcess.map((l) => l.length).join(", ")})`);
+  const logs = procs.flatMap((p) => p.lines).join("\n");
+  t.notMatch(logs, /duplicate key|23505/, "the unique constraints never fired");
+  t.equal(await count(knex, "workers", { status: "stopped" }), 3, "workers recorded their stop");
+});
+
+t.test("a worker killed with SIGKILL: reclaimed after the lease, the late completion is fenced", async (t) => {
+  const tdb = await openPostgres();
+  const ts = await startJobServer(tdb.db, { WORKERS: "0" });
+  const procs: ReturnType<typeof spawnWorker>[] = [];
+  t.teardown(async () => {
+    for (const p of procs) p.child.kill("SIGKILL");
+    await ts.close();
+    await tdb.stop();
+  });
+  const knex = tdb.db.knex;
+  const user = await ts.client.user();
+  const slow = spawnWorker(tdb.url as string, ts.dataDir, { AIPROD_TEST_STEP_MS: "300", AIPROD_TEST_STEPS: "30" });
+  procs.push(slow);
+  const id = (await ts.client.post("/api/v1/videos/generate", SMALL, { token: user.access })).body.id as string;
+  await waitForJob(ts.client, user.access, id, (j) => j.status === "processing" && j.progress > 8, 30_000);
+  const held = await knex("jobs").where({ id }).first();
+  t.equal(held.attempt, 1);
+  slow.child.kill("SIGKILL");
+  await slow.exited;
+  const killedAt = Date.now();
+  // A healthy worker (and its housekeeping) takes over once the lease has expired.
+  procs.push(spawnWorker(tdb.url as string, ts.dataDir, { AIPROD_TEST_STEP_MS: "5" }));
+  const done = await waitForJob(ts.client, user.access, id, finished, 60_000);
+  t.equal(done.status, "completed");
+  t.equal(done.attempt, 2, "completed by a second attempt");
+  const reclaim = await knex("job_events").where({ job_id: id, to_status: "approved" }).orderBy("id").select("details", "created_at");
+  t.equal(reclaim.length, 2, "approved at planning, and again at the reclaim");
+  t.equal(reclaim[1].details.reason, "lease expired");
+  t.ok(new Date(reclaim[1].created_at).getTime() >= new Date(held.lease_expires_at).getTime() - 50, "not reclaimed before the lease expired");
+  t.ok(Date.now() - killedAt < 30_000);
+
+  // The killed attempt comes back late: every settle of attempt 1 is refused.
+  const { lifecycle, repos } = ts.server.handle.services;
+  const stale = { jobId: id, attempt: 1, workerId: held.worker_id as string };
+  t.equal(await repos.jobs.heartbeat(id, 1, stale.workerId, 10), undefined, "heartbeat refused");
+  t.equal(await repos.jobs.progress(id, 1, stale.workerId, 50, "denoise"), false, "progress refused");
+  t.equal(await lifecycle.toState(stale, "processing", "qa_check", {}, "late"), false, "state change refused");
+  t.equal(await lifecycle.complete(stale, { outputPath: "/nonexistent", bytes: 1, gpuSeconds: 1, device: "x", result: {}, metadata: {} }), false, "completion refused");
+  t.equal(await lifecycle.fail(stale, "processing", "x", "late failure", false), undefined, "failure refused");
+  t.equal(await count(knex, "job_results", { job_id: id }), 1, "one result");
+  t.equal(await count(knex, "billing_transactions", { job_id: id }), 1, "one charge");
+  t.equal((await knex("jobs").where({ id }).first()).status, "completed");
+  // The killed worker is reported missing by the alerts.
+  const admin = await ts.client.login("admin@test.local", "admin-password-123");
+  await knex("workers").where({ id: stale.workerId }).update({ heartbeat_at: new Date(Date.now() - 120_000) });
+  const alerts = await ts.client.get("/api/v1/alerts", { token: admin.access });
+  t.ok(alerts.body.alerts.some((a: any) => a.id === `worker_missing:${stale.workerId}`), "missing worker alert");
+});
+
+t.test("database restarted under load: /readyz false then true, no job lost or duplicated", async (t) => {
+  const tdb = await openPostgres();
+  if (!tdb.server?.pause || !tdb.server.resume) {
+    t.comment("skipped: needs system PostgreSQL binaries to restart the server");
+    await tdb.stop();
+    return;
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), "aiprod-restart-"));
+  const ts = await startJobServer(tdb.db, { WORKERS: "2", JOB_LEASE_MS: "1500", JOB_HEARTBEAT_MS: "300" }, { stepMs: 40, steps: 5 });
+  t.teardown(async () => {
+    await ts.close();
+    await tdb.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  const knex = tdb.db.knex;
+  const user = await ts.client.user();
+  const ids = await submitMany(ts.client, user.access, 30, 4);
+  await waitUntil("some jobs done", async () => (await count(knex, "jobs", { status: "completed" })) >= 3, 60_000);
+  t.equal((await ts.client.get("/readyz")).status, 200);
+  tdb.server.pause();
+  let sawDown = false;
+  await waitUntil("/readyz 503", async () => {
+    const r = await ts.client.get("/readyz");
+    sawDown = r.status === 503 && r.body.checks.some((c: any) => c.name === "database" && !c.ok);
+    return sawDown;
+  }, 20_000, 200);
+  t.ok(sawDown, "/readyz answers 503 while the database is down");
+  await new Promise((r) => setTimeout(r, 1500));
+  tdb.server.resume();
+  await waitUntil("/readyz 200", async () => (await ts.client.get("/readyz")).status === 200, 30_000, 200);
+  t.pass("/readyz answers 200 again");
+  await waitUntil("every job finished", async () => {
+    const rows = await knex("jobs").whereIn("id", ids).whereIn("status", ["completed", "failed", "cancelled", "expired"]).count({ n: "*" }).first();
+    return Number(rows.n) === ids.length;
+  }, 120_000, 250);
+  t.equal(await count(knex, "jobs", { status: "completed" }), 30, "every accepted job completed");
+  t.equal(await count(knex, "job_results"), 30, "one result each");
+  t.equal(await count(knex, "billing_transactions", { kind: "charge" }), 30, "one charge each");
+  const completions = (await knex("job_events").where({ to_status: "completed" }).select("job_id")) as Array<{ job_id: string }>;
+  t.equal(new Set(completions.map((c) => c.job_id)).size, completions.length, "no job completed twice");
+});
