@@ -167,7 +167,8 @@ export class JobService {
       headers["Preference-Applied"] = `wait=${wait}`;
     }
     headers.Location = `/api/v1/videos/${job.id}`;
-    return { status: isFinished(current.status) ? 201 : 202, body: await this.view(current), headers };
+    // 201 only when the client asked to wait and the job finished meanwhile; otherwise 202, replays included.
+    return { status: wait !== undefined && isFinished(current.status) ? 201 : 202, body: await this.view(current), headers };
   }
 
   /** Polls until the job finishes, the time is up, the client goes away or the server drains. */

@@ -18,6 +18,8 @@ export interface SyntheticOptions {
   steps?: number;
   mode?: "encode" | "copy";
   blankSeeds?: number[];
+  /** Every output is black. */
+  blankAll?: boolean;
   failFirst?: number;
 }
 
@@ -84,7 +86,7 @@ export class SyntheticBackend implements GenerationBackend {
     }
     if (this.o.failFirst && call <= this.o.failFirst) throw new RetryableGenerationError(`synthetic transient failure ${call}`, "generation.transient");
     opts.onProgress({ stage: "decode", step: 1, steps: 1 });
-    const blank = (this.o.blankSeeds ?? []).includes(p.seed);
+    const blank = this.o.blankAll === true || (this.o.blankSeeds ?? []).includes(p.seed);
     if (this.o.mode === "copy") {
       const cached = join(this.cacheDir, `${p.width}x${p.height}-${p.num_frames}-${p.fps}-${blank ? "blank" : p.seed % 360}.mp4`);
       if (!existsSync(cached)) await encode(p, p.seed, blank, cached);
