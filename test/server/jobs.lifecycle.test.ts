@@ -1,0 +1,109 @@
+// The job's life with a worker: cancel during processing (stops within one step, cancelled, uncharged; the
+// in-process signal and the polled request of another instance), cancel while queued, QA failure retried with
+// a new seed, QA failing for good, retryable failures with backoff. Both databases.
+import t from "tap";
+import { DATABASES } from "../helpers/server.js";
+import { SMALL, finished, startJobServer, waitForJob } from "../helpers/jobs.js";
+
+for (const { name, open } of DATABASES) {
+  t.test(`job lifecycle on ${name}`, async (t) => {
+    const tdb = await open();
+    const ts = await startJobServer(tdb.db, {}, { stepMs: 150, blankSeeds: [4242] });
+    t.teardown(async () => {
+      await ts.close();
+      await tdb.stop();
+    });
+    const c = ts.client;
+    const knex = tdb.db.knex;
+    const u = await c.user();
+    const b = ts.backend;
+
+    await t.test("cancel during processing stops within one step, uncharged", async (t) => {
+      const id = (await c.post("/api/v1/videos/generate", { ...SMALL, steps: 40 }, { token: u.access })).body.id as string;
+      await waitForJob(c, u.access, id, (j) => j.status === "processing" && j.progress > 10);
+      const before = b.stepsRun.length;
+      const aborts = b.abortedAtStep.length;
+      const r = await c.post(`/api/v1/videos/${id}/cancel`, undefined, { token: u.access });
+      t.equal(r.status, 200);
+      const done = await waitForJob(c, u.access, id, finished);
+      t.equal(done.status, "cancelled");
+      t.ok(b.stepsRun.length - before <= 1, `at most one more step ran (${b.stepsRun.length - before})`);
+      t.equal(b.abortedAtStep.length, aborts + 1, "the backend saw the abort");
+      t.equal(done.cost.actual_micros, null, "no actual cost");
+      t.equal((await knex("billing_transactions").where({ job_id: id })).length, 0, "nothing charged");
+      const last = await knex("job_events").where({ job_id: id }).orderBy("id", "desc").first();
+      t.same([last.from_status, last.to_status], ["processing", "cancelled"]);
+      t.equal((await c.post(`/api/v1/videos/${id}/cancel`, undefined, { token: u.access })).status, 200, "cancelling again is a no-op");
+    });
+
+    await t.test("a cancel requested through another instance (polled) also stops it", async (t) => {
+      const id = (await c.post("/api/v1/videos/generate", { ...SMALL, steps: 40, seed: 5 }, { token: u.access })).body.id as string;
+      await waitForJob(c, u.access, id, (j) => j.status === "processing" && j.progress > 10);
+      const before = b.stepsRun.length;
+      await knex("jobs").where({ id }).update({ cancel_requested_at: new Date() });
+      const done = await waitForJob(c, u.access, id, finished);
+      t.equal(done.status, "cancelled");
+      t.ok(b.stepsRun.length - before <= 2, `stopped within the poll interval and one step (${b.stepsRun.length - before})`);
+    });
+
+    await t.test("cancel while queued: never runs", async (t) => {
+      const busy = (await c.post("/api/v1/videos/generate", { ...SMALL, steps: 40, seed: 6 }, { token: u.access })).body.id as string;
+      await waitForJob(c, u.access, busy, (j) => j.status === "processing");
+      const queued = await c.post("/api/v1/videos/generate", { ...SMALL, seed: 7 }, { token: u.access });
+      t.equal(queued.body.status, "approved");
+      t.equal(queued.body.queue_position, 0, "first in line");
+      const r = await c.post(`/api/v1/videos/${queued.body.id}/cancel`, undefined, { token: u.access });
+      t.equal(r.body.status, "cancelled");
+      const evs = await knex("job_events").where({ job_id: queued.body.id }).orderBy("id").pluck("to_status");
+      t.same(evs, ["received", "planning", "approved", "cancelled"]);
+      t.equal((await c.del(`/api/v1/videos/${busy}`, { token: u.access })).status, 409, "a running job cannot be deleted");
+      await c.post(`/api/v1/videos/${busy}/cancel`, undefined, { token: u.access });
+      await waitForJob(c, u.access, busy, finished);
+    });
+
+    await t.test("QA failure retries with a new seed", async (t) => {
+      const id = (await c.post("/api/v1/videos/generate", { ...SMALL, steps: 1, seed: 4242 }, { token: u.access })).body.id as string;
+      const done = await waitForJob(c, u.access, id, finished);
+      t.equal(done.status, "completed", JSON.stringify(done.error));
+      t.not(done.result.seed, 4242, "a new seed");
+      const evs = await knex("job_events").where({ job_id: id }).orderBy("id").select("from_status", "to_status", "details");
+      const back = evs.find((e: any) => e.from_status === "qa_check" && e.to_status === "processing");
+      t.ok(back, "qa_check -> processing");
+      t.match(JSON.stringify(back.details), /not_blank/);
+      t.equal(done.attempt, 1, "same attempt");
+      const completed = await c.post(`/api/v1/videos/${id}/cancel`, undefined, { token: u.access });
+      t.equal(completed.status, 409, "a completed job cannot be cancelled");
+    });
+
+    await t.test("retryable failure: back to the queue with backoff, then completes", async (t) => {
+      const failing = ts.backend as any;
+      failing.o.failFirst = failing.calls + 1; // the next call fails once
+      const id = (await c.post("/api/v1/videos/generate", { ...SMALL, steps: 1, seed: 8 }, { token: u.access })).body.id as string;
+      const done = await waitForJob(c, u.access, id, finished);
+      t.equal(done.status, "completed");
+      t.equal(done.attempt, 2);
+      const retry = await knex("job_events").where({ job_id: id, from_status: "processing", to_status: "approved" }).first();
+      t.equal(retry.details.reason, "retry");
+      t.equal(retry.details.error_code, "generation.transient");
+      failing.o.failFirst = 0;
+    });
+  });
+}
+
+t.test("QA failing every time: failed, not charged", async (t) => {
+  const tdb = await DATABASES[0].open();
+  const ts = await startJobServer(tdb.db, { QA_MAX_RETRIES: "1" }, { stepMs: 5, blankAll: true });
+  t.teardown(async () => {
+    await ts.close();
+    await tdb.stop();
+  });
+  const u = await ts.client.user();
+  const id = (await ts.client.post("/api/v1/videos/generate", { ...SMALL, steps: 1 }, { token: u.access })).body.id as string;
+  const done = await waitForJob(ts.client, u.access, id, finished);
+  t.equal(done.status, "failed");
+  t.equal(done.error.code, "qa.failed");
+  t.match(done.error.message, /not_blank/);
+  t.equal(ts.backend.calls, 2, "one try and one retry");
+  t.equal((await tdb.db.knex("billing_transactions").where({ job_id: id })).length, 0);
+  t.equal((await ts.client.get(`/api/v1/videos/${id}/download`, { token: u.access })).status, 409);
+});
