@@ -55,7 +55,7 @@ export async function sendWebhook(d: Pick<DeliveryRow, "url" | "message_id" | "p
   };
   const mod = url.protocol === "https:" ? https : http;
   return new Promise<SendOutcome>((resolve) => {
-    const req = mod.request(url, { method: "POST", headers, lookup, timeout: opts.timeoutMs }, (res) => {
+    const req = mod.request(url, { method: "POST", headers, lookup, timeout: opts.timeoutMs, agent: false }, (res) => {
       res.resume(); // the body is not used; drain it
       const code = res.statusCode ?? 0;
       const ok = code >= 200 && code < 300;

@@ -1,0 +1,115 @@
+// Webhooks: the Standard Webhooks signature (a published test vector, and the deliveries a receiver gets),
+// retries with the same webhook-id, and SSRF refusal before any connection.
+import { createServer, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
+import t from "tap";
+import { sign, verify, webhookHeaders } from "../../server/webhooks/signing.js";
+import { isForbiddenAddress, resolveSafe } from "../../server/webhooks/ssrf.js";
+import { sendWebhook } from "../../server/webhooks/deliverer.js";
+import { openEmbedded } from "../helpers/server.js";
+import { SMALL, finished, startJobServer, waitForJob } from "../helpers/jobs.js";
+
+t.test("signature: the Standard Webhooks test vector", async (t) => {
+  // From standard-webhooks/standard-webhooks (libraries' shared test case).
+  const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+  const msgId = "msg_p5jXN8AQM9LWM0D4loKWxJek";
+  const ts = 1614265330;
+  const body = '{"test": 2432232314}';
+  t.equal(sign(secret, msgId, ts, body), "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+  const h = webhookHeaders(secret, msgId, ts, body);
+  t.ok(verify(secret, h, body, ts));
+  t.ok(verify(secret, { ...h, "webhook-signature": `v1,bm90IGl0 ${h["webhook-signature"]}` }, body, ts), "one of several signatures (rotation)");
+  t.notOk(verify(secret, h, body + " ", ts), "tampered body");
+  t.notOk(verify("whsec_" + Buffer.from("another key entirely").toString("base64"), h, body, ts), "wrong secret");
+  t.notOk(verify(secret, h, body, ts + 301), "timestamp outside the tolerance");
+  t.notOk(verify(secret, { ...h, "webhook-id": undefined }, body, ts), "missing header");
+});
+
+t.test("SSRF: internal addresses are refused before any connection", async (t) => {
+  for (const a of ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fe80::1", "fd00:ec2::254", "::ffff:127.0.0.1", "::ffff:a9fe:a9fe", "224.0.0.1"]) {
+    t.ok(isForbiddenAddress(a), `${a} refused`);
+  }
+  for (const a of ["93.184.215.14", "8.8.8.8", "2606:4700:4700::1111"]) t.notOk(isForbiddenAddress(a), `${a} allowed`);
+  await t.rejects(resolveSafe(new URL("http://localhost/x"), false), /loopback|private/, "a name that resolves to loopback");
+  await t.rejects(resolveSafe(new URL("ftp://example.com/"), false), /scheme/);
+  await t.rejects(resolveSafe(new URL("https://user:pw@example.com/"), false), /credentials/);
+
+  // A listener on loopback counts connections: a delivery to it must never connect.
+  let connections = 0;
+  const srv = createServer((_req, res) => res.end("ok"));
+  srv.on("connection", () => connections++);
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+  t.teardown(() => new Promise<void>((r) => srv.close(() => r())));
+  const port = (srv.address() as AddressInfo).port;
+  const opts = { allowPrivate: false, timeoutMs: 1000, scheduleScale: 1 };
+  for (const url of [`http://127.0.0.1:${port}/hook`, `http://localhost:${port}/hook`, `http://[::ffff:127.0.0.1]:${port}/hook`]) {
+    const out = await sendWebhook({ url, message_id: "msg_x", payload: {} }, "whsec_" + Buffer.from("k".repeat(32)).toString("base64"), opts);
+    t.equal(out.delivered, false);
+    t.match(out.error, /refused/, url);
+    t.equal(out.retry, false, "a refused target is not retried");
+  }
+  t.equal(connections, 0, "no connection was made");
+});
+
+t.test("deliveries: signed, retried with the same webhook-id, on completion and failure", async (t) => {
+  const got: Array<{ headers: IncomingMessage["headers"]; body: string }> = [];
+  let failNext = 1;
+  const receiver = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      got.push({ headers: req.headers, body });
+      if (failNext > 0) {
+        failNext--;
+        res.statusCode = 500;
+      }
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
+  const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  const tdb = await openEmbedded();
+  // The receiver is on loopback, so this server allows private targets (test-only; refused in production).
+  const ts = await startJobServer(tdb.db, { WEBHOOK_ALLOW_PRIVATE: "true" }, { stepMs: 5 });
+  t.teardown(async () => {
+    await ts.close();
+    await tdb.stop();
+    await new Promise<void>((r) => receiver.close(() => r()));
+  });
+  const u = await ts.client.user();
+  const secret = (await ts.client.get("/api/v1/webhooks/secret", { token: u.access })).body.secret as string;
+  t.match(secret, /^whsec_/);
+  const id = (await ts.client.post("/api/v1/videos/generate", { ...SMALL, webhook_url: hook }, { token: u.access })).body.id as string;
+  await waitForJob(ts.client, u.access, id, finished);
+  const deadline = Date.now() + 20_000;
+  while (got.length < 2 && Date.now() < deadline) {
+    await ts.server.pool.tick();
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  t.equal(got.length, 2, "a failed delivery (500) and its retry");
+  const [first, second] = got as [(typeof got)[0], (typeof got)[0]];
+  t.equal(first.headers["webhook-id"], second.headers["webhook-id"], "the retry keeps the webhook-id");
+  for (const g of got) {
+    const h = { "webhook-id": String(g.headers["webhook-id"]), "webhook-timestamp": String(g.headers["webhook-timestamp"]), "webhook-signature": String(g.headers["webhook-signature"]) };
+    t.ok(verify(secret, h, g.body), "the signature verifies with the user's secret");
+  }
+  const payload = JSON.parse(second.body);
+  t.equal(payload.type, "job.completed");
+  t.equal(payload.data.id, id);
+  t.equal(payload.data.status, "completed");
+  const row = await tdb.db.knex("webhook_deliveries").where({ job_id: id }).first();
+  t.equal(row.status, "delivered");
+  t.equal(row.attempts, 2);
+
+  // A job submitted with an internal webhook target on a server that refuses them: 422 at submission.
+  const strictDb = await openEmbedded();
+  const strict = await startJobServer(strictDb.db, {}, { stepMs: 5 });
+  t.teardown(async () => {
+    await strict.close();
+    await strictDb.stop();
+  });
+  const s = await strict.client.user();
+  const refused = await strict.client.post("/api/v1/videos/generate", { ...SMALL, webhook_url: "http://169.254.169.254/latest/meta-data/" }, { token: s.access });
+  t.equal(refused.status, 422);
+  t.match(refused.body.detail, /webhook_url/);
+});
