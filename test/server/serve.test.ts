@@ -100,12 +100,23 @@ t.test("aiprod migrate latest | status | rollback against DATABASE_URL", async (
   t.equal(latest.status, 0, latest.stderr);
   t.match(latest.stdout, /applied: 0001_users_and_auth, 0002_projects_and_presets/);
   const status = migrate("status");
-  t.match(status.stdout, /applied +0004_jobs_and_billing[\s\S]*up to date/);
+  t.match(status.stdout, /applied +0005_job_runtime[\s\S]*up to date/);
   const rollback = migrate("rollback", "--all");
-  t.match(rollback.stdout, /rolled back: 0004_jobs_and_billing, 0003/);
+  t.match(rollback.stdout, /rolled back: 0005_job_runtime, 0004_jobs_and_billing, 0003/);
   const knex = pg.db.knex;
   t.notOk(await knex.schema.hasTable("users"), "the tables are gone after rollback --all");
   t.equal(Number((await knex("knex_migrations").count({ n: "*" }).first())?.n), 0);
+});
+
+t.test("aiprod worker needs DATABASE_URL and a backend", async (t) => {
+  const base = { ...env() } as Record<string, string | undefined>;
+  delete base.DATABASE_URL;
+  const noDb = spawnSync(process.execPath, ["--import", "tsx", cli, "worker", "--backend", "x.js"], { cwd: root, env: base as NodeJS.ProcessEnv, encoding: "utf8" });
+  t.equal(noDb.status, 1);
+  t.match(noDb.stderr, /set DATABASE_URL/);
+  const noBackend = spawnSync(process.execPath, ["--import", "tsx", cli, "worker"], { cwd: root, env: { ...base, DATABASE_URL: "postgres://nobody@127.0.0.1:1/none" } as NodeJS.ProcessEnv, encoding: "utf8" });
+  t.equal(noBackend.status, 1);
+  t.match(noBackend.stderr, /no generation backend/);
 });
 
 t.test("aiprod serve refuses to start in production without strong secrets", async (t) => {
