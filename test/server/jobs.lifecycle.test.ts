@@ -107,3 +107,32 @@ t.test("QA failing every time: failed, not charged", async (t) => {
   t.equal((await tdb.db.knex("billing_transactions").where({ job_id: id })).length, 0);
   t.equal((await ts.client.get(`/api/v1/videos/${id}/download`, { token: u.access })).status, 409);
 });
+
+t.test("graceful shutdown returns the job in hand to the queue; unstarted jobs expire after the queue deadline", async (t) => {
+  const tdb = await DATABASES[0].open();
+  t.teardown(() => tdb.stop());
+  const knex = tdb.db.knex;
+  const ts = await startJobServer(tdb.db, { SHUTDOWN_TIMEOUT_MS: "300" }, { stepMs: 200 });
+  const u = await ts.client.user();
+  const running = (await ts.client.post("/api/v1/videos/generate", { ...SMALL, steps: 40 }, { token: u.access })).body.id as string;
+  await waitForJob(ts.client, u.access, running, (j) => j.status === "processing" && j.progress > 8);
+  const queued = (await ts.client.post("/api/v1/videos/generate", { ...SMALL, seed: 77 }, { token: u.access })).body.id as string;
+  await ts.close();
+  const j = await knex("jobs").where({ id: running }).first();
+  t.equal(j.status, "approved", "back in the queue");
+  t.equal(j.attempt, 1, "attempt kept");
+  t.equal(j.max_attempts, 4, "the released attempt does not count against the job");
+  const ev = await knex("job_events").where({ job_id: running }).orderBy("id", "desc").first();
+  t.equal(ev.details.reason, "released at worker shutdown");
+  t.equal((await knex("workers").where({ status: "stopped" })).length, 1, "the worker recorded its stop");
+
+  // The queued job's deadline passes before any worker starts it: expired, never charged.
+  await knex("jobs").where({ id: queued }).update({ expires_at: new Date(Date.now() - 1000) });
+  const again = await startJobServer(tdb.db, { WORKERS: "0" });
+  t.teardown(() => again.close());
+  await again.server.pool.tick();
+  const e = await knex("jobs").where({ id: queued }).first();
+  t.equal(e.status, "expired");
+  t.equal(e.error_code, "queue.expired");
+  t.equal((await knex("billing_transactions").where({ job_id: queued })).length, 0);
+});
