@@ -108,22 +108,41 @@ function child(frames: number, size: number, tiled: boolean): Record<string, num
   return JSON.parse(r.stdout);
 }
 
-if (process.argv.includes("--child")) {
+export interface VaeDecodeResult {
+  name: "vae-decode";
+  untiled: Record<string, number>;
+  tiled?: { short: Record<string, number>; long: Record<string, number>; peakRatio: number };
+}
+
+/** One untiled decode (frames/s, GFLOP/s, peak RSS) and, with `tiledPair`, two tiled lengths' peak memory. */
+export function vaeDecodeBench(frames: number, size: number, tiledPair?: [number, number], tiledSize = 128): VaeDecodeResult {
+  const untiled = child(frames, size, false);
+  if (!tiledPair) return { name: "vae-decode", untiled };
+  const short = child(tiledPair[0], tiledSize, true), long = child(tiledPair[1], tiledSize, true);
+  return { name: "vae-decode", untiled, tiled: { short, long, peakRatio: long.peakRssMiB! / short.peakRssMiB! } };
+}
+
+const isMain = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1];
+if (isMain && process.argv.includes("--child")) {
   const i = process.argv.indexOf("--child");
   decodeOnce(Number(process.argv[i + 1]), Number(process.argv[i + 2]), process.argv[i + 3] === "tiled");
-} else {
+} else if (isMain) {
   const info = getInfo();
   const frames = Number(arg("frames", "25")), size = Number(arg("size", "256"));
   console.log(`VAE decode bench: ${info.cpu.brand}, ${info.threads} threads, ${info.isa}; LTX-2 19B decoder config, random weights`);
-  const r = child(frames, size, false);
-  console.log(`untiled ${frames} frames ${size}x${size}: ${r.seconds!.toFixed(2)} s, ${r.fps!.toFixed(2)} frames/s, ${r.gflop!.toFixed(0)} GFLOP at ` +
-    `${r.gflops!.toFixed(1)} GFLOP/s; RSS after load ${r.rssAfterLoadMiB!.toFixed(0)} MiB, peak ${r.peakRssMiB!.toFixed(0)} MiB`);
   const pair = arg("tiled-memory", "");
-  if (pair) {
-    const tsize = Number(arg("tiled-size", "128"));
-    const [f1, f2] = pair.split(",").map(Number) as [number, number];
-    const a = child(f1, tsize, true), b = child(f2, tsize, true);
-    console.log(`tiled (80/24 frames, 768/64 px) ${tsize}x${tsize}: ${f1} frames peak ${a.peakRssMiB!.toFixed(0)} MiB (${a.seconds!.toFixed(1)} s), ` +
-      `${f2} frames peak ${b.peakRssMiB!.toFixed(0)} MiB (${b.seconds!.toFixed(1)} s): x${(b.peakRssMiB! / a.peakRssMiB!).toFixed(3)}`);
+  const r = vaeDecodeBench(frames, size, pair ? (pair.split(",").map(Number) as [number, number]) : undefined, Number(arg("tiled-size", "128")));
+  console.log(formatVaeDecode(r, frames, size));
+}
+
+export function formatVaeDecode(r: VaeDecodeResult, frames: number, size: number): string {
+  const u = r.untiled;
+  const lines = [`vae-decode untiled ${frames} frames ${size}x${size}: ${u.seconds!.toFixed(2)} s, ${u.fps!.toFixed(2)} frames/s, ${u.gflop!.toFixed(0)} GFLOP at ` +
+    `${u.gflops!.toFixed(1)} GFLOP/s; RSS after load ${u.rssAfterLoadMiB!.toFixed(0)} MiB, peak ${u.peakRssMiB!.toFixed(0)} MiB`];
+  if (r.tiled) {
+    const { short: a, long: b } = r.tiled;
+    lines.push(`vae-decode tiled (80/24 frames, 768/64 px): ${a.frames} frames peak ${a.peakRssMiB!.toFixed(0)} MiB (${a.seconds!.toFixed(1)} s), ` +
+      `${b.frames} frames peak ${b.peakRssMiB!.toFixed(0)} MiB (${b.seconds!.toFixed(1)} s): x${r.tiled.peakRatio.toFixed(3)}`);
   }
+  return lines.join("\n");
 }
