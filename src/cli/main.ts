@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { getInfo } from "../runtime/info.js";
 import { formatInfo } from "./formatInfo.js";
+import { addGenerateCommand } from "./generate.js";
 
 export async function main(argv: string[]): Promise<void> {
   const info = () => getInfo();
@@ -26,6 +27,8 @@ export async function main(argv: string[]): Promise<void> {
       console.log("aiprod serve: the HTTP server is not part of this version yet; the engine itself is ready:\n");
       console.log(formatInfo(info()));
     });
+
+  addGenerateCommand(program);
 
   await program.parseAsync(argv);
 }
