@@ -11,6 +11,7 @@ import { type BenchReport, type CaseResult, formatTable } from "./lib/report.js"
 import { runCase } from "./lib/runCase.js";
 import { type AttentionMemory, measureAttentionMemory } from "./memory/attentionMemory.js";
 import { measureTransformerBlock, type TransformerBlockResult } from "./model/transformerBlock.js";
+import { formatPipelineBench, measureDistilledPipeline } from "./pipeline/distilled.js";
 import { peerVersion } from "./onnx/session.js";
 
 const PEAK_TRIES = 5;
@@ -68,6 +69,12 @@ async function main(): Promise<void> {
     log(`transformer-block-19b: ${block.seconds.toFixed(1)} s, ${block.gflops.toFixed(1)} GFLOP/s (${(100 * block.fraction_of_peak).toFixed(1)}% of the ${block.peak_kind} peak), ` +
       `peak RSS ${block.peak_mib.toFixed(0)} MiB (+${block.extra_mib.toFixed(0)} MiB during the forward)`);
     models.push(block);
+  }
+
+  // End-to-end distilled pipeline on the tiny model set; opt-in by name like the block above.
+  if (args.filter && "pipeline-distilled".includes(args.filter)) {
+    log("pipeline-distilled: distilled pipeline end to end (tiny built-in models, 256x256, 17 frames)");
+    log(formatPipelineBench(await measureDistilledPipeline()));
   }
 
   // Again after the cases (a quieter moment may come), then the fractions use the best of all samples.
