@@ -3,7 +3,9 @@
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { SafetensorsFile } from "../checkpoint/safetensors.js";
+import { SafetensorsFile, type WeightSource } from "../checkpoint/safetensors.js";
+import { TRANSFORMER_PREFIX } from "../models/ltx2/checkpoint/layout.js";
+import { LoraFusedSource } from "../models/ltx2/loraFusion.js";
 import { AiprodError } from "../native/errors.js";
 import { parseLatentUpsamplerConfig } from "../models/ltx2/upsampler/config.js";
 import { parseTransformerConfig } from "../models/ltx2/transformer/config.js";
@@ -48,13 +50,15 @@ function intMeta(file: SafetensorsFile, key: string): number {
   return v;
 }
 
-function loraInfo(l: LoraInput, what: string): LoraInfo {
+/** Opens the LoRA's header and checks every module it targets exists in `base` with matching shapes (no weights read). */
+function loraInfo(l: LoraInput, what: string, base: WeightSource): LoraInfo {
   mustExist(l.path, what, "file");
   const strength = l.strength ?? 1;
   if (!Number.isFinite(strength)) throw modelError(`${what} '${l.path}' has strength ${strength}; expected a finite number`);
   const f = SafetensorsFile.open(l.path);
   try {
     if (!f.keys().some((k) => /\.lora_[AB]\.weight$/.test(k))) throw modelError(`${what} '${l.path}' has no lora_A/lora_B weights`);
+    new LoraFusedSource(base, [{ source: f, strength, name: `${what} '${l.path}'` }]);
     return { path: l.path, strength, referenceDownscaleFactor: intMeta(f, "reference_downscale_factor"), referenceTemporalScaleFactor: intMeta(f, "reference_temporal_scale_factor") };
   } finally {
     f.dispose();
@@ -91,8 +95,8 @@ export function inspectModels(files: ModelFiles): ModelInfo {
       }
       info.upsampler = { path: files.upsampler };
     }
-    if (files.distilledLora) info.distilledLora = loraInfo(files.distilledLora, "distilled LoRA");
-    info.loras = (files.loras ?? []).map((l) => loraInfo(l, "LoRA"));
+    if (files.distilledLora) info.distilledLora = loraInfo(files.distilledLora, "distilled LoRA", ckpt.view(TRANSFORMER_PREFIX));
+    info.loras = (files.loras ?? []).map((l) => loraInfo(l, "LoRA", ckpt.view(TRANSFORMER_PREFIX)));
     return info;
   } finally {
     ckpt.dispose();

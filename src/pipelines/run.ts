@@ -14,6 +14,8 @@ import { audioLatentFromTokens, clearConditioning, createInitialState, type Late
 import { parseTransformerConfig } from "../models/ltx2/transformer/config.js";
 import { audioLatentFrames, audioPositions, videoPositions } from "../models/ltx2/transformer/positions.js";
 import type { Tensor } from "../runtime/tensor.js";
+import { GaussianGenerator } from "../models/ltx2/components/noisers.js";
+import { parseModelVersion } from "../models/ltx2/components/pipelineParams.js";
 import type { RunContext } from "./context.js";
 import type { ModelInfo } from "./modelFiles.js";
 import { applyImages, applyReference, encodeClips, encodeImages, prepareImages, type PreparedImage, referenceClip } from "./stages/conditionImages.js";
@@ -49,6 +51,12 @@ function grid(frames: number, width: number, height: number) {
   return { frames: (frames - 1) / 8 + 1, height: height / 32, width: width / 32 };
 }
 
+function versionAtLeast(version: string, min: readonly number[]): boolean {
+  const v = parseModelVersion(version);
+  for (let i = 0; i < min.length; i++) if ((v[i] ?? 0) !== min[i]) return (v[i] ?? 0) > min[i]!;
+  return true;
+}
+
 export async function runPipeline(ctx: RunContext, p: ResolvedParams, models: ModelInfo): Promise<RunOutput> {
   const ckpt = models.files.checkpoint;
   const shapes = shapesOf(ckpt);
@@ -82,8 +90,10 @@ export async function runPipeline(ctx: RunContext, p: ResolvedParams, models: Mo
     const stage1 = await ctx.stage("stage1", () => {
       using t = openTransformer(ckpt, userLoras);
       const sigmas = p.pipeline === "distilled" || p.pipeline === "ic_lora" ? sigmasFromValues(DISTILLED_SIGMA_VALUES) : ltx2Sigmas(p.steps);
+      // LTX-2.5+ distilled checkpoints sample stage 1 with Euler-ancestral (η = 1), noise seeded seed + 10000.
+      const ancestral = (p.pipeline === "distilled" || p.pipeline === "ic_lora") && versionAtLeast(models.modelVersion, [2, 5]);
       return denoise(ctx, t.model, video, audio, {
-        sigmas, noiseScale: 1, positive, ...(negative ? { negative } : {}),
+        sigmas, noiseScale: 1, positive, ...(ancestral ? { ancestral: new GaussianGenerator(p.seed + 10000) } : {}), ...(negative ? { negative } : {}),
         ...(guided ? { guidance: { video: p.videoGuidance, audio: p.audioGuidance } } : {}),
       });
     });

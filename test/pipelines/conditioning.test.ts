@@ -102,3 +102,28 @@ t.test("invalid requests fail before any model loads", async (t) => {
   }
   t.throws(() => createEngine({ device: "nope" as never }), /cpu, cuda or auto/);
 });
+
+t.test("a LoRA that does not fit the model is refused by loadModels", async (t) => {
+  const { writeSafetensors } = await import("../../src/checkpoint/safetensorsWriter.js");
+  const bad = `${dir}/bad-lora.safetensors`;
+  writeSafetensors(bad, new Map([
+    ["diffusion_model.transformer_blocks.0.attn1.to_q.lora_A.weight", { dtype: "f32", shape: [2, 99], data: new Float32Array(198) }],
+    ["diffusion_model.transformer_blocks.0.attn1.to_q.lora_B.weight", { dtype: "f32", shape: [16, 2], data: new Float32Array(32) }],
+  ]));
+  await t.rejects(createEngine().loadModels({ ...files, loras: [{ path: bad }] }), { code: "ERR_AIPROD_BAD_LORA", message: /bad-lora.*lora_A \[2,99\]/ });
+});
+
+t.test("Euler-ancestral stage (2.5 distilled) draws from its own generator", async (t) => {
+  const ctx = () => new RunContext(() => false, () => {}, new GaussianGenerator(3));
+  const c = ctx();
+  const [text] = encodePrompts(c, files.checkpoint, files.textEncoder, ["a cat"]);
+  using tr = openTransformer(files.checkpoint, []);
+  const run = (ancestral?: GaussianGenerator) => denoise(ctx(), tr.model, createInitialState(videoPositions(grid, 24), C), createInitialState(audioPositions(9), 128),
+    { sigmas: sigmasFromValues(DISTILLED_SIGMA_VALUES), noiseScale: 1, positive: text!, ...(ancestral ? { ancestral } : {}) }).video;
+  const a = run(new GaussianGenerator(10010)), b = run(new GaussianGenerator(10010)), e = run();
+  t.same(Array.from(a), Array.from(b), "same seed, same result");
+  t.notSame(Array.from(a), Array.from(e), "differs from plain Euler");
+  t.ok(a.every(Number.isFinite));
+  text!.video.dispose();
+  text!.audio.dispose();
+});

@@ -5,7 +5,7 @@
 import { eulerAncestralStep, eulerStep } from "../../models/ltx2/components/diffusionSteps.js";
 import { MultiModalGuider } from "../../models/ltx2/components/guiders.js";
 import { postProcessLatent, timestepsFromMask } from "../../models/ltx2/components/denoiseMask.js";
-import { drawNoise, gaussianNoiser } from "../../models/ltx2/components/noisers.js";
+import { drawNoise, type GaussianGenerator, gaussianNoiser } from "../../models/ltx2/components/noisers.js";
 import { attentionBias } from "../../models/ltx2/conditioning/referenceLatent.js";
 import type { LatentState } from "../../models/ltx2/conditioning/latentState.js";
 import { type ForwardOptions, type LTXModel, type ModalityInput, velocityToX0 } from "../../models/ltx2/transformer/model.js";
@@ -23,8 +23,8 @@ export interface DenoiseOptions {
   negative?: TextContext;
   /** Absent: no guidance (SimpleDenoiser, one pass per step). */
   guidance?: { video: GuiderParams; audio: GuiderParams };
-  /** Euler-ancestral (η = 1) for 2.5 distilled stage 1; plain Euler otherwise. */
-  ancestral?: boolean;
+  /** Euler-ancestral (η = 1) with noise from this generator (2.5 distilled stage 1); plain Euler when absent. */
+  ancestral?: GaussianGenerator;
 }
 
 interface Pass {
@@ -103,8 +103,8 @@ export function denoise(ctx: RunContext, model: LTXModel, video: LatentState, au
       x0v = postProcessLatent(x0v, video.mask, video.clean, video.channels);
       x0a = postProcessLatent(x0a, audio.mask, audio.clean, audio.channels);
       if (o.ancestral) {
-        xv = eulerAncestralStep(xv, x0v, o.sigmas, i, { noise: (n) => ctx.noise.randnBf16(n) });
-        xa = eulerAncestralStep(xa, x0a, o.sigmas, i, { noise: (n) => ctx.noise.randnBf16(n) });
+        xv = eulerAncestralStep(xv, x0v, o.sigmas, i, { noise: (n) => o.ancestral!.randnBf16(n) });
+        xa = eulerAncestralStep(xa, x0a, o.sigmas, i, { noise: (n) => o.ancestral!.randnBf16(n) });
       } else {
         xv = eulerStep(xv, x0v, o.sigmas, i);
         xa = eulerStep(xa, x0a, o.sigmas, i);
