@@ -1,6 +1,6 @@
 // The generate command: option parsing and the built-in tiny configuration end to end through the CLI.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
@@ -18,6 +18,7 @@ t.test("PATH[:N…] specs", async (t) => {
 
 t.test("aiprod generate with no model runs the built-in tiny configuration and says so", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "aiprod-cli-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const out = join(dir, "v.mp4");
   const env = { ...process.env, AIPROD_CACHE_DIR: join(dir, "cache") };
   const run = (args: string[]) => execFileSync(process.execPath, ["--import=tsx", "src/cli/run.ts", ...args], { env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });

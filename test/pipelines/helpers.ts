@@ -1,6 +1,6 @@
 // Shared fixtures of the pipeline tests: one tiny model set per test file and an ffmpeg frame reader.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { findMediaTool } from "../../src/media/ffmpeg.js";
@@ -8,6 +8,7 @@ import { writeTinyModels } from "../../src/pipelines/tinyModels.js";
 
 export function tinySetup(): { dir: string; files: ReturnType<typeof writeTinyModels> } {
   const dir = mkdtempSync(join(tmpdir(), "aiprod-pipelines-"));
+  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
   return { dir, files: writeTinyModels(join(dir, "models")) };
 }
 
