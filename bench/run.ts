@@ -11,6 +11,7 @@ import { type BenchReport, type CaseResult, formatTable } from "./lib/report.js"
 import { runCase } from "./lib/runCase.js";
 import { type AttentionMemory, measureAttentionMemory } from "./memory/attentionMemory.js";
 import { measureTransformerBlock, type TransformerBlockResult } from "./model/transformerBlock.js";
+import { formatPipelineBench, measureDistilledPipeline } from "./pipeline/distilled.js";
 import { peerVersion } from "./onnx/session.js";
 import { formatVaeDecode, type VaeDecodeResult, vaeDecodeBench } from "./vae/decode.js";
 
@@ -77,6 +78,12 @@ async function main(): Promise<void> {
     const r = vaeDecodeBench(25, 256, [81, 161]);
     log(formatVaeDecode(r, 25, 256));
     vae.push(r);
+  }
+
+  // End-to-end distilled pipeline on the tiny model set; opt-in by name like the block above.
+  if (args.filter && "pipeline-distilled".includes(args.filter)) {
+    log("pipeline-distilled: distilled pipeline end to end (tiny built-in models, 256x256, 17 frames)");
+    log(formatPipelineBench(await measureDistilledPipeline()));
   }
 
   // Again after the cases (a quieter moment may come), then the fractions use the best of all samples.
