@@ -44,7 +44,7 @@ function number(name: string, integer = false) {
 
 interface Opts {
   pipeline: PipelineName; out: string; model?: string; textEncoder?: string; upsampler?: string; distilledLora?: string;
-  lora?: LoraInput[]; image?: ImageInput[]; referenceVideo?: string; frames?: number; size?: { width: number; height: number };
+  lora?: LoraInput[]; image?: ImageInput[]; referenceVideo?: string; conditioningAttentionMask?: string; frames?: number; size?: { width: number; height: number };
   fps?: number; steps?: number; seed?: number; negativePrompt?: string; pngFrames?: string; device: EngineDevice; json?: boolean; quiet?: boolean;
 }
 
@@ -62,6 +62,7 @@ export function addGenerateCommand(program: Command): void {
     .option("--lora <PATH[:STRENGTH]>", "LoRA fused into the transformer (IC-LoRA for ic_lora); repeatable", collect(parseLora))
     .option("--image <PATH[:FRAME[:STRENGTH[:CRF]]]>", "conditioning image at pixel FRAME (default 0) with STRENGTH in [0,1] (default 1); repeatable", collect(parseImage))
     .option("--reference-video <PATH[:STRENGTH]>", "reference (control) video for ic_lora")
+    .option("--conditioning-attention-mask <PATH[:STRENGTH]>", "ic_lora: grayscale mask video in [0,1] weighting attention to the reference, times STRENGTH (default 1)")
     .option("--frames <n>", "frame count, 8k+1 (default 121; 9 with the built-in model)", number("--frames", true))
     .option("--size <WxH>", "output size; multiples of 32 (64 for two-stage pipelines) (default 1536x1024, one-stage 768x512)", parseSize)
     .option("--fps <n>", "frames per second (default 24)", number("--fps"))
@@ -123,6 +124,11 @@ async function runGenerate(prompt: string, o: Opts): Promise<void> {
   if (o.referenceVideo) {
     const [path, [strength]] = splitNumericTail(o.referenceVideo, 1, "--reference-video");
     params.referenceVideo = { path, ...(strength !== undefined ? { strength } : {}) };
+  }
+  if (o.conditioningAttentionMask) {
+    if (!params.referenceVideo) throw new InvalidArgumentError("--conditioning-attention-mask needs --reference-video");
+    const [maskPath, [attention]] = splitNumericTail(o.conditioningAttentionMask, 1, "--conditioning-attention-mask");
+    params.referenceVideo = { ...params.referenceVideo, attentionMask: maskPath, ...(attention !== undefined ? { attentionStrength: attention } : {}) };
   }
   const bar = o.quiet ? undefined : new ProgressBar(process.stderr);
   const controller = new AbortController();

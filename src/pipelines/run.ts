@@ -18,7 +18,7 @@ import { GaussianGenerator } from "../models/ltx2/components/noisers.js";
 import { parseModelVersion } from "../models/ltx2/components/pipelineParams.js";
 import type { RunContext } from "./context.js";
 import type { ModelInfo } from "./modelFiles.js";
-import { applyImages, applyReference, encodeClips, encodeImages, prepareImages, type PreparedImage, referenceClip } from "./stages/conditionImages.js";
+import { applyImages, applyReference, encodeClips, encodeImages, maskFromFrames, prepareImages, type PreparedImage, referenceClip } from "./stages/conditionImages.js";
 import { decodeAudioTrack } from "./stages/decodeAudio.js";
 import { decodeFrames } from "./stages/decodeVideo.js";
 import { denoise } from "./stages/denoise.js";
@@ -83,7 +83,12 @@ export async function runPipeline(ctx: RunContext, p: ResolvedParams, models: Mo
         const d = lora.referenceDownscaleFactor, s = lora.referenceTemporalScaleFactor;
         const frames = await decodeVideoFrames(p.referenceVideo.path, p.frames);
         const [ref] = encodeClips(ctx, ckpt, [referenceClip(frames, w1 / d, h1 / d, s)]);
-        video = applyReference(video, ref!, p.fps, { downscale: d, temporalScale: s, strength: p.referenceVideo.strength, attentionStrength: p.referenceVideo.attentionStrength });
+        // Upstream loads the mask at the stage-1 size (half the output) and pools it to the reference's tokens.
+        const mask = p.referenceVideo.attentionMask ? maskFromFrames(await decodeVideoFrames(p.referenceVideo.attentionMask, p.frames), w1, h1) : undefined;
+        video = applyReference(video, ref!, p.fps, {
+          downscale: d, temporalScale: s, strength: p.referenceVideo.strength, attentionStrength: p.referenceVideo.attentionStrength,
+          ...(mask ? { attentionMask: mask } : {}),
+        });
       }
     });
     let audio = createInitialState(audioPositions(audioFrames), shapes.audioChannels);

@@ -26,6 +26,12 @@ export interface ReferenceVideoInput {
   strength?: number;
   /** Attention weight between the generated and reference tokens, in [0, 1] (default 1: full attention). */
   attentionStrength?: number;
+  /**
+   * A grayscale mask video (or image) in [0, 1] at any size: per-region attention to the reference, multiplied by
+   * attentionStrength (upstream --conditioning-attention-mask). Resized to the stage-1 size and pooled to the
+   * reference's latent tokens.
+   */
+  attentionMask?: string;
 }
 
 export interface GenerateParams {
@@ -121,7 +127,7 @@ export interface ResolvedParams {
   fps: number;
   steps: number;
   images: ResolvedImage[];
-  referenceVideo?: Required<ReferenceVideoInput>;
+  referenceVideo?: Required<Omit<ReferenceVideoInput, "attentionMask">> & { attentionMask?: string };
   videoGuidance: GuiderParams;
   audioGuidance: GuiderParams;
   output: string;

@@ -71,7 +71,13 @@ export function resolveParams(p: GenerateParams, models: ModelInfo): ResolvedPar
     if ((height / 2) % (32 * d) !== 0 || (width / 2) % (32 * d) !== 0) {
       throw invalid(`the reference is encoded at half size / ${d} (reference_downscale_factor); ${width / 2}x${height / 2} must then be a multiple of ${32 * d}`);
     }
-    referenceVideo = { path: r.path, strength: unit(r.strength ?? 1, "referenceVideo.strength"), attentionStrength: unit(r.attentionStrength ?? 1, "referenceVideo.attentionStrength") };
+    if (r.attentionMask !== undefined && (!existsSync(r.attentionMask) || !statSync(r.attentionMask).isFile())) {
+      throw invalid(`attention mask '${r.attentionMask}' does not exist`);
+    }
+    referenceVideo = {
+      path: r.path, strength: unit(r.strength ?? 1, "referenceVideo.strength"), attentionStrength: unit(r.attentionStrength ?? 1, "referenceVideo.attentionStrength"),
+      ...(r.attentionMask !== undefined ? { attentionMask: r.attentionMask } : {}),
+    };
   } else if (p.referenceVideo) {
     throw invalid(`a reference video only applies to the ic_lora pipeline, not ${p.pipeline}`);
   }

@@ -55,6 +55,13 @@ t.test("ic_lora: reference video tokens + IC-LoRA", async (t) => {
   const r = await icEngine.generate({ pipeline: "ic_lora", prompt: "a fox", width: 128, height: 128, frames: 9, output, referenceVideo: { path: reference, attentionStrength: 0.5 } });
   t.match(probe(output), { codec: "h264", frames: 9, fps: "24/1", width: 128, height: 128 });
   t.equal(r.params.referenceVideo?.attentionStrength, 0.5);
+  // A spatial attention mask (here the reference itself read as grayscale): pooled to the reference tokens.
+  const masked = join(dir, "ic-mask.mp4");
+  const m = await icEngine.generate({ pipeline: "ic_lora", prompt: "a fox", width: 128, height: 128, frames: 9, output: masked, referenceVideo: { path: reference, attentionStrength: 0.5, attentionMask: reference } });
+  t.match(probe(masked), { codec: "h264", frames: 9, width: 128, height: 128 });
+  t.equal(m.params.referenceVideo?.attentionMask, reference);
+  await t.rejects(icEngine.generate({ pipeline: "ic_lora", prompt: "a fox", width: 128, height: 128, frames: 9, output: masked, referenceVideo: { path: reference, attentionMask: join(dir, "nope.mp4") } }),
+    { message: /attention mask '.*nope.mp4' does not exist/ });
 });
 
 t.test("same seed → same frames; another seed → other frames; PNG frames", async (t) => {

@@ -2,6 +2,7 @@
 // helpers.combined_image_conditionings / image_conditionings_by_adding_guiding_latent). Images are decoded and
 // re-compressed once per run; each stage resizes them to its own size and VAE-encodes them to one latent frame.
 import { SafetensorsFile } from "../../checkpoint/safetensors.js";
+import { downsampleMaskToLatent, grayMask, type MaskVideo } from "../../models/ltx2/conditioning/attentionMask.js";
 import { VideoConditionByKeyframeIndex } from "../../models/ltx2/conditioning/keyframeIndex.js";
 import { VideoConditionByLatentIndex } from "../../models/ltx2/conditioning/latentIndex.js";
 import { type LatentState, videoTokens } from "../../models/ltx2/conditioning/latentState.js";
@@ -75,8 +76,18 @@ export function referenceClip(frames: readonly RgbImage[], width: number, height
   return { frames: picked.slice(0, keep).map((f) => resizeAndCenterCrop(f, width, height)), width, height };
 }
 
-export function applyReference(state: LatentState, ref: EncodedLatent, fps: number, o: { downscale: number; temporalScale: number; strength: number; attentionStrength: number }): LatentState {
+export function applyReference(state: LatentState, ref: EncodedLatent, fps: number,
+  o: { downscale: number; temporalScale: number; strength: number; attentionStrength: number; attentionMask?: MaskVideo }): LatentState {
   const item = new VideoConditionByReferenceLatent(ref.tokens, ref.grid, o.downscale, o.temporalScale, o.strength);
-  // Upstream wraps the item with the attention-strength mask only when the strength is below 1 (or a mask is given).
+  // Upstream wraps the item with the attention-strength mask only when a mask is given or the strength is below 1.
+  if (o.attentionMask) {
+    const weights = downsampleMaskToLatent(o.attentionMask, ref.grid).map((m) => m * o.attentionStrength);
+    return withAttentionStrength(state, (s) => item.applyTo(s, fps), weights);
+  }
   return o.attentionStrength < 1 ? withAttentionStrength(state, (s) => item.applyTo(s, fps), o.attentionStrength) : item.applyTo(state, fps);
+}
+
+/** The mask video's frames resized (cover + center crop) to the stage-1 size, as grayscale in [0, 1]. */
+export function maskFromFrames(frames: readonly RgbImage[], width: number, height: number): MaskVideo {
+  return grayMask(frames.map((f) => resizeAndCenterCrop(f, width, height)), width, height);
 }

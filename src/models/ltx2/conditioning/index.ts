@@ -5,4 +5,6 @@ export type { LatentState } from "./latentState.js";
 export { VideoConditionByLatentIndex } from "./latentIndex.js";
 export type { LatentGrid } from "./latentIndex.js";
 export { keyframePositions, VideoConditionByKeyframeIndex } from "./keyframeIndex.js";
+export { downsampleMaskToLatent, grayMask } from "./attentionMask.js";
+export type { MaskVideo } from "./attentionMask.js";
 export { attentionBias, VideoConditionByReferenceLatent, withAttentionStrength } from "./referenceLatent.js";
