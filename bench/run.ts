@@ -11,7 +11,9 @@ import { type BenchReport, type CaseResult, formatTable } from "./lib/report.js"
 import { runCase } from "./lib/runCase.js";
 import { type AttentionMemory, measureAttentionMemory } from "./memory/attentionMemory.js";
 import { measureTransformerBlock, type TransformerBlockResult } from "./model/transformerBlock.js";
+import { formatPipelineBench, measureDistilledPipeline } from "./pipeline/distilled.js";
 import { peerVersion } from "./onnx/session.js";
+import { formatVaeDecode, type VaeDecodeResult, vaeDecodeBench } from "./vae/decode.js";
 
 const PEAK_TRIES = 5;
 
@@ -70,6 +72,20 @@ async function main(): Promise<void> {
     models.push(block);
   }
 
+  const vae: VaeDecodeResult[] = [];
+  if (args.filter && "vae-decode".includes(args.filter)) {
+    log("vae-decode: the LTX-2 19B VAE decoder (random weights), 25 frames at 256x256, then tiled 81 vs 161 frames at 128x128");
+    const r = vaeDecodeBench(25, 256, [81, 161]);
+    log(formatVaeDecode(r, 25, 256));
+    vae.push(r);
+  }
+
+  // End-to-end distilled pipeline on the tiny model set; opt-in by name like the block above.
+  if (args.filter && "pipeline-distilled".includes(args.filter)) {
+    log("pipeline-distilled: distilled pipeline end to end (tiny built-in models, 256x256, 17 frames)");
+    log(formatPipelineBench(await measureDistilledPipeline()));
+  }
+
   // Again after the cases (a quieter moment may come), then the fractions use the best of all samples.
   f32 = bestPeak("f32", args.peakSeconds, f32);
   if (bf16) bf16 = bestPeak("bf16", args.peakSeconds, bf16);
@@ -89,6 +105,7 @@ async function main(): Promise<void> {
     entries,
     memory,
     models,
+    vae,
   };
   console.log(`\n${formatTable(report)}`);
   console.log(`\nFMA peak f32 ${f32.gflops.toFixed(1)} GFLOP/s${bf16 ? `, bf16 ${bf16.gflops.toFixed(1)} GFLOP/s` : ""}; ${threads} threads; ${report.date}`);

@@ -94,3 +94,12 @@ export { LatentUpsampler, upsampleVideo } from "./models/ltx2/upsampler/model.js
 export { parseLatentUpsamplerConfig } from "./models/ltx2/upsampler/config.js";
 export type { LatentUpsamplerConfig } from "./models/ltx2/upsampler/config.js";
 export { TINY_SPATIAL_UPSAMPLER_CONFIG, TINY_TEMPORAL_UPSAMPLER_CONFIG, tinyUpsamplerWeights, writeTinyUpsamplerCheckpoint } from "./models/ltx2/upsampler/tinyUpsampler.js";
+// Pipelines (issue 8): engine, the five LTX-2 pipelines, conditioning items, media I/O.
+export * from "./pipelines/index.js";
+export { attentionBias, keyframePositions, VideoConditionByKeyframeIndex, VideoConditionByLatentIndex, VideoConditionByReferenceLatent, withAttentionStrength } from "./models/ltx2/conditioning/index.js";
+export type { LatentGrid, LatentState } from "./models/ltx2/conditioning/index.js";
+export { decodeImage, loadConditioningImage, recompressImage } from "./media/image.js";
+export { resizeAndCenterCrop } from "./media/resize.js";
+export { decodeVideoFrames } from "./media/videoFrames.js";
+export { encodeVideo, DEFAULT_CRF as DEFAULT_VIDEO_CRF } from "./media/encodeVideo.js";
+export type { EncodeVideoOptions } from "./media/encodeVideo.js";

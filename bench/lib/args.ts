@@ -17,7 +17,8 @@ export interface BenchArgs {
 
 export const USAGE = `usage: npm run bench -- [--json FILE] [--filter SUBSTRING] [--repeat N] [--warmup N] [--peak-seconds S]
   --json FILE        also write the results as JSON to FILE
-  --filter SUBSTRING only cases whose name contains SUBSTRING (the attention memory case is "attention-memory")
+  --filter SUBSTRING only cases whose name contains SUBSTRING (the attention memory case is "attention-memory";
+                     model-level cases run only when named: "transformer-block-19b", "vae-decode", "pipeline-distilled")
   --repeat N         timed runs per measurement, median reported (default 5)
   --warmup N         untimed runs first (default 1)
   --peak-seconds S   seconds per FMA peak measurement; 5 before and 5 after the cases, best reported (default 0.5)`;

@@ -1,6 +1,7 @@
 // The results: a table for people, JSON for tools (bench/RESULTS.md is written from it).
 import type { AttentionMemory } from "../memory/attentionMemory.js";
 import type { TransformerBlockResult } from "../model/transformerBlock.js";
+import type { VaeDecodeResult } from "../vae/decode.js";
 
 export interface PeerVariant {
   peer: string;
@@ -44,6 +45,7 @@ export interface BenchReport {
   entries: CaseResult[];
   memory: AttentionMemory[];
   models?: TransformerBlockResult[];
+  vae?: VaeDecodeResult[];
 }
 
 const fmt = (v: number | null, digits = 1): string => (v === null ? "-" : v.toFixed(digits));

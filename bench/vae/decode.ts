@@ -4,10 +4,10 @@
 // decode; with --tiled-memory it decodes F1 and F2 pixel frames with the default tiles (80/24 frames, 768/64 px),
 // each in a fresh child process, and reports the peak RSS of each (the issue's criterion: doubling the frames
 // raises it by less than 20%).
-// Measured on the 2-thread shared dev VM (AVX-512, load ~7): untiled 25 frames 256x256: 42.0 s, 0.60 frames/s,
-// 2 159 GFLOP at 51.4 GFLOP/s, peak RSS 3 573 MiB (2.1 GiB of it the f32 weights); tiled 128x128: 81 frames peak
-// 3 602 MiB, 161 frames 3 618 MiB (x1.004).
+// Peaks are measured after resetting VmHWM once the model is loaded, so they are the decode's own. Measured
+// numbers: bench/RESULTS.md.
 import { spawnSync } from "node:child_process";
+import { hwmBytes, resetHwm, rssBytes } from "../memory/procStatus.js";
 import { fileURLToPath } from "node:url";
 import type { TensorInfo, WeightSource } from "../../src/checkpoint/safetensors.js";
 import { ConvVideoDecoder, DEFAULT_TILING, getInfo, parseVideoVaeConfig, Tensor, type VideoVaeConfig } from "../../src/index.js";
@@ -89,7 +89,10 @@ function decodeOnce(frames: number, size: number, tiled: boolean): void {
   const loadS = (performance.now() - t0) / 1000;
   const grid: [number, number, number] = [(frames - 1) / 8 + 1, size / 32, size / 32];
   using latent = Tensor.from(normals(128 * grid[0] * grid[1] * grid[2], 2), [1, 128, ...grid]);
-  const loaded = process.resourceUsage().maxRSS * 1024;
+  // The decode's own peak: the high-water mark restarts at the current RSS once the model is loaded, so the
+  // loading peak (weights cast to f32) cannot hide it.
+  const hwmReset = resetHwm();
+  const loaded = rssBytes();
   const t1 = performance.now();
   let out = 0;
   for (const chunk of dec.decodeVideo(latent, tiled ? DEFAULT_TILING : undefined)) {
@@ -99,7 +102,8 @@ function decodeOnce(frames: number, size: number, tiled: boolean): void {
   const s = (performance.now() - t1) / 1000;
   const flops = decoderFlops(cfg, grid);
   process.stdout.write(JSON.stringify({ frames: out, size, tiled, seconds: s, fps: out / s, gflops: tiled ? null : flops / s / 1e9,
-    gflop: flops / 1e9, loadSeconds: loadS, rssAfterLoadMiB: loaded / 2 ** 20, peakRssMiB: (process.resourceUsage().maxRSS * 1024) / 2 ** 20 }) + "\n");
+    gflop: flops / 1e9, loadSeconds: loadS, rssAfterLoadMiB: loaded / 2 ** 20, hwmReset: hwmReset ? 1 : 0,
+    peakRssMiB: (hwmReset ? hwmBytes() : process.resourceUsage().maxRSS * 1024) / 2 ** 20 }) + "\n");
 }
 
 function child(frames: number, size: number, tiled: boolean): Record<string, number> {
@@ -108,22 +112,42 @@ function child(frames: number, size: number, tiled: boolean): Record<string, num
   return JSON.parse(r.stdout);
 }
 
-if (process.argv.includes("--child")) {
+export interface VaeDecodeResult {
+  name: "vae-decode";
+  untiled: Record<string, number>;
+  tiled?: { short: Record<string, number>; long: Record<string, number>; peakRatio: number };
+}
+
+/** One untiled decode (frames/s, GFLOP/s, peak RSS) and, with `tiledPair`, two tiled lengths' peak memory. */
+export function vaeDecodeBench(frames: number, size: number, tiledPair?: [number, number], tiledSize = 128): VaeDecodeResult {
+  const untiled = child(frames, size, false);
+  if (!tiledPair) return { name: "vae-decode", untiled };
+  const short = child(tiledPair[0], tiledSize, true), long = child(tiledPair[1], tiledSize, true);
+  return { name: "vae-decode", untiled, tiled: { short, long, peakRatio: long.peakRssMiB! / short.peakRssMiB! } };
+}
+
+const isMain = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1];
+if (isMain && process.argv.includes("--child")) {
   const i = process.argv.indexOf("--child");
   decodeOnce(Number(process.argv[i + 1]), Number(process.argv[i + 2]), process.argv[i + 3] === "tiled");
-} else {
+} else if (isMain) {
   const info = getInfo();
   const frames = Number(arg("frames", "25")), size = Number(arg("size", "256"));
   console.log(`VAE decode bench: ${info.cpu.brand}, ${info.threads} threads, ${info.isa}; LTX-2 19B decoder config, random weights`);
-  const r = child(frames, size, false);
-  console.log(`untiled ${frames} frames ${size}x${size}: ${r.seconds!.toFixed(2)} s, ${r.fps!.toFixed(2)} frames/s, ${r.gflop!.toFixed(0)} GFLOP at ` +
-    `${r.gflops!.toFixed(1)} GFLOP/s; RSS after load ${r.rssAfterLoadMiB!.toFixed(0)} MiB, peak ${r.peakRssMiB!.toFixed(0)} MiB`);
   const pair = arg("tiled-memory", "");
-  if (pair) {
-    const tsize = Number(arg("tiled-size", "128"));
-    const [f1, f2] = pair.split(",").map(Number) as [number, number];
-    const a = child(f1, tsize, true), b = child(f2, tsize, true);
-    console.log(`tiled (80/24 frames, 768/64 px) ${tsize}x${tsize}: ${f1} frames peak ${a.peakRssMiB!.toFixed(0)} MiB (${a.seconds!.toFixed(1)} s), ` +
-      `${f2} frames peak ${b.peakRssMiB!.toFixed(0)} MiB (${b.seconds!.toFixed(1)} s): x${(b.peakRssMiB! / a.peakRssMiB!).toFixed(3)}`);
+  const r = vaeDecodeBench(frames, size, pair ? (pair.split(",").map(Number) as [number, number]) : undefined, Number(arg("tiled-size", "128")));
+  console.log(formatVaeDecode(r, frames, size));
+}
+
+export function formatVaeDecode(r: VaeDecodeResult, frames: number, size: number): string {
+  const u = r.untiled;
+  const lines = [`vae-decode untiled ${frames} frames ${size}x${size}: ${u.seconds!.toFixed(2)} s, ${u.fps!.toFixed(2)} frames/s, ${u.gflop!.toFixed(0)} GFLOP at ` +
+    `${u.gflops!.toFixed(1)} GFLOP/s; RSS after load ${u.rssAfterLoadMiB!.toFixed(0)} MiB, peak ${u.peakRssMiB!.toFixed(0)} MiB`];
+  if (r.tiled) {
+    const { short: a, long: b } = r.tiled;
+    lines.push(`vae-decode tiled (80/24 frames, 768/64 px): ${a.frames} frames peak ${a.peakRssMiB!.toFixed(0)} MiB (${a.seconds!.toFixed(1)} s), ` +
+      `${b.frames} frames peak ${b.peakRssMiB!.toFixed(0)} MiB (${b.seconds!.toFixed(1)} s): x${r.tiled.peakRatio.toFixed(3)}; over the loaded model ` +
+      `+${(a.peakRssMiB! - a.rssAfterLoadMiB!).toFixed(0)} vs +${(b.peakRssMiB! - b.rssAfterLoadMiB!).toFixed(0)} MiB`);
   }
+  return lines.join("\n");
 }

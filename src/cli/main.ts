@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { getInfo } from "../runtime/info.js";
 import { packageVersion } from "../../server/version.js";
 import { formatInfo } from "./formatInfo.js";
+import { addGenerateCommand } from "./generate.js";
 
 export async function main(argv: string[]): Promise<void> {
   const info = () => getInfo();
@@ -54,6 +55,8 @@ export async function main(argv: string[]): Promise<void> {
       const { runMigrate } = await import("../../server/cli.js");
       await runMigrate(action, opts);
     });
+
+  addGenerateCommand(program);
 
   await program.parseAsync(argv);
 }

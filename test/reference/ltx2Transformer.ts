@@ -23,6 +23,8 @@ export interface RefConfig {
   heads: number; headDim: number; audioHeads: number; audioHeadDim: number; layers: number;
   captionChannels: number; maxPos: number[]; audioMaxPos: number[]; crossDim: number; theta: number;
   avCaMultiplier: number;
+  /** 2.3: 9-row tables, query AdaLN rows 6-8 and K/V modulation by the prompt tables (+ prompt_adaln_single). */
+  crossAttentionAdaln?: boolean;
 }
 
 const W = (w: Weights, k: string) => {
@@ -143,7 +145,13 @@ export function attention(w: Weights, key: string, x: Float64Array, tq: number, 
   pe?: { cos: number[][]; sin: number[][] }, kPe?: { cos: number[][]; sin: number[][] }, valuePassThrough = false, bias?: Float64Array): Float64Array {
   const inner = heads * d;
   const v = linear(w, `${key}.to_v`, ctx, tk);
-  if (valuePassThrough) return linear(w, `${key}.to_out.0`, v, tq);
+  // 2.3 gated attention: head h of the output (attention or value pass-through) times 2σ(to_gate_logits(x))_h.
+  const gated = (o: Float64Array) => {
+    if (!w.has(`${key}.to_gate_logits.weight`)) return o;
+    const g = linear(w, `${key}.to_gate_logits`, x, tq);
+    return o.map((val, idx) => val * 2 / (1 + Math.exp(-g[Math.floor(idx / inner) * heads + Math.floor((idx % inner) / d)]!)));
+  };
+  if (valuePassThrough) return linear(w, `${key}.to_out.0`, gated(v), tq);
   let q = rms(linear(w, `${key}.to_q`, x, tq), inner, W(w, `${key}.q_norm.weight`).data);
   let k = rms(linear(w, `${key}.to_k`, ctx, tk), inner, W(w, `${key}.k_norm.weight`).data);
   if (pe) q = rotate(q, tq, heads, d, pe);
@@ -168,7 +176,7 @@ export function attention(w: Weights, key: string, x: Float64Array, tq: number, 
       }
     }
   }
-  return linear(w, `${key}.to_out.0`, o, tq);
+  return linear(w, `${key}.to_out.0`, gated(o), tq);
 }
 
 function ff(w: Weights, key: string, x: Float64Array, rows: number): Float64Array {
@@ -194,12 +202,15 @@ export function ltx2Forward(w: Weights, c: RefConfig, video: RefModality, audio:
     const x = linear(w, `${p}patchify_proj`, m.latent, m.tokens);
     const ts = Array.from(m.timesteps, (t) => t * 1000);
     const [mod, emb] = adaln(w, `${p}adaln_single`, ts);
-    const ctx = linear(w, `${p}caption_projection.linear_2`, map(linear(w, `${p}caption_projection.linear_1`, m.context, m.contextTokens), gelu), m.contextTokens);
+    const ctx = w.has(`${p}caption_projection.linear_1.weight`)
+      ? linear(w, `${p}caption_projection.linear_2`, map(linear(w, `${p}caption_projection.linear_1`, m.context, m.contextTokens), gelu), m.contextTokens)
+      : m.context;
+    const prompt = w.has(`${p}prompt_adaln_single.linear.weight`) ? adaln(w, `${p}prompt_adaln_single`, [m.sigma * 1000])[0] : undefined;
     const pe = ropeTable(m.positions, maxPos, c.theta, dim);
     const crossPe = ropeTable([m.positions[0]!], [Math.max(c.maxPos[0]!, c.audioMaxPos[0]!)], c.theta, c.crossDim);
     const [crossMod] = adaln(w, cross[0], ts);
     const [gate] = adaln(w, cross[1], [other.sigma * c.avCaMultiplier]);
-    return { x, mod, emb, ctx, pe, crossPe, crossMod, gate, dim };
+    return { x, mod, emb, ctx, pe, crossPe, crossMod, gate, dim, prompt };
   };
   const V = prep(video, audio, "", dv, c.maxPos, ["av_ca_video_scale_shift_adaln_single", "av_ca_a2v_gate_adaln_single"]);
   const A = prep(audio, video, "audio_", da, c.audioMaxPos, ["av_ca_audio_scale_shift_adaln_single", "av_ca_v2a_gate_adaln_single"]);
@@ -208,13 +219,26 @@ export function ltx2Forward(w: Weights, c: RefConfig, video: RefModality, audio:
   for (let i = 0; i < c.layers; i++) {
     const p = `transformer_blocks.${i}`;
     const stg = (opts.stgBlocks ?? []).includes(i);
+    const n = c.crossAttentionAdaln ? 9 : 6;
     const selfAndText = (x: Float64Array, S: typeof V, tab: string, a1: string, a2: string, heads: number, hd: number, T: number, m: RefModality, bias?: Float64Array) => {
       const table = W(w, `${p}.${tab}`).data;
-      const xs = modulate(rms(x, S.dim), adaRow(table, S.mod, 6, S.dim, 1, T), adaRow(table, S.mod, 6, S.dim, 0, T));
+      const xs = modulate(rms(x, S.dim), adaRow(table, S.mod, n, S.dim, 1, T), adaRow(table, S.mod, n, S.dim, 0, T));
       const y = attention(w, `${p}.${a1}`, xs, T, xs, T, heads, hd, S.pe, undefined, stg, bias);
-      x = addGated(x, y, adaRow(table, S.mod, 6, S.dim, 2, T));
-      const t2 = attention(w, `${p}.${a2}`, rms(x, S.dim), T, S.ctx, m.contextTokens, heads, hd);
-      return x.map((v, k) => v + t2[k]!);
+      x = addGated(x, y, adaRow(table, S.mod, n, S.dim, 2, T));
+      if (!c.crossAttentionAdaln) {
+        const t2 = attention(w, `${p}.${a2}`, rms(x, S.dim), T, S.ctx, m.contextTokens, heads, hd);
+        return x.map((v, k) => v + t2[k]!);
+      }
+      const q = modulate(rms(x, S.dim), adaRow(table, S.mod, n, S.dim, 7, T), adaRow(table, S.mod, n, S.dim, 6, T));
+      const pt = W(w, `${p}.${tab.replace("scale_shift_table", "prompt_scale_shift_table")}`).data;
+      const kvShift = new Float64Array(S.dim), kvScale = new Float64Array(S.dim);
+      for (let k = 0; k < S.dim; k++) {
+        kvShift[k] = pt[k]! + (S.prompt ? S.prompt[k]! : 0);
+        kvScale[k] = pt[S.dim + k]! + (S.prompt ? S.prompt[S.dim + k]! : 0);
+      }
+      const ctx = S.ctx.map((v, k) => v * (1 + kvScale[k % S.dim]!) + kvShift[k % S.dim]!);
+      const t2 = attention(w, `${p}.${a2}`, q, T, ctx, m.contextTokens, heads, hd);
+      return addGated(x, t2, adaRow(table, S.mod, n, S.dim, 8, T));
     };
     const v0 = selfAndText(vx, V, "scale_shift_table", "attn1", "attn2", c.heads, c.headDim, tv, video, opts.videoSelfBias);
     const a0 = selfAndText(ax, A, "audio_scale_shift_table", "audio_attn1", "audio_attn2", c.audioHeads, c.audioHeadDim, ta, audio);
@@ -233,8 +257,8 @@ export function ltx2Forward(w: Weights, c: RefConfig, video: RefModality, audio:
     }
     const ffStep = (x: Float64Array, S: typeof V, tab: string, key: string, T: number) => {
       const table = W(w, `${p}.${tab}`).data;
-      const xs = modulate(rms(x, S.dim), adaRow(table, S.mod, 6, S.dim, 4, T), adaRow(table, S.mod, 6, S.dim, 3, T));
-      return addGated(x, ff(w, `${p}.${key}`, xs, T), adaRow(table, S.mod, 6, S.dim, 5, T));
+      const xs = modulate(rms(x, S.dim), adaRow(table, S.mod, n, S.dim, 4, T), adaRow(table, S.mod, n, S.dim, 3, T));
+      return addGated(x, ff(w, `${p}.${key}`, xs, T), adaRow(table, S.mod, n, S.dim, 5, T));
     };
     vx = ffStep(vx, V, "scale_shift_table", "ff", tv);
     ax = ffStep(ax, A, "audio_scale_shift_table", "audio_ff", ta);

@@ -146,7 +146,7 @@ t.test("database restarted under load: /readyz false then true, no job lost or d
   t.pass("/readyz answers 200 again");
   await waitUntil("every job finished", async () => {
     const rows = await knex("jobs").whereIn("id", ids).whereIn("status", ["completed", "failed", "cancelled", "expired"]).count({ n: "*" }).first();
-    return Number(rows.n) === ids.length;
+    return Number(rows?.n) === ids.length;
   }, 120_000, 250);
   t.equal(await count(knex, "jobs", { status: "completed" }), 30, "every accepted job completed");
   t.equal(await count(knex, "job_results"), 30, "one result each");

@@ -5,12 +5,12 @@ import { SafetensorsFile } from "../../checkpoint/safetensors.js";
 import { transformerLayout, TRANSFORMER_PREFIX } from "./checkpoint/layout.js";
 import { RandomWeightSource } from "./checkpoint/randomWeights.js";
 import { Embeddings1DConnector, parseConnectorConfig } from "./text/embeddingsConnector.js";
-import { FeatureExtractorV1 } from "./text/featureExtractor.js";
+import { type FeatureExtractor, FeatureExtractorV1, FeatureExtractorV2 } from "./text/featureExtractor.js";
 import { parseTransformerConfig, type TransformerConfig } from "./transformer/config.js";
 import { LTXModel } from "./transformer/model.js";
 
 export interface Ltx2TextSide {
-  featureExtractor: FeatureExtractorV1;
+  featureExtractor: FeatureExtractor;
   videoConnector: Embeddings1DConnector;
   audioConnector: Embeddings1DConnector;
 }
@@ -25,10 +25,14 @@ export function loadLtx2Transformer(file: SafetensorsFile, opts: { layers?: read
 export function loadLtx2TextSide(file: SafetensorsFile, textLayers: number): Ltx2TextSide {
   const t = (file.config?.transformer ?? {}) as Record<string, unknown>;
   const config = parseTransformerConfig(file.config);
+  const video = parseConnectorConfig(t, false), audio = parseConnectorConfig(t, true);
+  const projection = file.view("text_embedding_projection.");
   return {
-    featureExtractor: new FeatureExtractorV1(file.view("text_embedding_projection."), config.captionChannels, textLayers, config.captionChannels),
-    videoConnector: new Embeddings1DConnector(file.view(`${TRANSFORMER_PREFIX}video_embeddings_connector.`), parseConnectorConfig(t, false)),
-    audioConnector: new Embeddings1DConnector(file.view(`${TRANSFORMER_PREFIX}audio_embeddings_connector.`), parseConnectorConfig(t, true)),
+    featureExtractor: config.captionProjBeforeConnector
+      ? new FeatureExtractorV2(projection, config.captionChannels, textLayers, video.heads * video.headDim, audio.heads * audio.headDim)
+      : new FeatureExtractorV1(projection, config.captionChannels, textLayers, config.captionChannels),
+    videoConnector: new Embeddings1DConnector(file.view(`${TRANSFORMER_PREFIX}video_embeddings_connector.`), video),
+    audioConnector: new Embeddings1DConnector(file.view(`${TRANSFORMER_PREFIX}audio_embeddings_connector.`), audio),
   };
 }
 

@@ -6,10 +6,10 @@ import { join } from "node:path";
 import t from "tap";
 import { SafetensorsFile } from "../../../src/checkpoint/safetensors.js";
 import { TRANSFORMER_PREFIX } from "../../../src/models/ltx2/checkpoint/layout.js";
-import { TINY_TEXT_LAYERS, TINY_TRANSFORMER_CONFIG, writeTinyLtx2Checkpoint } from "../../../src/models/ltx2/checkpoint/tinyCheckpoint.js";
+import { TINY_TEXT_LAYERS, TINY_TRANSFORMER_CONFIG, TINY_TRANSFORMER_CONFIG_2_3, writeTinyLtx2Checkpoint } from "../../../src/models/ltx2/checkpoint/tinyCheckpoint.js";
 import { loadLtx2TextSide, loadLtx2Transformer, randomLtx2Transformer } from "../../../src/models/ltx2/loadTransformer.js";
 import { reorderWithRegisters } from "../../../src/models/ltx2/text/embeddingsConnector.js";
-import { normAndConcat } from "../../../src/models/ltx2/text/featureExtractor.js";
+import { normAndConcat, perTokenRmsConcat } from "../../../src/models/ltx2/text/featureExtractor.js";
 import type { ModalityInput } from "../../../src/models/ltx2/transformer/model.js";
 import { audioPositions, videoPositions } from "../../../src/models/ltx2/transformer/positions.js";
 import { ropeTables } from "../../../src/models/ltx2/transformer/rope.js";
@@ -38,17 +38,17 @@ const grid = { frames: 2, height: 2, width: 3 };
 const fps = 24;
 const tv = grid.frames * grid.height * grid.width, ta = 5, S = 128, C = TINY_TRANSFORMER_CONFIG.caption_channels;
 
-function inputs(seed: number) {
+function inputs(seed: number, contextDims: [number, number] = [C, C]) {
   const vLatent = randn(tv * 128, seed), aLatent = randn(ta * 128, seed + 1);
-  const vCtx = randn(S * C, seed + 2), aCtx = randn(S * C, seed + 3);
+  const vCtx = randn(S * contextDims[0], seed + 2), aCtx = randn(S * contextDims[1], seed + 3);
   // First latent frame kept clean (mask 0, like an image conditioning), the rest at σ.
   const sigma = 0.7;
   const vT = Float32Array.from({ length: tv }, (_, i) => (i < grid.height * grid.width ? 0 : sigma));
   const aT = new Float32Array(ta).fill(sigma);
   const vPos = videoPositions(grid, fps), aPos = audioPositions(ta);
   const engine = (): [ModalityInput, ModalityInput] => [
-    { latent: Tensor.from(vLatent, [1, tv, 128]), timesteps: vT, sigma: Float32Array.of(sigma), positions: vPos, context: Tensor.from(vCtx, [1, S, C]) },
-    { latent: Tensor.from(aLatent, [1, ta, 128]), timesteps: aT, sigma: Float32Array.of(sigma), positions: aPos, context: Tensor.from(aCtx, [1, S, C]) },
+    { latent: Tensor.from(vLatent, [1, tv, 128]), timesteps: vT, sigma: Float32Array.of(sigma), positions: vPos, context: Tensor.from(vCtx, [1, S, contextDims[0]]) },
+    { latent: Tensor.from(aLatent, [1, ta, 128]), timesteps: aT, sigma: Float32Array.of(sigma), positions: aPos, context: Tensor.from(aCtx, [1, S, contextDims[1]]) },
   ];
   const axes = (p: { data: Float32Array; dims: number; tokens: number }) =>
     Array.from({ length: p.dims }, (_, a) => Array.from({ length: p.tokens }, (_, i) => [p.data[(a * p.tokens + i) * 2]!, p.data[(a * p.tokens + i) * 2 + 1]!] as [number, number]));
@@ -187,7 +187,10 @@ t.test("text side: feature extractor V1 and connector against the formulas", asy
     }
   }
   t.ok(worst < 1e-5, `feature normalization worst error ${worst}`);
-  using features = side.featureExtractor.forward(hidden, mask);
+  const both = side.featureExtractor.forward(hidden, mask);
+  using features = both.video;
+  using audioFeatures = both.audio;
+  t.same(Array.from(audioFeatures.toFloat32()), Array.from(features.toFloat32()), "V1 shares one feature tensor between the streams");
   t.same(features.shape, [1, T, C]);
   // Connector: registers and valid-first order, then blocks vs the float64 reference.
   const reordered = reorderWithRegisters(features.toFloat32(), mask, 1, T, D, new Float32Array(128 * D).map((_, i) => i), 128);
@@ -213,9 +216,13 @@ t.test("bad configs and checkpoints name the key", async (t) => {
   using f = SafetensorsFile.open(p);
   t.throws(() => loadLtx2Transformer(f), { code: "ERR_AIPROD_BAD_CONFIG", message: /config.transformer.qk_norm is "layer_norm"; this engine implements "rms_norm"/ });
   const p2 = join(dir, "gated.safetensors");
-  writeTinyLtx2Checkpoint(p2, { metadataOverrides: { apply_gated_attention: true } });
+  writeTinyLtx2Checkpoint(p2, { metadataOverrides: { use_keyframes_abs_pos_embedding: true } });
   using f2 = SafetensorsFile.open(p2);
-  t.throws(() => loadLtx2Transformer(f2), { message: /apply_gated_attention is true \(an LTX-2.3\+ feature\)/ });
+  t.throws(() => loadLtx2Transformer(f2), { message: /use_keyframes_abs_pos_embedding is true \(an LTX-2.5 feature\)/ });
+  const p3 = join(dir, "partial-v2.safetensors");
+  writeTinyLtx2Checkpoint(p3, { metadataOverrides: { caption_proj_before_connector: true } });
+  using f3 = SafetensorsFile.open(p3);
+  t.throws(() => loadLtx2Transformer(f3), { message: /caption_projection_first_linear is missing/ });
   const { model, weights } = randomLtx2Transformer({ ...TINY_TRANSFORMER_CONFIG, num_layers: 4 }, { layers: [3] });
   t.equal(model.blocks.length, 1);
   t.equal(model.blocks[0]!.index, 3);
@@ -229,4 +236,59 @@ t.test("bad configs and checkpoints name the key", async (t) => {
   t.throws(() => m.forward({ ...v, latent: wrong }, a), { message: "aiprod.ltx2: video latent is [1,12,64]; expected [B, T, 128]" });
   for (const x of [v.latent, v.context, a.latent, a.context]) x.dispose();
   m.dispose();
+});
+
+t.test("LTX-2.3 deltas: gated attention, cross-attention AdaLN, context at the stream width, V2 text side", async (t) => {
+  const path = join(dir, "tiny-2.3.safetensors");
+  writeTinyLtx2Checkpoint(path, { seed: 9, dtype: "f32", transformer: TINY_TRANSFORMER_CONFIG_2_3, modelVersion: "2.3" });
+  using file = SafetensorsFile.open(path);
+  t.equal(file.modelVersion, "2.3");
+  t.ok(file.has(`${TRANSFORMER_PREFIX}transformer_blocks.0.attn1.to_gate_logits.weight`), "gate logits in the layout");
+  t.notOk(file.has(`${TRANSFORMER_PREFIX}caption_projection.linear_1.weight`), "no caption projection in the transformer");
+  const model = loadLtx2Transformer(file);
+  const w = weightsOf(file, TRANSFORMER_PREFIX);
+  for (const opts of [{}, { stgBlocks: [0] }] as const) {
+    const { engine, ref } = inputs(21, [16, 8]);
+    const [v, a] = engine();
+    const out = model.forward(v, a, opts);
+    const want = ltx2Forward(w, { ...refConfig, crossAttentionAdaln: true }, ref[0], ref[1], "stgBlocks" in opts ? { stgBlocks: [0] } : {});
+    const ev = relError(out.video.toFloat32(), want.video), ea = relError(out.audio.toFloat32(), want.audio);
+    t.ok(ev < 1e-3 && ea < 1e-3, `2.3 forward${"stgBlocks" in opts ? " with STG" : ""}: video ${ev.toExponential(2)}, audio ${ea.toExponential(2)}`);
+    for (const x of [out.video, out.audio, v.latent, v.context, a.latent, a.context]) x.dispose();
+  }
+  model.dispose();
+  // Text side V2: per-token RMS, x̃·√(out/hidden) into one aggregate embedding per stream, gated connectors.
+  const side = loadLtx2TextSide(file, TINY_TEXT_LAYERS);
+  const T = 128, D = C;
+  const mask = Uint8Array.from({ length: T }, (_, i) => (i >= 90 ? 1 : 0));
+  const hidden = Array.from({ length: TINY_TEXT_LAYERS }, (_, l) => Tensor.from(randn(T * D, 60 + l), [1, T, D]));
+  const normed = perTokenRmsConcat(hidden, mask);
+  const raw = hidden[1]!.toFloat32();
+  const rmsOf = (i: number) => Math.sqrt(raw.subarray(i * D, (i + 1) * D).reduce((acc, x) => acc + x * x, 0) / D + 1e-6);
+  t.ok(Math.abs(normed[100 * D * TINY_TEXT_LAYERS + 5 * TINY_TEXT_LAYERS + 1]! - raw[100 * D + 5]! / rmsOf(100)) < 1e-5, "per-token RMS, feature d·L + l");
+  t.equal(normed[10 * D * TINY_TEXT_LAYERS], 0, "padding zeroed");
+  const { video, audio } = side.featureExtractor.forward(hidden, mask);
+  t.same([video.shape, audio.shape], [[1, T, 16], [1, T, 8]]);
+  const wp = weightsOf(file, "text_embedding_projection.");
+  for (const [name, feats, dim] of [["video", video, 16], ["audio", audio, 8]] as const) {
+    const m = wp.get(`${name}_aggregate_embed.weight`)!, b = wp.get(`${name}_aggregate_embed.bias`)!;
+    const k = D * TINY_TEXT_LAYERS, scale = Math.sqrt(dim / D), got = feats.toFloat32();
+    let worst = 0, top = 0;
+    for (let i = 0; i < T; i++) for (let o = 0; o < dim; o++) {
+      let acc = b.data[o]!;
+      for (let j = 0; j < k; j++) acc += normed[i * k + j]! * scale * m.data[o * k + j]!;
+      worst = Math.max(worst, Math.abs(got[i * dim + o]! - acc));
+      top = Math.max(top, Math.abs(acc));
+    }
+    t.ok(worst / top < 1e-5, `${name} aggregate embedding: ${(worst / top).toExponential(2)}`);
+  }
+  using aout = side.audioConnector.forward(audio, mask);
+  const wa = weightsOf(file, `${TRANSFORMER_PREFIX}audio_embeddings_connector.`);
+  const start = Float64Array.from(reorderWithRegisters(audio.toFloat32(), mask, 1, T, 8, Float32Array.from(wa.get("learnable_registers")!.data), 128));
+  const e = relError(aout.toFloat32(), connectorForward(wa, start, T, 2, 4, 1, 4096, 10000));
+  t.ok(e < 5e-3, `gated audio connector (2 heads × 4): ${e.toExponential(2)}`);
+  for (const x of [...hidden, video, audio]) x.dispose();
+  side.featureExtractor.dispose();
+  side.videoConnector.dispose();
+  side.audioConnector.dispose();
 });

@@ -26,7 +26,8 @@ function adaln(l: Layout, key: string, dim: number, coef: number): void {
   linear(l, `${key}.linear`, dim, coef * dim);
 }
 
-function attention(l: Layout, key: string, queryDim: number, contextDim: number, inner: number): void {
+function attention(l: Layout, key: string, queryDim: number, contextDim: number, inner: number, gatedHeads = 0): void {
+  if (gatedHeads) linear(l, `${key}.to_gate_logits`, queryDim, gatedHeads);
   linear(l, `${key}.to_q`, queryDim, inner);
   linear(l, `${key}.to_k`, contextDim, inner);
   linear(l, `${key}.to_v`, contextDim, inner);
@@ -44,16 +45,22 @@ function feedForward(l: Layout, key: string, dim: number, bias: boolean): void {
 export function blockLayout(c: TransformerConfig, i: number, l: Layout = new Map()): Layout {
   const p = `transformer_blocks.${i}`;
   const dv = videoInnerDim(c), da = audioInnerDim(c);
-  attention(l, `${p}.attn1`, dv, dv, dv);
-  attention(l, `${p}.attn2`, dv, c.crossAttentionDim, dv);
-  attention(l, `${p}.audio_attn1`, da, da, da);
-  attention(l, `${p}.audio_attn2`, da, c.audioCrossAttentionDim, da);
-  attention(l, `${p}.audio_to_video_attn`, dv, da, da);
-  attention(l, `${p}.video_to_audio_attn`, da, dv, da);
+  const gv = c.gatedAttention ? c.heads : 0, ga = c.gatedAttention ? c.audioHeads : 0;
+  attention(l, `${p}.attn1`, dv, dv, dv, gv);
+  attention(l, `${p}.attn2`, dv, c.crossAttentionDim, dv, gv);
+  attention(l, `${p}.audio_attn1`, da, da, da, ga);
+  attention(l, `${p}.audio_attn2`, da, c.audioCrossAttentionDim, da, ga);
+  attention(l, `${p}.audio_to_video_attn`, dv, da, da, ga);
+  attention(l, `${p}.video_to_audio_attn`, da, dv, da, ga);
   feedForward(l, `${p}.ff`, dv, c.ffBias);
   feedForward(l, `${p}.audio_ff`, da, c.audioFfBias);
-  l.set(`${p}.scale_shift_table`, { shape: [6, dv], kind: "table" });
-  l.set(`${p}.audio_scale_shift_table`, { shape: [6, da], kind: "table" });
+  const rows = c.crossAttentionAdaln ? 9 : 6;
+  l.set(`${p}.scale_shift_table`, { shape: [rows, dv], kind: "table" });
+  l.set(`${p}.audio_scale_shift_table`, { shape: [rows, da], kind: "table" });
+  if (c.crossAttentionAdaln) {
+    l.set(`${p}.prompt_scale_shift_table`, { shape: [2, dv], kind: "table" });
+    l.set(`${p}.audio_prompt_scale_shift_table`, { shape: [2, da], kind: "table" });
+  }
   l.set(`${p}.scale_shift_table_a2v_ca_video`, { shape: [5, dv], kind: "table" });
   l.set(`${p}.scale_shift_table_a2v_ca_audio`, { shape: [5, da], kind: "table" });
   return l;
@@ -65,9 +72,12 @@ export function transformerLayout(c: TransformerConfig, layers?: readonly number
   const dv = videoInnerDim(c), da = audioInnerDim(c);
   for (const [p, dim, inC, outC] of [["", dv, c.inChannels, c.outChannels], ["audio_", da, c.audioInChannels, c.audioOutChannels]] as const) {
     linear(l, `${p}patchify_proj`, inC, dim);
-    adaln(l, `${p}adaln_single`, dim, 6);
-    linear(l, `${p}caption_projection.linear_1`, c.captionChannels, dim);
-    linear(l, `${p}caption_projection.linear_2`, dim, dim);
+    adaln(l, `${p}adaln_single`, dim, c.crossAttentionAdaln ? 9 : 6);
+    if (!c.captionProjBeforeConnector) {
+      linear(l, `${p}caption_projection.linear_1`, c.captionChannels, dim);
+      linear(l, `${p}caption_projection.linear_2`, dim, dim);
+    }
+    if (c.crossAttentionAdaln && c.usePromptAdalnSingle) adaln(l, `${p}prompt_adaln_single`, dim, 2);
     l.set(`${p}scale_shift_table`, { shape: [2, dim], kind: "table" });
     linear(l, `${p}proj_out`, dim, outC);
   }
@@ -85,7 +95,7 @@ export function connectorLayout(c: ConnectorConfig): Layout {
   const dim = c.heads * c.headDim;
   l.set("learnable_registers", { shape: [c.registers, dim], kind: "table" });
   for (let i = 0; i < c.layers; i++) {
-    attention(l, `transformer_1d_blocks.${i}.attn1`, dim, dim, dim);
+    attention(l, `transformer_1d_blocks.${i}.attn1`, dim, dim, dim, c.gated ? c.heads : 0);
     feedForward(l, `transformer_1d_blocks.${i}.ff`, dim, c.ffBias);
   }
   return l;
@@ -98,6 +108,13 @@ export function ltx2TextAndTransformerLayout(c: TransformerConfig, connectors: {
   for (const [name, cc] of [["video", connectors.video], ["audio", connectors.audio]] as const) {
     for (const [k, v] of connectorLayout(cc)) l.set(`${TRANSFORMER_PREFIX}${name}_embeddings_connector.${k}`, v);
   }
-  l.set(`${TEXT_PROJECTION_PREFIX}aggregate_embed.weight`, { shape: [c.captionChannels, c.captionChannels * textLayers], kind: "matrix" });
+  if (c.captionProjBeforeConnector) {
+    // Feature extractor V2 (2.3): one aggregate embedding per stream, to that stream's connector width.
+    for (const [name, cc] of [["video", connectors.video], ["audio", connectors.audio]] as const) {
+      linear(l, `${TEXT_PROJECTION_PREFIX}${name}_aggregate_embed`, c.captionChannels * textLayers, cc.heads * cc.headDim);
+    }
+  } else {
+    l.set(`${TEXT_PROJECTION_PREFIX}aggregate_embed.weight`, { shape: [c.captionChannels, c.captionChannels * textLayers], kind: "matrix" });
+  }
   return l;
 }

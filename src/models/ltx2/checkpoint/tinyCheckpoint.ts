@@ -38,7 +38,6 @@ export const TINY_TRANSFORMER_CONFIG = {
   av_ca_timestep_scale_multiplier: 1000,
   apply_gated_attention: false,
   cross_attention_adaln: false,
-  caption_proj_before_connector: false,
   connector_num_attention_heads: 2,
   connector_attention_head_dim: 8,
   connector_num_layers: 1,
@@ -92,3 +91,17 @@ export function writeTinyLtx2Checkpoint(path: string, opts: TinyCheckpointOption
   }
   return config;
 }
+
+/** The LTX-2.3 deltas on the tiny config: gated attention, cross-attention AdaLN, projection before the connector. */
+export const TINY_TRANSFORMER_CONFIG_2_3 = {
+  ...TINY_TRANSFORMER_CONFIG,
+  apply_gated_attention: true,
+  cross_attention_adaln: true,
+  caption_proj_before_connector: true,
+  caption_projection_first_linear: false,
+  caption_proj_input_norm: false,
+  caption_projection_second_linear: false,
+  connector_apply_gated_attention: true,
+  audio_connector_num_attention_heads: 2,
+  audio_connector_attention_head_dim: 4,
+} as const;

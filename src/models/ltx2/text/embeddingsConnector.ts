@@ -19,6 +19,8 @@ export interface ConnectorConfig {
   theta: number;
   registers: number;
   ffBias: boolean;
+  /** 2.3: gated attention in the connector blocks. */
+  gated: boolean;
 }
 
 export function parseConnectorConfig(transformer: Record<string, unknown>, audio: boolean): ConnectorConfig {
@@ -34,12 +36,12 @@ export function parseConnectorConfig(transformer: Record<string, unknown>, audio
     theta: (transformer.positional_embedding_theta as number) ?? 10000,
     registers: 128,
     ffBias: (transformer.connector_ff_bias as boolean) ?? true,
+    gated: (transformer.connector_apply_gated_attention as boolean) ?? false,
   };
   for (const [k, v] of Object.entries({ connector_num_attention_heads: cfg.heads, connector_attention_head_dim: cfg.headDim, connector_num_layers: cfg.layers })) {
     if (!Number.isInteger(v) || v <= 0) throw new AiprodError("ERR_AIPROD_BAD_CONFIG", `aiprod.ltx2: config.transformer.${audio ? "audio_" : ""}${k} is ${JSON.stringify(v)}; expected a positive integer`);
   }
   if (!Array.isArray(cfg.maxPos) || cfg.maxPos.length !== 1) throw new AiprodError("ERR_AIPROD_BAD_CONFIG", "aiprod.ltx2: config.transformer.connector_positional_embedding_max_pos must be a one-entry list");
-  if (transformer.connector_apply_gated_attention === true) throw new AiprodError("ERR_AIPROD_BAD_CONFIG", "aiprod.ltx2: config.transformer.connector_apply_gated_attention is true (LTX-2.3); not supported");
   return cfg;
 }
 
@@ -71,7 +73,7 @@ export class Embeddings1DConnector {
     this.dim = config.heads * config.headDim;
     this.registers = param(src, "learnable_registers", [config.registers, this.dim]);
     this.blocks = Array.from({ length: config.layers }, (_, i) => ({
-      attn1: new Attention(src, `transformer_1d_blocks.${i}.attn1`, this.dim, this.dim, config.heads, config.headDim, 1e-6),
+      attn1: new Attention(src, `transformer_1d_blocks.${i}.attn1`, this.dim, this.dim, config.heads, config.headDim, 1e-6, config.gated),
       ff: new FeedForward(src, `transformer_1d_blocks.${i}.ff`, this.dim, config.ffBias),
     }));
   }

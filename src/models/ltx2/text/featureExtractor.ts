@@ -1,8 +1,12 @@
-// FeatureExtractorV1 (19B, feature_extractor.py): the language model's hidden states (embeddings + every
-// layer), each normalized per sample and per layer over the valid tokens × dims — 8·(x − mean)/(max − min +
-// 1e-6), padding zeroed — interleaved as feature d·L + l, then aggregate_embed (no bias) to the caption width.
+// Feature extractors (feature_extractor.py): the language model's hidden states (embeddings + every layer),
+// normalized and interleaved as feature d·L + l (padding zeroed), then projected.
+// V1 (19B): per sample and per layer over the valid tokens × dims, 8·(x − mean)/(max − min + 1e-6); one
+//   aggregate_embed (no bias) to the caption width, shared by video and audio.
+// V2 (2.3): per token and layer x/√(mean_d x² + 1e-6); video_aggregate_embed and audio_aggregate_embed (with
+//   bias) to each stream's width, applied to x̃·√(out/hidden).
 import type { WeightSource } from "../../../checkpoint/safetensors.js";
 import { AiprodError } from "../../../native/errors.js";
+import { affine, reshape } from "../../../runtime/shape.js";
 import { Tensor } from "../../../runtime/tensor.js";
 import { applyLinear, disposeLinear, type LinearWeights, loadLinear } from "../transformer/weights.js";
 
@@ -42,7 +46,65 @@ export function normAndConcat(hiddenStates: readonly Tensor[], mask: Uint8Array)
   return out;
 }
 
-export class FeatureExtractorV1 {
+/** V2's per-token RMS normalization, interleaved [B, T, D·L] (padding zeroed). */
+export function perTokenRmsConcat(hiddenStates: readonly Tensor[], mask: Uint8Array): Float32Array {
+  const layers = hiddenStates.length;
+  const [b, t, d] = hiddenStates[0]!.shape as [number, number, number];
+  const out = new Float32Array(b * t * d * layers);
+  hiddenStates.forEach((h, l) => {
+    const x = h.toFloat32();
+    for (let r = 0; r < b * t; r++) {
+      if (!mask[r]) continue;
+      let ss = 0;
+      for (let k = 0; k < d; k++) ss += x[r * d + k]! ** 2;
+      const inv = 1 / Math.sqrt(ss / d + EPS);
+      for (let k = 0; k < d; k++) out[r * d * layers + k * layers + l] = x[r * d + k]! * inv;
+    }
+  });
+  return out;
+}
+
+export interface TextFeatures {
+  video: Tensor;
+  audio: Tensor;
+}
+
+export interface FeatureExtractor {
+  forward(hiddenStates: readonly Tensor[], mask: Uint8Array): TextFeatures;
+  dispose(): void;
+}
+
+function checkLayers(hiddenStates: readonly Tensor[], layers: number): void {
+  if (hiddenStates.length !== layers) {
+    throw new AiprodError("ERR_AIPROD_INVALID_ARGUMENT", `aiprod.ltx2.featureExtractor: got ${hiddenStates.length} hidden states; the checkpoint expects ${layers}`);
+  }
+}
+
+export class FeatureExtractorV2 implements FeatureExtractor {
+  readonly video: LinearWeights;
+  readonly audio: LinearWeights;
+
+  constructor(src: WeightSource, readonly hiddenSize: number, readonly layers: number, readonly videoDim: number, readonly audioDim: number) {
+    this.video = loadLinear(src, "video_aggregate_embed", hiddenSize * layers, videoDim);
+    this.audio = loadLinear(src, "audio_aggregate_embed", hiddenSize * layers, audioDim);
+  }
+
+  forward(hiddenStates: readonly Tensor[], mask: Uint8Array): TextFeatures {
+    checkLayers(hiddenStates, this.layers);
+    const [b, t] = hiddenStates[0]!.shape as [number, number];
+    using x = Tensor.from(perTokenRmsConcat(hiddenStates, mask), [b, t, this.hiddenSize * this.layers]);
+    using xv = affine(x, Math.sqrt(this.videoDim / this.hiddenSize));
+    using xa = affine(x, Math.sqrt(this.audioDim / this.hiddenSize));
+    return { video: applyLinear(xv, this.video), audio: applyLinear(xa, this.audio) };
+  }
+
+  dispose(): void {
+    disposeLinear(this.video);
+    disposeLinear(this.audio);
+  }
+}
+
+export class FeatureExtractorV1 implements FeatureExtractor {
   readonly aggregateEmbed: LinearWeights;
 
   /** `src` is the checkpoint's `text_embedding_projection.` view. */
@@ -50,14 +112,13 @@ export class FeatureExtractorV1 {
     this.aggregateEmbed = loadLinear(src, "aggregate_embed", hiddenSize * layers, outFeatures, false);
   }
 
-  /** hiddenStates: L tensors [B, T, D]; mask: 1 for valid tokens. Returns [B, T, outFeatures]. */
-  forward(hiddenStates: readonly Tensor[], mask: Uint8Array): Tensor {
-    if (hiddenStates.length !== this.layers) {
-      throw new AiprodError("ERR_AIPROD_INVALID_ARGUMENT", `aiprod.ltx2.featureExtractor: got ${hiddenStates.length} hidden states; the checkpoint expects ${this.layers}`);
-    }
+  /** hiddenStates: L tensors [B, T, D]; mask: 1 for valid tokens. Returns [B, T, outFeatures] for both streams. */
+  forward(hiddenStates: readonly Tensor[], mask: Uint8Array): TextFeatures {
+    checkLayers(hiddenStates, this.layers);
     const [b, t] = hiddenStates[0]!.shape as [number, number];
     using x = Tensor.from(normAndConcat(hiddenStates, mask), [b, t, this.hiddenSize * this.layers]);
-    return applyLinear(x, this.aggregateEmbed);
+    const video = applyLinear(x, this.aggregateEmbed);
+    return { video, audio: reshape(video, video.shape) };
   }
 
   dispose(): void {

@@ -5,7 +5,8 @@ import type { WeightSource } from "../../../checkpoint/safetensors.js";
 import { attention } from "../../../runtime/attention.js";
 import { rmsNorm } from "../../../runtime/norm.js";
 import { ropeSplit } from "../../../runtime/rope.js";
-import { permute, reshape } from "../../../runtime/shape.js";
+import { sigmoid } from "../../../runtime/activation.js";
+import { affine, mulBroadcast, permute, reshape } from "../../../runtime/shape.js";
 import type { Tensor } from "../../../runtime/tensor.js";
 import { applyLinear, disposeLinear, type LinearWeights, loadLinear, param } from "./weights.js";
 
@@ -36,10 +37,12 @@ export class Attention {
   readonly toOut: LinearWeights;
   readonly qNorm: Tensor;
   readonly kNorm: Tensor;
+  /** 2.3: to_gate_logits, Linear(query_dim → heads). */
+  readonly toGateLogits?: LinearWeights;
   readonly inner: number;
 
   constructor(src: WeightSource, prefix: string, queryDim: number, contextDim: number, readonly heads: number,
-    readonly headDim: number, readonly eps: number) {
+    readonly headDim: number, readonly eps: number, gated = false) {
     this.inner = heads * headDim;
     this.toQ = loadLinear(src, `${prefix}.to_q`, queryDim, this.inner);
     this.toK = loadLinear(src, `${prefix}.to_k`, contextDim, this.inner);
@@ -47,6 +50,25 @@ export class Attention {
     this.toOut = loadLinear(src, `${prefix}.to_out.0`, this.inner, queryDim);
     this.qNorm = param(src, `${prefix}.q_norm.weight`, [this.inner]);
     this.kNorm = param(src, `${prefix}.k_norm.weight`, [this.inner]);
+    if (gated) this.toGateLogits = loadLinear(src, `${prefix}.to_gate_logits`, queryDim, heads);
+  }
+
+  /** out [B,T,inner] with head h scaled by 2σ(to_gate_logits(x))_h (gated attention, also on the STG pass-through). */
+  #gate(x: Tensor, out: Tensor): Tensor {
+    const [b, t] = out.shape as [number, number];
+    using logits = applyLinear(x, this.toGateLogits!);
+    using s = sigmoid(logits);
+    using g = affine(s, 2);
+    using g4 = reshape(g, [b, t, this.heads, 1]);
+    using o4 = reshape(out, [b, t, this.heads, this.headDim]);
+    using gated = mulBroadcast(o4, g4);
+    return reshape(gated, [b, t, this.inner]);
+  }
+
+  #out(x: Tensor, out: Tensor, epilogue: { gate?: Tensor; residual?: Tensor }): Tensor {
+    if (!this.toGateLogits) return applyLinear(out, this.toOut, epilogue);
+    using gated = this.#gate(x, out);
+    return applyLinear(gated, this.toOut, epilogue);
   }
 
   /** [B,T,inner] -> [B,H,T,d] */
@@ -89,7 +111,7 @@ export class Attention {
     const context = call.context ?? x;
     const epilogue = { ...(call.gate ? { gate: call.gate } : {}), ...(call.residual ? { residual: call.residual } : {}) };
     using v = applyLinear(context, this.toV);
-    if (call.valuePassThrough) return applyLinear(v, this.toOut, epilogue);
+    if (call.valuePassThrough) return this.#out(x, v, epilogue);
     using q = this.#compute(this.#project(x, this.toQ, this.qNorm, call.pe));
     using k = this.#compute(this.#project(context, this.toK, this.kNorm, call.kPe ?? call.pe));
     using vh = this.#compute(this.#heads(v));
@@ -97,11 +119,12 @@ export class Attention {
     using ot = permute(o, [0, 2, 1, 3]);
     const [b, t] = x.shape as [number, number];
     using flat = reshape(ot, [b, t, this.inner]);
-    return applyLinear(flat, this.toOut, epilogue);
+    return this.#out(x, flat, epilogue);
   }
 
   dispose(): void {
     for (const l of [this.toQ, this.toK, this.toV, this.toOut]) disposeLinear(l);
+    if (this.toGateLogits) disposeLinear(this.toGateLogits);
     this.qNorm.dispose();
     this.kNorm.dispose();
   }

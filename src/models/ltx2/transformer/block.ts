@@ -4,7 +4,7 @@
 // of the A/V tables: scale_a2v, shift_a2v, scale_v2a, shift_v2a, gate.
 import type { WeightSource } from "../../../checkpoint/safetensors.js";
 import { adaLN, addMul, rmsNorm } from "../../../runtime/norm.js";
-import { addBroadcast, narrow } from "../../../runtime/shape.js";
+import { addBroadcast, narrow, reshape } from "../../../runtime/shape.js";
 import type { Tensor } from "../../../runtime/tensor.js";
 import { Attention, type RopeTable } from "./attention.js";
 import { audioInnerDim, type TransformerConfig, videoInnerDim } from "./config.js";
@@ -27,6 +27,8 @@ export interface StreamState {
   /** av_ca_*_gate_adaln_single modulation [B, 1, D] (from the other stream's σ). */
   crossGate: Tensor;
   selfAttentionMask?: Tensor;
+  /** 2.3 with use_prompt_adaln_single: prompt_adaln_single(σ·1000) modulation [B, 1, 2D]. */
+  promptModulation?: Tensor;
 }
 
 export interface BlockPerturbations {
@@ -44,14 +46,39 @@ class Stream {
   readonly table: Tensor;
   /** scale_shift_table_a2v_ca_{video|audio} (5, D) */
   readonly avTable: Tensor;
+  /** 2.3: {audio_}prompt_scale_shift_table (2, D): rows shift_kv, scale_kv. */
+  readonly promptTable?: Tensor;
 
-  constructor(src: WeightSource, p: string, names: { attn1: string; attn2: string; ff: string; table: string; avTable: string },
-    dim: number, contextDim: number, heads: number, headDim: number, eps: number, ffBias: boolean) {
-    this.attn1 = new Attention(src, `${p}.${names.attn1}`, dim, dim, heads, headDim, eps);
-    this.attn2 = new Attention(src, `${p}.${names.attn2}`, dim, contextDim, heads, headDim, eps);
+  constructor(src: WeightSource, p: string, names: { attn1: string; attn2: string; ff: string; table: string; avTable: string; promptTable: string },
+    dim: number, contextDim: number, heads: number, headDim: number, eps: number, ffBias: boolean, readonly config: TransformerConfig) {
+    const gated = config.gatedAttention;
+    this.attn1 = new Attention(src, `${p}.${names.attn1}`, dim, dim, heads, headDim, eps, gated);
+    this.attn2 = new Attention(src, `${p}.${names.attn2}`, dim, contextDim, heads, headDim, eps, gated);
     this.ff = new FeedForward(src, `${p}.${names.ff}`, dim, ffBias);
-    this.table = param(src, `${p}.${names.table}`, [6, dim]);
+    this.table = param(src, `${p}.${names.table}`, [config.crossAttentionAdaln ? 9 : 6, dim]);
     this.avTable = param(src, `${p}.${names.avTable}`, [5, dim]);
+    if (config.crossAttentionAdaln) this.promptTable = param(src, `${p}.${names.promptTable}`, [2, dim]);
+  }
+
+  /** Text cross-attention; 2.3: query modulated by rows 6-8 and K/V by the prompt table (+ σ's modulation). */
+  #textCrossAttention(xn: Tensor, x1: Tensor, s: StreamState): Tensor {
+    if (!this.promptTable) return this.attn2.forward(xn, { context: s.context, residual: x1 });
+    const [shiftQ, scaleQ, gate] = modulationRows(this.table, s.modulation, 6, 3) as [Tensor, Tensor, Tensor];
+    const d = this.promptTable.shape[1]!;
+    // K/V modulation per batch row: table (2, D) + prompt modulation [B, 1, 2D] (or the table alone).
+    const kv = s.promptModulation
+      ? modulationRows(this.promptTable, s.promptModulation)
+      : [0, 1].map((r) => {
+        using row = narrow(this.promptTable!, 0, r, 1);
+        return reshape(row, [d]);
+      });
+    try {
+      using q = adaLN(xn, scaleQ, shiftQ);
+      using ctx = adaLN(s.context, kv[1]!, kv[0]!);
+      return this.attn2.forward(q, { context: ctx, gate, residual: x1 });
+    } finally {
+      disposeAll([shiftQ, scaleQ, gate, ...kv]);
+    }
   }
 
   /** Steps 1-4: self-attention and text cross-attention. */
@@ -65,7 +92,7 @@ class Stream {
         ...(s.selfAttentionMask ? { mask: s.selfAttentionMask } : {}),
       });
       using xn = rmsNorm(x1, { eps });
-      return this.attn2.forward(xn, { context: s.context, residual: x1 });
+      return this.#textCrossAttention(xn, x1, s);
     } finally {
       disposeAll([shift, scale, gate]);
     }
@@ -106,6 +133,7 @@ class Stream {
     this.ff.dispose();
     this.table.dispose();
     this.avTable.dispose();
+    this.promptTable?.dispose();
   }
 }
 
@@ -128,13 +156,13 @@ export class BasicAVTransformerBlock {
   constructor(src: WeightSource, readonly index: number, readonly config: TransformerConfig) {
     const p = `transformer_blocks.${index}`;
     const dv = videoInnerDim(config), da = audioInnerDim(config), eps = config.normEps;
-    this.video = new Stream(src, p, { attn1: "attn1", attn2: "attn2", ff: "ff", table: "scale_shift_table", avTable: "scale_shift_table_a2v_ca_video" },
-      dv, config.crossAttentionDim, config.heads, config.headDim, eps, config.ffBias);
-    this.audio = new Stream(src, p, { attn1: "audio_attn1", attn2: "audio_attn2", ff: "audio_ff", table: "audio_scale_shift_table", avTable: "scale_shift_table_a2v_ca_audio" },
-      da, config.audioCrossAttentionDim, config.audioHeads, config.audioHeadDim, eps, config.audioFfBias);
+    this.video = new Stream(src, p, { attn1: "attn1", attn2: "attn2", ff: "ff", table: "scale_shift_table", avTable: "scale_shift_table_a2v_ca_video", promptTable: "prompt_scale_shift_table" },
+      dv, config.crossAttentionDim, config.heads, config.headDim, eps, config.ffBias, config);
+    this.audio = new Stream(src, p, { attn1: "audio_attn1", attn2: "audio_attn2", ff: "audio_ff", table: "audio_scale_shift_table", avTable: "scale_shift_table_a2v_ca_audio", promptTable: "audio_prompt_scale_shift_table" },
+      da, config.audioCrossAttentionDim, config.audioHeads, config.audioHeadDim, eps, config.audioFfBias, config);
     // Both A<->V attentions run with the audio stream's heads (Q video/K,V audio and the reverse).
-    this.audioToVideoAttn = new Attention(src, `${p}.audio_to_video_attn`, dv, da, config.audioHeads, config.audioHeadDim, eps);
-    this.videoToAudioAttn = new Attention(src, `${p}.video_to_audio_attn`, da, dv, config.audioHeads, config.audioHeadDim, eps);
+    this.audioToVideoAttn = new Attention(src, `${p}.audio_to_video_attn`, dv, da, config.audioHeads, config.audioHeadDim, eps, config.gatedAttention);
+    this.videoToAudioAttn = new Attention(src, `${p}.video_to_audio_attn`, da, dv, config.audioHeads, config.audioHeadDim, eps, config.gatedAttention);
   }
 
   /** One block over both streams; returns the new stream tensors (the inputs are left alone). */

@@ -20,6 +20,12 @@ export interface TransformerConfig {
   captionChannels: number;
   /** 19B: the caption projection lives in the transformer; 2.3: before the connector (not here). */
   captionProjBeforeConnector: boolean;
+  /** 2.3: per-head output gates 2σ(to_gate_logits(x)) in every attention. */
+  gatedAttention: boolean;
+  /** 2.3: text cross-attention modulated by AdaLN rows 6-8 and the prompt tables (9-row scale_shift_table). */
+  crossAttentionAdaln: boolean;
+  /** 2.3: the K/V modulation follows σ through prompt_adaln_single (false: the tables alone). */
+  usePromptAdalnSingle: boolean;
   normEps: number;
   ropeTheta: number;
   maxPos: number[];
@@ -56,8 +62,12 @@ const FIXED: Record<string, unknown> = {
 };
 
 /** Features of later releases that this engine does not run yet: refused by name rather than run wrongly. */
-const UNSUPPORTED: Record<string, unknown> = {
-  apply_gated_attention: true, cross_attention_adaln: true, use_keyframes_abs_pos_embedding: true,
+const UNSUPPORTED: Record<string, unknown> = { use_keyframes_abs_pos_embedding: true };
+
+/** The text-side layout of 2.3 (feature extractor V2): all four keys with exactly these values, or none. */
+export const V2_TEXT_CONFIG: Record<string, unknown> = {
+  caption_proj_before_connector: true, caption_projection_first_linear: false, caption_proj_input_norm: false,
+  caption_projection_second_linear: false,
 };
 
 export function parseTransformerConfig(config: Record<string, unknown> | undefined): TransformerConfig {
@@ -70,12 +80,14 @@ export function parseTransformerConfig(config: Record<string, unknown> | undefin
     if (t[key] !== undefined && t[key] !== null && t[key] !== want) throw bad(key, `is ${JSON.stringify(t[key])}; this engine implements ${JSON.stringify(want)}`);
   }
   for (const [key, value] of Object.entries(UNSUPPORTED)) {
-    if (t[key] === value) throw bad(key, `is ${JSON.stringify(value)} (an LTX-2.3+ feature); this engine runs LTX-2.0 transformers`);
+    if (t[key] === value) throw bad(key, `is ${JSON.stringify(value)} (an LTX-2.5 feature); this engine runs LTX-2.0 and 2.3 transformers`);
   }
   if (t.num_vector_embeds !== undefined && t.num_vector_embeds !== null) throw bad("num_vector_embeds", "must be null");
-  if (t.caption_proj_before_connector === true) {
-    throw bad("caption_proj_before_connector", "is true (LTX-2.3 layout); this engine runs LTX-2.0 transformers");
+  const v2Keys = Object.keys(V2_TEXT_CONFIG).filter((k) => t[k] !== undefined);
+  if (v2Keys.length && v2Keys.length !== 4) {
+    throw bad(Object.keys(V2_TEXT_CONFIG).find((k) => t[k] === undefined)!, "is missing (a partial LTX-2.3 text-projection config)");
   }
+  for (const k of v2Keys) if (t[k] !== V2_TEXT_CONFIG[k]) throw bad(k, `is ${JSON.stringify(t[k])}; expected ${JSON.stringify(V2_TEXT_CONFIG[k])}`);
   const precision = t.frequencies_precision;
   if (precision !== undefined && precision !== "float64" && precision !== false && precision !== "float32") {
     throw bad("frequencies_precision", `is ${JSON.stringify(precision)}; expected "float64" or "float32"`);
@@ -93,7 +105,10 @@ export function parseTransformerConfig(config: Record<string, unknown> | undefin
     audioOutChannels: read(t, "audio_out_channels", 128, posInt, "a positive integer"),
     audioCrossAttentionDim: read(t, "audio_cross_attention_dim", 2048, posInt, "a positive integer"),
     captionChannels: read(t, "caption_channels", 3840, posInt, "a positive integer"),
-    captionProjBeforeConnector: false,
+    captionProjBeforeConnector: v2Keys.length === 4,
+    gatedAttention: read(t, "apply_gated_attention", false, bool, "a boolean"),
+    crossAttentionAdaln: read(t, "cross_attention_adaln", false, bool, "a boolean"),
+    usePromptAdalnSingle: read(t, "use_prompt_adaln_single", true, bool, "a boolean"),
     normEps: read(t, "norm_eps", 1e-6, posNum, "a positive number"),
     ropeTheta: read(t, "positional_embedding_theta", 10000, posNum, "a positive number"),
     maxPos: read(t, "positional_embedding_max_pos", [20, 2048, 2048], posList, "a list of positive numbers"),
@@ -104,6 +119,9 @@ export function parseTransformerConfig(config: Record<string, unknown> | undefin
     audioFfBias: read(t, "audio_ff_bias", true, bool, "a boolean"),
   };
   // Upstream requires equal head counts for the two streams (the A<->V attentions use the query stream's heads).
+  if (cfg.captionProjBeforeConnector && (cfg.crossAttentionDim !== cfg.heads * cfg.headDim || cfg.audioCrossAttentionDim !== cfg.audioHeads * cfg.audioHeadDim)) {
+    throw bad("cross_attention_dim", "and audio_cross_attention_dim must equal the streams' widths when the caption projection is before the connector");
+  }
   if (cfg.heads !== cfg.audioHeads) throw bad("num_attention_heads", `(${cfg.heads}) must equal audio_num_attention_heads (${cfg.audioHeads})`);
   if (cfg.maxPos.length !== 3) throw bad("positional_embedding_max_pos", `has ${cfg.maxPos.length} entries; video positions have 3 axes (t, h, w)`);
   if (cfg.audioMaxPos.length !== 1) throw bad("audio_positional_embedding_max_pos", `has ${cfg.audioMaxPos.length} entries; audio positions have 1 axis`);

@@ -25,7 +25,7 @@ export interface ModalityInput {
   /** The scalar σ of each batch row (B values): drives the other stream's A<->V gate. */
   sigma: Float32Array;
   positions: Positions;
-  /** Text features [B, S, caption_channels] (the connector's output). */
+  /** Text features (the connector's output): [B, S, caption_channels] (19B) or [B, S, D] of the stream (2.3). */
   context: Tensor;
   /** Additive self-attention bias [B, 1, T, T] (IC-LoRA attention strength). */
   selfAttentionMask?: Tensor;
@@ -63,17 +63,21 @@ class CaptionProjection {
 class StreamHead {
   readonly patchifyProj: LinearWeights;
   readonly adaln: AdaLayerNormSingle;
-  readonly captionProjection: CaptionProjection;
+  /** 19B only (2.3 projects before the connector). */
+  readonly captionProjection?: CaptionProjection;
+  /** 2.3 with use_prompt_adaln_single: σ -> the K/V modulation of the text cross-attention. */
+  readonly promptAdaln?: AdaLayerNormSingle;
   readonly scaleShiftTable: Tensor;
   readonly projOut: LinearWeights;
   readonly crossScaleShift: AdaLayerNormSingle;
   readonly crossGate: AdaLayerNormSingle;
 
   constructor(src: WeightSource, p: string, crossNames: [string, string], readonly dim: number, inChannels: number,
-    outChannels: number, captionChannels: number) {
+    outChannels: number, captionChannels: number, config: TransformerConfig) {
     this.patchifyProj = loadLinear(src, `${p}patchify_proj`, inChannels, dim);
-    this.adaln = new AdaLayerNormSingle(src, `${p}adaln_single`, dim, 6);
-    this.captionProjection = new CaptionProjection(src, `${p}caption_projection`, captionChannels, dim);
+    this.adaln = new AdaLayerNormSingle(src, `${p}adaln_single`, dim, config.crossAttentionAdaln ? 9 : 6);
+    if (!config.captionProjBeforeConnector) this.captionProjection = new CaptionProjection(src, `${p}caption_projection`, captionChannels, dim);
+    if (config.crossAttentionAdaln && config.usePromptAdalnSingle) this.promptAdaln = new AdaLayerNormSingle(src, `${p}prompt_adaln_single`, dim, 2);
     this.scaleShiftTable = param(src, `${p}scale_shift_table`, [2, dim]);
     this.projOut = loadLinear(src, `${p}proj_out`, dim, outChannels);
     this.crossScaleShift = new AdaLayerNormSingle(src, crossNames[0], dim, 4);
@@ -83,7 +87,8 @@ class StreamHead {
   dispose(): void {
     disposeLinear(this.patchifyProj);
     this.adaln.dispose();
-    this.captionProjection.dispose();
+    this.captionProjection?.dispose();
+    this.promptAdaln?.dispose();
     this.scaleShiftTable.dispose();
     disposeLinear(this.projOut);
     this.crossScaleShift.dispose();
@@ -106,9 +111,9 @@ export class LTXModel {
   constructor(src: WeightSource, readonly config: TransformerConfig, opts: { layers?: readonly number[] } = {}) {
     const c = config;
     this.video = new StreamHead(src, "", ["av_ca_video_scale_shift_adaln_single", "av_ca_a2v_gate_adaln_single"],
-      videoInnerDim(c), c.inChannels, c.outChannels, c.captionChannels);
+      videoInnerDim(c), c.inChannels, c.outChannels, c.captionChannels, c);
     this.audio = new StreamHead(src, "audio_", ["av_ca_audio_scale_shift_adaln_single", "av_ca_v2a_gate_adaln_single"],
-      audioInnerDim(c), c.audioInChannels, c.audioOutChannels, c.captionChannels);
+      audioInnerDim(c), c.audioInChannels, c.audioOutChannels, c.captionChannels, c);
     const layers = opts.layers ?? Array.from({ length: c.numLayers }, (_, i) => i);
     for (const i of layers) {
       if (!Number.isInteger(i) || i < 0 || i >= c.numLayers) throw new AiprodError("ERR_AIPROD_INVALID_ARGUMENT", `aiprod.ltx2: layer ${i} is not in 0..${c.numLayers - 1}`);
@@ -116,22 +121,23 @@ export class LTXModel {
     this.blocks = layers.map((i) => new BasicAVTransformerBlock(src, i, c));
   }
 
-  #check(name: string, m: ModalityInput, inChannels: number): [number, number] {
+  #check(name: string, m: ModalityInput, inChannels: number, contextDim: number): [number, number] {
     const [b, t, ch] = m.latent.shape as [number, number, number];
     const fail = (why: string) => new AiprodError("ERR_AIPROD_INVALID_ARGUMENT", `aiprod.ltx2: ${name} ${why}`);
     if (m.latent.shape.length !== 3 || ch !== inChannels) throw fail(`latent is [${m.latent.shape.join(",")}]; expected [B, T, ${inChannels}]`);
     if (m.timesteps.length !== b * t) throw fail(`timesteps has ${m.timesteps.length} values; expected B·T = ${b * t}`);
     if (m.sigma.length !== b) throw fail(`sigma has ${m.sigma.length} values; expected B = ${b}`);
     if (m.positions.batch !== b || m.positions.tokens !== t) throw fail(`positions are for ${m.positions.batch}×${m.positions.tokens} tokens; the latent has ${b}×${t}`);
-    if (m.context.shape.length !== 3 || m.context.shape[0] !== b || m.context.shape[2] !== this.config.captionChannels) {
-      throw fail(`context is [${m.context.shape.join(",")}]; expected [${b}, S, ${this.config.captionChannels}]`);
+    if (m.context.shape.length !== 3 || m.context.shape[0] !== b || m.context.shape[2] !== contextDim) {
+      throw fail(`context is [${m.context.shape.join(",")}]; expected [${b}, S, ${contextDim}]`);
     }
     return [b, t];
   }
 
   #prepare(head: StreamHead, m: ModalityInput, other: ModalityInput, maxPos: readonly number[], heads: number, inChannels: number, name: string): Prepared {
     const c = this.config;
-    const [b, t] = this.#check(name, m, inChannels);
+    // 19B: connector features (caption width) go through the caption projection; 2.3: already the stream width.
+    const [b, t] = this.#check(name, m, inChannels, head.captionProjection ? c.captionChannels : head.dim);
     const owned: Tensor[] = [];
     const keep = <T extends Tensor>(x: T): T => (owned.push(x), x);
     try {
@@ -139,7 +145,7 @@ export class LTXModel {
       const scaled = m.timesteps.map((v) => v * c.timestepScaleMultiplier);
       const { modulation, embedding } = head.adaln.forward(scaled, [b, t]);
       keep(modulation);
-      const context = keep(head.captionProjection.forward(m.context));
+      const context = head.captionProjection ? keep(head.captionProjection.forward(m.context)) : m.context;
       const rope = ropeTables(m.positions, maxPos, c.ropeTheta, head.dim, heads);
       const pe: RopeTable = { cos: keep(rope.cos), sin: keep(rope.sin) };
       const crossMax = Math.max(c.maxPos[0]!, c.audioMaxPos[0]!);
@@ -153,8 +159,14 @@ export class LTXModel {
       const gate = head.crossGate.forward(gateT, [b, 1]);
       gate.embedding.dispose();
       const crossGate = keep(gate.modulation);
+      let promptModulation: Tensor | undefined;
+      if (head.promptAdaln) {
+        const prompt = head.promptAdaln.forward(m.sigma.map((s) => s * c.timestepScaleMultiplier), [b, 1]);
+        prompt.embedding.dispose();
+        promptModulation = keep(prompt.modulation);
+      }
       const state: StreamState = { x, modulation, context, pe, crossPe, crossModulation, crossGate,
-        ...(m.selfAttentionMask ? { selfAttentionMask: m.selfAttentionMask } : {}) };
+        ...(m.selfAttentionMask ? { selfAttentionMask: m.selfAttentionMask } : {}), ...(promptModulation ? { promptModulation } : {}) };
       return { state, embedding, owned };
     } catch (e) {
       disposeAll(owned);

@@ -1,0 +1,135 @@
+// Public types of the generation API: what a request holds, what progress and results look like.
+import type { GuiderParams } from "../models/ltx2/components/guiders.js";
+
+export const PIPELINES = ["distilled", "ti2vid_one_stage", "ti2vid_two_stages", "ic_lora", "keyframe_interpolation"] as const;
+export type PipelineName = (typeof PIPELINES)[number];
+
+/** Pipelines that generate at half size, upsample ×2 and refine (sizes must be multiples of 64). */
+export const TWO_STAGE: ReadonlySet<PipelineName> = new Set(["ti2vid_two_stages", "distilled", "ic_lora", "keyframe_interpolation"]);
+/** Pipelines with fixed distilled sigma schedules (no --steps, no guidance). */
+export const DISTILLED_SCHEDULE: ReadonlySet<PipelineName> = new Set(["distilled", "ic_lora"]);
+
+export interface ImageInput {
+  /** A file path or encoded image bytes (PNG, JPEG, WebP, …). */
+  source: string | Uint8Array;
+  /** Pixel frame the image conditions (default 0). */
+  frame?: number;
+  /** 1 = kept exactly, 0 = no influence (default 1). */
+  strength?: number;
+  /** H.264 CRF of the training-like re-compression; default from the model generation (33, or 18 from 2.4); 0 skips it. */
+  crf?: number;
+}
+
+export interface ReferenceVideoInput {
+  path: string;
+  /** Conditioning strength of the reference tokens (default 1: kept clean). */
+  strength?: number;
+  /** Attention weight between the generated and reference tokens, in [0, 1] (default 1: full attention). */
+  attentionStrength?: number;
+  /**
+   * A grayscale mask video (or image) in [0, 1] at any size: per-region attention to the reference, multiplied by
+   * attentionStrength (upstream --conditioning-attention-mask). Resized to the stage-1 size and pooled to the
+   * reference's latent tokens.
+   */
+  attentionMask?: string;
+}
+
+export interface GenerateParams {
+  pipeline: PipelineName;
+  prompt: string;
+  /** Guided pipelines only; default upstream's DEFAULT_NEGATIVE_PROMPT. */
+  negativePrompt?: string;
+  seed?: number;
+  /** Output size in pixels (two-stage pipelines: the final, full size). */
+  width?: number;
+  height?: number;
+  /** 8k + 1. */
+  frames?: number;
+  fps?: number;
+  /** Denoising steps of the guided stage (ti2vid_*, keyframe_interpolation); distilled schedules are fixed. */
+  steps?: number;
+  images?: ImageInput[];
+  referenceVideo?: ReferenceVideoInput;
+  /** Overrides of the guidance parameters from the model's generation defaults. */
+  videoGuidance?: Partial<GuiderParams>;
+  audioGuidance?: Partial<GuiderParams>;
+  /** Where the MP4 goes. */
+  output: string;
+  /** Also write every frame as PNG into this (new) folder. */
+  pngFramesDir?: string;
+}
+
+export interface LoraInput {
+  path: string;
+  strength?: number;
+}
+
+export interface ModelFiles {
+  /** LTX-2 checkpoint (transformer, text projection, VAE, audio VAE, vocoder). */
+  checkpoint: string;
+  /** Gemma 3 folder (Hugging Face layout). */
+  textEncoder: string;
+  /** Spatial ×2 latent upsampler (two-stage pipelines). */
+  upsampler?: string;
+  /** Distilled LoRA fused for the stage-2 refinement of ti2vid_two_stages and keyframe_interpolation. */
+  distilledLora?: LoraInput;
+  /** User LoRAs (IC-LoRAs for ic_lora), fused into the transformer. */
+  loras?: LoraInput[];
+}
+
+export interface Progress {
+  stage: string;
+  step: number;
+  steps: number;
+}
+
+export interface StageReport {
+  stage: string;
+  seconds: number;
+  /** Highest resident set size sampled during the stage (whole process: main thread and workers). */
+  peakRssBytes: number;
+}
+
+export interface GenerateResult {
+  output: string;
+  pngFramesDir?: string;
+  frames: number;
+  width: number;
+  height: number;
+  fps: number;
+  /** False when the checkpoint has no audio VAE/vocoder; the MP4 then has no sound track. */
+  hasAudio: boolean;
+  seed: number;
+  pipeline: PipelineName;
+  /** The resolved request: every default filled in. */
+  params: ResolvedParams;
+  /** SHA-256 of every model file used (folders: of their files in name order). */
+  modelHashes: Record<string, string>;
+  stages: StageReport[];
+  seconds: number;
+}
+
+export interface ResolvedImage {
+  source: string | Uint8Array;
+  frame: number;
+  strength: number;
+  crf: number;
+}
+
+export interface ResolvedParams {
+  pipeline: PipelineName;
+  prompt: string;
+  negativePrompt: string;
+  seed: number;
+  width: number;
+  height: number;
+  frames: number;
+  fps: number;
+  steps: number;
+  images: ResolvedImage[];
+  referenceVideo?: Required<Omit<ReferenceVideoInput, "attentionMask">> & { attentionMask?: string };
+  videoGuidance: GuiderParams;
+  audioGuidance: GuiderParams;
+  output: string;
+  pngFramesDir?: string;
+}

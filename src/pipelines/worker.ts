@@ -1,0 +1,20 @@
+// The worker thread one generation runs in: the native addon loads here, the whole pipeline runs here, and the
+// main thread stays free. Cancellation arrives through a shared Int32 flag (the loop is synchronous, so it
+// never sees messages); progress and the result go back as messages.
+import { parentPort, workerData } from "node:worker_threads";
+import { GaussianGenerator } from "../models/ltx2/components/noisers.js";
+import { RunContext } from "./context.js";
+import type { ModelInfo } from "./modelFiles.js";
+import { runPipeline } from "./run.js";
+import type { ResolvedParams } from "./types.js";
+
+const { params, models, abort } = workerData as { params: ResolvedParams; models: ModelInfo; abort: SharedArrayBuffer };
+const flag = new Int32Array(abort);
+const ctx = new RunContext(() => Atomics.load(flag, 0) !== 0, (p) => parentPort!.postMessage({ type: "progress", progress: p }), new GaussianGenerator(params.seed));
+try {
+  const out = await runPipeline(ctx, params, models);
+  parentPort!.postMessage({ type: "done", out, stages: ctx.stages });
+} catch (e) {
+  const err = e as Error & { code?: string };
+  parentPort!.postMessage({ type: "error", name: err.name, code: err.code, message: err.message ?? String(e), stack: err.stack });
+}
