@@ -36,13 +36,20 @@ export interface WorkerDeps {
 /** Progress ranges per stage: the bar moves forward through the pipeline, never back. */
 const STAGE_RANGES: Record<string, [number, number]> = {
   starting: [0, 2],
+  // the pipelines' stage names (src/pipelines/run.ts)
+  text: [2, 6],
+  images: [6, 7],
+  conditioning: [7, 8],
+  stage1: [8, 70],
+  upsample: [70, 74],
+  conditioning2: [74, 75],
+  stage2: [75, 88],
+  audio: [88, 90],
+  decode: [90, 96],
+  // generic names (other backends)
   encode_prompt: [2, 6],
-  condition: [6, 8],
   denoise: [8, 80],
-  upsample: [80, 84],
-  refine: [84, 88],
-  decode: [88, 95],
-  encode_media: [95, 97],
+  encode_media: [96, 97],
 };
 
 class Stop extends Error {
