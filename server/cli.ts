@@ -41,6 +41,8 @@ export async function runServe(opts: ServeOptions): Promise<void> {
     `  API docs: ${server.url}/docs   OpenAPI: ${server.url}/openapi.json`,
   ];
   if (server.metricsUrl) lines.push(`  metrics:  ${server.metricsUrl}`);
+  const w = server.pool.workers.length;
+  lines.push(w ? `  workers:  ${w} on ${config.jobs.device}${config.jobs.backendModule ? ` (backend ${config.jobs.backendModule})` : process.env.AIPROD_MODEL_CHECKPOINT ? "" : " (no AIPROD_MODEL_CHECKPOINT: the tiny built-in model set, whose output is noise)"}` : "  workers:  none in this process (WORKERS=0); run `aiprod worker`");
   if (server.generatedSecrets) lines.push(`  signing secrets generated and kept in ${config.dataDir}/secrets.json`);
   if (server.firstAdmin) {
     lines.push("", "First administrator account created. This is shown once; keep the password somewhere safe:");

@@ -104,7 +104,7 @@ export interface JobsConfig {
   /** Workers started inside `aiprod serve` (0: none; run `aiprod worker` processes instead). */
   workers: number;
   device: string;
-  /** Module exporting createBackend() (server/worker/backend.ts); without one, serve starts no workers. */
+  /** Module exporting createBackend() (server/worker/backend.ts); unset or "builtin": the library's pipelines. */
   backendModule: string | undefined;
   leaseMs: number;
   heartbeatMs: number;

@@ -82,12 +82,11 @@ export async function startServer(base: ServerConfig, opts: StartOptions = {}): 
     const handle = createApp({ config, db, logger });
     const firstAdmin = await ensureFirstAdmin(handle.services);
 
-    // Workers inside the server (default WORKERS=1) when a generation backend is available; housekeeping always.
+    // Workers inside the server (WORKERS, default 1; 0: jobs wait for `aiprod worker` processes) on the
+    // pipelines or AIPROD_WORKER_BACKEND; housekeeping (reclaim, expiry, webhooks) always.
     const jc = config.jobs;
-    const backend = opts.backend ?? (jc.workers > 0 && jc.backendModule ? await loadBackend(jc.backendModule, jc.device) : undefined);
-    const count = backend ? jc.workers : 0;
-    if (jc.workers > 0 && !backend) logger.warn("no generation backend (AIPROD_WORKER_BACKEND): this server runs no workers; jobs wait for `aiprod worker` processes");
-    pool = new WorkerPool(handle.services, { count, device: jc.device, backend, qa: opts.qa });
+    const backend = jc.workers > 0 ? (opts.backend ?? (await loadBackend(jc.backendModule, jc.device))) : undefined;
+    pool = new WorkerPool(handle.services, { count: backend ? jc.workers : 0, device: jc.device, backend, qa: opts.qa });
     await pool.start();
 
     server = createServer(handle.app);
@@ -130,7 +129,7 @@ export async function startServer(base: ServerConfig, opts: StartOptions = {}): 
         if (!opts.db) await db.knex.destroy();
         logger.info("server stopped");
       })());
-    logger.info({ url, database: db.kind, location: db.location, metrics: metricsUrl, migrations_applied: appliedMigrations.length }, "listening");
+    logger.info({ url, database: db.kind, location: db.location, metrics: metricsUrl, migrations_applied: appliedMigrations.length, workers: pool.workers.length, backend: backend?.name }, "listening");
     return { handle, config, db, logger, url, metricsUrl, firstAdmin, pool, generatedSecrets, appliedMigrations, close };
   } catch (e) {
     clearInterval(sweeper);

@@ -26,7 +26,6 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
   if (opts.backend) env.AIPROD_WORKER_BACKEND = opts.backend;
   const base = loadConfig(env);
   if (!base.databaseUrl) throw new Error("aiprod worker: set DATABASE_URL (workers share the server's PostgreSQL; the embedded database serves a single process)");
-  if (!base.jobs.backendModule) throw new Error("aiprod worker: no generation backend: pass --backend <module> or set AIPROD_WORKER_BACKEND");
   // This process serves no HTTP: the token secrets only satisfy the shared service wiring and are never used.
   const config = { ...base, jwtSecret: randomBytes(32).toString("base64url"), apiKeyPepper: randomBytes(32).toString("base64url") };
   const logger = createLogger(config.logLevel);
@@ -37,7 +36,7 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
     throw new Error(`aiprod worker: the database has pending migrations (${status.pending.join(", ")}); run \`aiprod migrate latest\` or start \`aiprod serve\` first`);
   }
   const services = createServices(config, db, logger, createMetrics());
-  const backend = await loadBackend(config.jobs.backendModule as string, config.jobs.device);
+  const backend = await loadBackend(config.jobs.backendModule, config.jobs.device);
   const pool = new WorkerPool(services, { count: Math.max(1, config.jobs.workers), device: config.jobs.device, backend });
   await pool.start();
   logger.info({ workers: pool.workers.map((w) => w.id), device: config.jobs.device, backend: backend.name, database: db.location }, "workers started");

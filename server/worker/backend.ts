@@ -1,8 +1,8 @@
 // What a worker needs from the generation library: one call that renders a job's parameters into an MP4 at a
 // given path, reports progress per denoising step, and stops within one step when its AbortSignal fires.
 // The real implementation is a thin adapter over the pipelines' engine (src/pipelines); tests use a synthetic
-// one (test/helpers/syntheticBackend.ts). Backends are loaded by module path (AIPROD_WORKER_BACKEND), so a
-// deployment chooses its backend without the server importing model code.
+// one (test/helpers/syntheticBackend.ts). The default is the pipelines (pipelineBackend.ts); another backend is
+// loaded by module path (AIPROD_WORKER_BACKEND), so a deployment can choose without changing the server.
 import type { GenerationParams } from "../schemas/generationParams.js";
 
 export interface ProgressUpdate {
@@ -68,7 +68,12 @@ export interface BackendModule {
   createBackend(opts: { device: string; env: Record<string, string | undefined> }): Promise<GenerationBackend> | GenerationBackend;
 }
 
-export async function loadBackend(modulePath: string, device: string): Promise<GenerationBackend> {
+/** The module named by AIPROD_WORKER_BACKEND, or the library's pipelines when unset or "builtin". */
+export async function loadBackend(modulePath: string | undefined, device: string): Promise<GenerationBackend> {
+  if (!modulePath || modulePath === "builtin") {
+    const { createBackend } = await import("./pipelineBackend.js");
+    return createBackend({ device, env: process.env });
+  }
   const { pathToFileURL } = await import("node:url");
   const { resolve } = await import("node:path");
   const spec = modulePath.startsWith(".") || modulePath.startsWith("/") ? pathToFileURL(resolve(modulePath)).href : modulePath;

@@ -5,7 +5,7 @@
 // recently used first out). Model files come from the environment; without them the tiny built-in model set is
 // used (seeded random weights: the output is noise that exercises every stage, as `aiprod generate` says).
 //
-//   AIPROD_WORKER_BACKEND=server/worker/pipelineBackend.js  (dist/ build: dist/server/worker/pipelineBackend.js)
+// This is the default backend of `aiprod serve` and `aiprod worker` (AIPROD_WORKER_BACKEND unset or "builtin").
 //   AIPROD_MODEL_CHECKPOINT, AIPROD_TEXT_ENCODER, AIPROD_UPSAMPLER, AIPROD_DISTILLED_LORA (path[:strength])
 import { AbortedError, createEngine, type Engine, ensureTinyModels, type GenerateParams, type ModelFiles } from "../../src/pipelines/index.js";
 import type { GenerationParams } from "../schemas/generationParams.js";
@@ -62,7 +62,14 @@ export class PipelineBackend implements GenerationBackend {
   readonly name = "aiprod-pipelines";
   private readonly engines = new Map<string, Promise<Engine>>();
 
-  constructor(private readonly files: ModelFiles, private readonly device: "cpu" | "cuda" | "auto" = "auto") {}
+  private resolved?: ModelFiles;
+
+  /** `files` may be a function: resolved on the first job (the tiny set is written to the cache then, not at start). */
+  constructor(private readonly files: ModelFiles | (() => ModelFiles), private readonly device: "cpu" | "cuda" | "auto" = "auto") {}
+
+  private modelFiles(): ModelFiles {
+    return (this.resolved ??= typeof this.files === "function" ? this.files() : this.files);
+  }
 
   private engineFor(loras: Array<{ path: string; strength: number }>): Promise<Engine> {
     const key = JSON.stringify(loras);
@@ -72,7 +79,8 @@ export class PipelineBackend implements GenerationBackend {
     } else {
       e = (async () => {
         const engine = createEngine({ device: this.device });
-        await engine.loadModels({ ...this.files, ...(loras.length ? { loras: [...(this.files.loras ?? []), ...loras] } : {}) });
+        const files = this.modelFiles();
+        await engine.loadModels({ ...files, ...(loras.length ? { loras: [...(files.loras ?? []), ...loras] } : {}) });
         return engine;
       })();
       e.catch(() => this.engines.delete(key));
@@ -113,5 +121,5 @@ export class PipelineBackend implements GenerationBackend {
 /** Loaded by module path (AIPROD_WORKER_BACKEND). WORKER_DEVICE "cpu" or "cuda..." picks the engine device. */
 export function createBackend(o: { device: string; env: Record<string, string | undefined> }): GenerationBackend {
   const device = o.device.startsWith("cuda") ? "cuda" : o.device === "cpu" ? "cpu" : "auto";
-  return new PipelineBackend(modelFilesFromEnv(o.env), device);
+  return new PipelineBackend(() => modelFilesFromEnv(o.env), device);
 }
