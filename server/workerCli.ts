@@ -2,6 +2,8 @@
 // server's PostgreSQL (DATABASE_URL; the embedded database belongs to one `aiprod serve` process) and its data
 // directory (outputs are read back by the API instances). SIGTERM/SIGINT: finish or release the job in hand.
 import { randomBytes } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { loadConfig } from "./config.js";
 import { openDatabase } from "./db/knex.js";
 import { migrationStatus } from "./db/migrate.js";
@@ -35,12 +37,31 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
     await db.knex.destroy();
     throw new Error(`aiprod worker: the database has pending migrations (${status.pending.join(", ")}); run \`aiprod migrate latest\` or start \`aiprod serve\` first`);
   }
-  const services = createServices(config, db, logger, createMetrics());
+  const metrics = createMetrics();
+  const services = createServices(config, db, logger, metrics);
   const backend = await loadBackend(config.jobs.backendModule, config.jobs.device);
   const pool = new WorkerPool(services, { count: Math.max(1, config.jobs.workers), device: config.jobs.device, backend });
   await pool.start();
   logger.info({ workers: pool.workers.map((w) => w.id), device: config.jobs.device, backend: backend.name, database: db.location }, "workers started");
   process.stdout.write(`aiprod worker: ${pool.workers.length} worker(s) on ${config.jobs.device} with backend ${backend.name}; database ${db.location}\n`);
+  // This process's job metrics (GPU-seconds, stage durations, outcomes) on METRICS_HOST:METRICS_PORT, if set.
+  let metricsServer: Server | undefined;
+  if (config.metricsPort !== undefined) {
+    metricsServer = createServer((req, res) => {
+      if (req.method !== "GET" || req.url !== "/metrics") {
+        res.statusCode = 404;
+        res.end();
+        return;
+      }
+      metrics.registry.metrics().then(
+        (text) => res.setHeader("Content-Type", metrics.registry.contentType).end(text),
+        () => res.writeHead(500).end(),
+      );
+    });
+    await new Promise<void>((resolve) => (metricsServer as Server).listen(config.metricsPort, config.metricsHost, resolve));
+    const a = metricsServer.address() as AddressInfo;
+    process.stdout.write(`  metrics: http://${config.metricsHost}:${a.port}/metrics\n`);
+  }
 
   let signals = 0;
   const stop = (signal: NodeJS.Signals) => {
@@ -50,6 +71,7 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
       process.exit(1);
     }
     logger.info({ signal }, "stopping: no new jobs; finishing or releasing the jobs in hand");
+    metricsServer?.close();
     pool
       .stop(config.shutdownTimeoutMs)
       .then(() => db.knex.destroy())

@@ -85,9 +85,16 @@ t.test("a worker killed with SIGKILL: reclaimed after the lease, the late comple
   await slow.exited;
   const killedAt = Date.now();
   // A healthy worker (and its housekeeping) takes over once the lease has expired.
-  procs.push(spawnWorker(tdb.url as string, ts.dataDir, { AIPROD_TEST_STEP_MS: "5" }));
+  const healthy = spawnWorker(tdb.url as string, ts.dataDir, { AIPROD_TEST_STEP_MS: "5", METRICS_PORT: "0" });
+  procs.push(healthy);
   const done = await waitForJob(ts.client, user.access, id, finished, 60_000);
   t.equal(done.status, "completed");
+  // The worker process serves its own job metrics.
+  const url = healthy.lines.map((l) => /metrics: (http:\S+)/.exec(l)?.[1]).find(Boolean);
+  t.ok(url, "the worker printed its metrics URL");
+  const metrics = await (await fetch(url as string)).text();
+  t.match(metrics, /aiprod_jobs_finished_total\{pipeline="ti2vid_one_stage",status="completed",error_code=""\} 1/);
+  t.match(metrics, /aiprod_gpu_seconds_total\{pipeline="ti2vid_one_stage",device="default"\} \d/);
   t.equal(done.attempt, 2, "completed by a second attempt");
   const reclaim = await knex("job_events").where({ job_id: id, to_status: "approved" }).orderBy("id").select("details", "created_at");
   t.equal(reclaim.length, 2, "approved at planning, and again at the reclaim");
