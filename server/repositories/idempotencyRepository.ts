@@ -3,6 +3,9 @@ import type { Knex } from "knex";
 
 type Db = Knex | Knex.Transaction;
 
+/** A submission takes well under this (planning is a few queries); an older in-progress key was abandoned. */
+export const ABANDONED_SECONDS = 300;
+
 export interface IdempotencyRow {
   user_id: string;
   key: string;
@@ -18,9 +21,19 @@ export interface IdempotencyRow {
 export class IdempotencyRepository {
   constructor(private readonly db: Knex) {}
 
-  /** Inserts the key as in progress; false when it exists (and has not expired). Expired keys are replaced. */
+  /**
+   * Inserts the key as in progress; false when it exists. Expired keys are replaced, and so are keys left in
+   * progress for longer than ABANDONED_SECONDS (the instance that took them died before answering).
+   */
   async claim(userId: string, key: string, fingerprint: string, ttlSeconds: number): Promise<boolean> {
-    await this.db("idempotency_keys").where({ user_id: userId, key }).andWhere("expires_at", "<", this.db.fn.now()).del();
+    await this.db("idempotency_keys")
+      .where({ user_id: userId, key })
+      .andWhere((q) =>
+        q
+          .where("expires_at", "<", this.db.fn.now())
+          .orWhere((q2) => q2.where({ status: "in_progress" }).andWhere("created_at", "<", this.db.raw("now() - make_interval(secs => ?)", [ABANDONED_SECONDS]))),
+      )
+      .del();
     const rows = await this.db("idempotency_keys")
       .insert({ user_id: userId, key, fingerprint, status: "in_progress", expires_at: this.db.raw("now() + make_interval(secs => ?)", [ttlSeconds]) })
       .onConflict(["user_id", "key"])

@@ -54,6 +54,18 @@ for (const { name, open } of DATABASES) {
     t.equal(busy.status, 409);
     t.equal(busy.headers.get("retry-after"), "1");
     t.equal((await c.post("/api/v1/videos/generate", SMALL, { token: u.access, headers: { "idempotency-key": "short" } })).status, 422, "key syntax checked");
+    // An in-progress key abandoned by a crashed instance (older than 5 minutes) is taken over.
+    await knex("idempotency_keys").where({ user_id: u.id, key: key3 }).update({ created_at: new Date(Date.now() - 301_000) });
+    t.equal((await c.post("/api/v1/videos/generate", SMALL, { token: u.access, headers: { "idempotency-key": key3 } })).status, 202);
+
+    // A preset supplies the parameters; the request's fields override it.
+    const preset = await c.post("/api/v1/presets", { name: "tiny", params: { ...SMALL, prompt: undefined, fps: 16, seed: 99 } }, { token: u.access });
+    t.equal(preset.status, 201, preset.text);
+    const fromPreset = await c.post("/api/v1/videos/generate", { prompt: "from a preset", preset_id: preset.body.id, seed: 5 }, { token: u.access });
+    t.equal(fromPreset.status, 202, fromPreset.text);
+    t.same([fromPreset.body.params.fps, fromPreset.body.params.seed, fromPreset.body.params.width, fromPreset.body.params.prompt], [16, 5, 64, "from a preset"]);
+    const otherUser = await c.user();
+    t.equal((await c.post("/api/v1/videos/generate", { prompt: "x", preset_id: preset.body.id }, { token: otherUser.access })).status, 404, "another user's private preset");
 
     // Prefer: wait=N
     const waited = await c.post("/api/v1/videos/generate", { ...SMALL, seed: 11 }, { token: u.access, headers: { prefer: "wait=30" } });
