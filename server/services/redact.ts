@@ -1,6 +1,7 @@
 // Removes secrets from anything that is logged or audited: values under secret-looking keys are replaced, long
 // strings are cut, depth and size are bounded.
-const SECRET_KEY = /pass(word)?|token|secret|authorization|cookie|api[_-]?key|^key$|pepper|credential/i;
+// webhook_url: receivers often put a token in the URL (path or query).
+const SECRET_KEY = /pass(word)?|token|secret|authorization|cookie|api[_-]?key|^key$|pepper|credential|webhook_url/i;
 export const REDACTED = "[REDACTED]";
 
 export function redact(value: unknown, depth = 0): unknown {

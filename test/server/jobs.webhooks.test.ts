@@ -97,6 +97,9 @@ t.test("deliveries: signed, retried with the same webhook-id, on completion and 
   t.equal(payload.type, "job.completed");
   t.equal(payload.data.id, id);
   t.equal(payload.data.status, "completed");
+  const audit = await tdb.db.knex("audit_logs").where({ action: "videos.generate", resource_id: id }).first();
+  t.equal(audit.details.body.webhook_url, "[REDACTED]", "the webhook URL (it may hold a token) is not in the audit log");
+  t.notMatch(ts.logs.text(), /\/hook/, "nor in the logs");
   const row = await tdb.db.knex("webhook_deliveries").where({ job_id: id }).first();
   t.equal(row.status, "delivered");
   t.equal(row.attempts, 2);
