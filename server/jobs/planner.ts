@@ -1,5 +1,6 @@
 // Planning: the request plus its preset and the pipeline defaults become validated generation parameters; the
 // conditioning uploads and the project must be the caller's; the cost is estimated; the budget is checked.
+import { existsSync } from "node:fs";
 import type { Knex } from "knex";
 import type { Principal } from "../http/context.js";
 import { ApiError, notFound, validationError } from "../http/problem.js";
@@ -37,6 +38,8 @@ export class Planner {
     private readonly billing: BillingRepository,
     private readonly uploads: UploadsRepository,
     private readonly costs: CostService,
+    /** Path of a LoRA installed on the server, by name. */
+    private readonly loraPath: (name: string) => string,
   ) {}
 
   /** Everything that needs no lock: parameters, references, estimate. Errors are 404/422 before any job exists. */
@@ -64,6 +67,7 @@ export class Planner {
         if (l.upload_id && found.find((u) => u.id === l.upload_id)?.kind !== "lora") throw new ApiError(422, "validation_failed", `upload ${l.upload_id} is not a LoRA`);
       }
     }
+    for (const l of body.loras ?? []) if (l.name && !existsSync(this.loraPath(l.name))) throw notFound(`LoRA ${l.name}`);
     const stored: Record<string, unknown> = { ...params };
     if (body.images?.length) stored.images = body.images;
     if (body.loras?.length) stored.loras = body.loras;

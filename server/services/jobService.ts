@@ -55,7 +55,7 @@ export class JobService {
     private readonly logger: Logger,
     private readonly metrics?: Metrics,
   ) {
-    this.planner = new Planner(db, repos.jobs, repos.billing, repos.uploads, costs);
+    this.planner = new Planner(db, repos.jobs, repos.billing, repos.uploads, costs, (name) => storage.loraPath(name));
     if (metrics) {
       metrics.collectors.jobsByState = async (g) => {
         const counts = await this.repos.jobs.countByStatus();

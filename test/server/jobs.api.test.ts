@@ -148,6 +148,9 @@ for (const { name, open } of DATABASES) {
     t.equal((await c.post("/api/v1/videos/generate", { ...SMALL, width: 8192 }, { token: alice.access })).status, 422, "dimensions");
     t.equal((await c.post("/api/v1/videos/generate", { ...SMALL, webhook_url: `https://example.com/${"a".repeat(2100)}` }, { token: alice.access })).status, 422, "webhook URL length");
     t.equal((await c.post("/api/v1/videos/generate", { ...SMALL, images: Array.from({ length: 9 }, () => ({ upload_id: "6f1c1f3e-8f0e-4a43-9d55-0a0f3b8a0c11" })) }, { token: alice.access })).status, 422, "image count");
+    const lora = await c.post("/api/v1/videos/generate", { ...SMALL, loras: [{ name: "missing.safetensors" }] }, { token: alice.access });
+    t.equal(lora.status, 404, "a LoRA by a name the server does not have");
+    t.equal((await c.post("/api/v1/videos/generate", { ...SMALL, loras: [{ name: "../../etc/passwd" }] }, { token: alice.access })).status, 422, "no paths in LoRA names");
     const viewer = await c.user("viewer");
     t.equal((await c.post("/api/v1/videos/generate", SMALL, { token: viewer.access })).status, 403, "viewers cannot submit");
     t.equal((await c.post("/api/v1/videos/generate", SMALL)).status, 401);
