@@ -2,7 +2,7 @@
 // generation parameters, and polling helpers.
 import type { Database } from "../../server/db/knex.js";
 import type { WorkerDeps } from "../../server/worker/worker.js";
-import { startTestServer, type TestServer, type Client } from "./server.js";
+import { startTestServer, type TestDatabase, type TestServer, type Client } from "./server.js";
 import { SyntheticBackend, type SyntheticOptions } from "./syntheticBackend.js";
 
 /** Fast queue timings for tests (leases in seconds, polls in tens of milliseconds). */
@@ -27,6 +27,18 @@ export async function startJobServer(db: Database, env: Record<string, string> =
   const b = new SyntheticBackend(backend);
   const ts = await startTestServer(db, { ...FAST_JOBS_ENV, ...env }, { backend: b, qa });
   return { ...ts, backend: b };
+}
+
+/** A job server on a fresh database, both stopped when test `t` ends (the setup every jobs test shares). */
+export async function jobServerFor(t: { teardown(fn: () => Promise<void>): void }, open: () => Promise<TestDatabase>,
+  env: Record<string, string> = {}, backend: SyntheticOptions = {}): Promise<{ tdb: TestDatabase; ts: JobServer }> {
+  const tdb = await open();
+  const ts = await startJobServer(tdb.db, env, backend);
+  t.teardown(async () => {
+    await ts.close();
+    await tdb.stop();
+  });
+  return { tdb, ts };
 }
 
 export async function waitForJob(client: Client, token: string, id: string, done: (job: any) => boolean, timeoutMs = 30_000): Promise<any> {

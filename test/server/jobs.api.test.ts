@@ -3,7 +3,7 @@
 // and authorization (another user's job is 404 everywhere).
 import t from "tap";
 import { DATABASES } from "../helpers/server.js";
-import { SMALL, finished, startJobServer, waitForJob } from "../helpers/jobs.js";
+import { SMALL, finished, jobServerFor, waitForJob } from "../helpers/jobs.js";
 
 /** Reads an SSE stream until `done` (or the time is up); returns the parsed events. */
 async function readSse(url: string, token: string, lastEventId?: string, timeoutMs = 20_000) {
@@ -33,12 +33,7 @@ async function readSse(url: string, token: string, lastEventId?: string, timeout
 
 for (const { name, open } of DATABASES) {
   t.test(`video jobs API on ${name}`, async (t) => {
-    const tdb = await open();
-    const ts = await startJobServer(tdb.db, { OUTPUT_TTL_HOURS: "1" });
-    t.teardown(async () => {
-      await ts.close();
-      await tdb.stop();
-    });
+    const { tdb, ts } = await jobServerFor(t, open, { OUTPUT_TTL_HOURS: "1" });
     const c = ts.client;
     const alice = await c.user();
     const bob = await c.user();

@@ -6,7 +6,7 @@ import { estimateWork, gpuSeconds, DEFAULT_PROFILE } from "../../server/billing/
 import { volumeDiscount } from "../../server/billing/pricing.js";
 import { GenerationParamsSchema } from "../../server/schemas/generationParams.js";
 import { ADMIN_EMAIL, ADMIN_PASSWORD, DATABASES } from "../helpers/server.js";
-import { SMALL, finished, startJobServer, waitForJob } from "../helpers/jobs.js";
+import { SMALL, finished, jobServerFor, waitForJob } from "../helpers/jobs.js";
 
 t.test("work model", async (t) => {
   const p = GenerationParamsSchema.parse({ pipeline: "ti2vid_one_stage", prompt: "x", width: 768, height: 512, num_frames: 121, steps: 40 });
@@ -24,12 +24,7 @@ t.test("work model", async (t) => {
 
 for (const { name, open } of DATABASES) {
   t.test(`billing and operations on ${name}`, async (t) => {
-    const tdb = await open();
-    const ts = await startJobServer(tdb.db, { UPLOAD_MAX_BYTES: "4096" }, { stepMs: 5 });
-    t.teardown(async () => {
-      await ts.close();
-      await tdb.stop();
-    });
+    const { tdb, ts } = await jobServerFor(t, open, { UPLOAD_MAX_BYTES: "4096" }, { stepMs: 5 });
     const c = ts.client;
     const knex = tdb.db.knex;
     const u = await c.user();

@@ -3,16 +3,11 @@
 // a new seed, QA failing for good, retryable failures with backoff. Both databases.
 import t from "tap";
 import { DATABASES } from "../helpers/server.js";
-import { SMALL, finished, startJobServer, waitForJob } from "../helpers/jobs.js";
+import { SMALL, finished, jobServerFor, startJobServer, waitForJob } from "../helpers/jobs.js";
 
 for (const { name, open } of DATABASES) {
   t.test(`job lifecycle on ${name}`, async (t) => {
-    const tdb = await open();
-    const ts = await startJobServer(tdb.db, {}, { stepMs: 150, blankSeeds: [4242] });
-    t.teardown(async () => {
-      await ts.close();
-      await tdb.stop();
-    });
+    const { tdb, ts } = await jobServerFor(t, open, {}, { stepMs: 150, blankSeeds: [4242] });
     const c = ts.client;
     const knex = tdb.db.knex;
     const u = await c.user();

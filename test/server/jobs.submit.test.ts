@@ -2,16 +2,11 @@
 // refused requests do not consume the key) and Prefer: wait=N. Both databases.
 import t from "tap";
 import { DATABASES } from "../helpers/server.js";
-import { SMALL, finished, startJobServer, waitForJob } from "../helpers/jobs.js";
+import { SMALL, finished, jobServerFor, waitForJob } from "../helpers/jobs.js";
 
 for (const { name, open } of DATABASES) {
   t.test(`submit semantics on ${name}`, async (t) => {
-    const tdb = await open();
-    const ts = await startJobServer(tdb.db, { RATE_LIMIT_PER_MINUTE: "100000" });
-    t.teardown(async () => {
-      await ts.close();
-      await tdb.stop();
-    });
+    const { tdb, ts } = await jobServerFor(t, open, { RATE_LIMIT_PER_MINUTE: "100000" });
     const c = ts.client;
     const knex = tdb.db.knex;
     const u = await c.user();
