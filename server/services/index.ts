@@ -35,20 +35,14 @@ import { PresetService } from "./presetService.js";
 import { ProjectService } from "./projectService.js";
 import { type Policy, RateLimiter } from "./rateLimiter.js";
 import { AccessTokens, ApiKeyCodec } from "./tokens.js";
-import { UserService } from "./userService.js";
+import { type UserRepos, UserService } from "./userService.js";
 
 export interface Services {
   config: ResolvedConfig;
   db: Database;
   logger: Logger;
-  repos: {
-    users: UsersRepository;
-    apiKeys: ApiKeysRepository;
-    refreshTokens: RefreshTokensRepository;
-    projects: ProjectsRepository;
-    presets: PresetsRepository;
-    audit: AuditLogsRepository;
-    usage: ApiUsageRepository;
+  /** The user service's repositories plus the rest of the platform's. */
+  repos: UserRepos & {
     errors: ErrorLogsRepository;
     rateLimits: RateLimitRepository;
     jobs: JobsRepository;
