@@ -17,6 +17,7 @@
       "native/kernels/attention/attention.cc",
       "native/kernels/ref/conv3d_ref.cc",
       "native/kernels/conv/conv3d.cc",
+      "native/kernels/conv/conv3d_rows.cc",
       "native/kernels/ref/conv_transpose1d_ref.cc",
       "native/kernels/conv/conv_transpose1d.cc",
       "native/kernels/ref/pointwise_ref.cc",

@@ -95,11 +95,16 @@ static void check_attention(Isa isa, std::mt19937& rng) {
 }
 
 static void check_conv(Isa isa, std::mt19937& rng) {
-  for (int rep = 0; rep < 4; ++rep) {
+  // reps 0-3: any strides (the gathered-panel path where a spatial stride is 2); 4-6: unit spatial strides (the
+  // in-place channels-last path), the last with enough channels that K is split over several micro-kernel calls.
+  for (int rep = 0; rep < 7; ++rep) {
     Conv3dArgs a{};
-    a.batch = pick(rng, 1, 2), a.cin = pick(rng, 1, 40), a.cout = pick(rng, 1, 40);
+    const bool wide = rep == 6;
+    a.batch = pick(rng, 1, 2), a.cin = wide ? pick(rng, 150, 300) : pick(rng, 1, 40);
+    a.cout = wide ? pick(rng, 33, 70) : pick(rng, 1, 40);
     for (int i = 0; i < 3; ++i) {
-      a.in[i] = pick(rng, 3, 12), a.k[i] = pick(rng, 1, 3), a.stride[i] = pick(rng, 1, 2);
+      a.in[i] = wide ? pick(rng, 3, 6) : pick(rng, 3, 12), a.k[i] = pick(rng, 1, 3);
+      a.stride[i] = rep >= 4 && i > 0 ? 1 : pick(rng, 1, 2);
       a.pad_front[i] = a.pad_back[i] = pick(rng, 0, 1);
       a.mode[i] = PadMode(pick(rng, 0, 2));
       a.out_size[i] = conv_out_size(a.in[i], a.pad_front[i], a.pad_back[i], a.k[i], a.stride[i]);

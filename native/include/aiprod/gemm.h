@@ -60,6 +60,12 @@ using UkernelF32 = void (*)(size_t kc, const float* ap, const float* bp, float* 
 // Same with bf16 pairs: kc2 = ceil(kc/2) steps; Ap: kc2 x MR x 2, Bp: kc2 x NR x 2 (pair = two consecutive k).
 using UkernelBf16 = void (*)(size_t kc2, const uint16_t* ap, const uint16_t* bp, float* c, size_t ldc, size_t mr,
                              size_t nr, bool accumulate);
+// C[mr x nr] (+)= Σ_s A_s · B_s over nseg K segments of seg_len steps each, A read in place (no packing) from
+// row-major rows: row i of segment s, step p is a[seg_off[s] + i*lda + p]. B is packed as for UkernelF32 over
+// all nseg*seg_len steps. Always reads MR rows of A (rows past mr feed only discarded results; the caller makes
+// them readable). Convolutions use it on channels-last input, where a kernel row's taps are one contiguous run.
+using UkernelRowsF32 = void (*)(size_t nseg, size_t seg_len, const ptrdiff_t* seg_off, const float* a, size_t lda,
+                                const float* bp, float* c, size_t ldc, size_t mr, size_t nr, bool accumulate);
 // Applies the epilogue to one row segment: c[j] = residual[j] + gate[j] * act(c[j] + bias[j]).
 using EpilogueRow = void (*)(float* c, size_t n, const float* bias, Activation act, const float* gate,
                              const float* residual);
@@ -78,6 +84,7 @@ struct GemmKernels {
   void (*colexp)(float* s, size_t rows, const float* m, float* sum);
   // rowmul: x[r][c] *= f[c] for a tile with row stride NR (rescales Oᵀ by each query's alpha).
   void (*rowmul)(float* x, size_t rows, const float* f);
+  UkernelRowsF32 f32_rows;
 };
 
 const GemmKernels* gemm_kernels_avx2();

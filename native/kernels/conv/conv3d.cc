@@ -1,10 +1,9 @@
-// 3D convolution as an implicit GEMM on the GEMM micro-kernels: C[co, position] = W[co, k] · X[k, position] with
-// k = (kernel tap, input channel). The input of a batch item is padded once (all modes handled there), so for a
-// spatial stride of 1 every row of an X panel is a contiguous run of the padded frame, shifted by the tap: the
-// output positions are laid on the padded width (a few junk columns per row are computed and dropped), and
-// packing is a memcpy. Other strides gather through an offset table. Weights are packed once per call.
+// 3D convolution as an implicit GEMM on the GEMM micro-kernels. Unit spatial strides take conv3d_rows.cc (input
+// read in place, channels-last); this file is the general path for other strides: C[co, position] =
+// W[co, k] · X[k, position] with k = (kernel tap, input channel). The input of a batch item is padded once (all
+// modes handled there); X panels gather the strided positions of each tap through an offset table. Weights are
+// packed once per layer (cached for weights with an identity).
 #include <algorithm>
-#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -13,6 +12,7 @@
 #include "aiprod/gemm.h"
 #include "aiprod/scratch.h"
 #include "aiprod/threadpool.h"
+#include "conv3d_paths.h"
 
 namespace aiprod {
 namespace {
@@ -53,6 +53,7 @@ void conv3d(const Conv3dArgs& a) {
   if (!kt) return conv3d_ref(a);
   const size_t To = a.out_size[0], Ho = a.out_size[1], Wo = a.out_size[2];
   if (a.batch * a.cout * To * Ho * Wo == 0) return;
+  if (a.stride[1] == 1 && a.stride[2] == 1 && kt->f32_rows) return conv3d_rows(a, *kt);
   const size_t MR = kt->mr, NR = kt->nr;
   const size_t Tp = a.in[0] + a.pad_front[0] + a.pad_back[0];
   const size_t Hp = a.in[1] + a.pad_front[1] + a.pad_back[1];
@@ -85,10 +86,7 @@ void conv3d(const Conv3dArgs& a) {
   thread_local Scratch xscratch;
   float* xp = xscratch.get<float>(a.cin * Tp * plane);
 
-  // The contiguous grid computes Wp - Wo junk columns per row; worth it while packing a gathered element costs
-  // about as much as the 2·Cout flops it feeds (small Cout), not for wide layers on narrow frames.
-  const bool contiguous = a.stride[1] == 1 && a.stride[2] == 1 && (a.cout < 256 || (Wp - Wo) * 20 <= Wp);
-  const size_t G = contiguous ? (Ho - 1) * Wp + Wo : Ho * Wo;  // output position grid
+  const size_t G = Ho * Wo;  // output positions of one frame
   // Position chunks of up to 4 panels, fewer when that leaves too few tasks to balance the threads.
   size_t NC = NR * 4;
   while (NC > NR && To * ((G + NC - 1) / NC) < size_t(thread_count()) * 8) NC -= NR;
@@ -96,7 +94,7 @@ void conv3d(const Conv3dArgs& a) {
   const size_t KCc = std::min<size_t>(a.cin, 256);  // input channels per K block
   std::vector<size_t> pos_off(G);  // offset of each grid position in a padded frame (tap 0)
   for (size_t g = 0; g < G; ++g) {
-    pos_off[g] = contiguous ? g : (g / Wo) * a.stride[1] * Wp + (g % Wo) * a.stride[2];
+    pos_off[g] = (g / Wo) * a.stride[1] * Wp + (g % Wo) * a.stride[2];
   }
 
   for (size_t b = 0; b < a.batch; ++b) {
@@ -119,11 +117,7 @@ void conv3d(const Conv3dArgs& a) {
               const float* src = xp + (ci0 + ci) * Tp * plane + shift;
               float* dst = bp + (q * kc + ci) * NR;
               const size_t gq = g0 + q * NR;
-              if (contiguous) {
-                std::memcpy(dst, src + gq, ncols * sizeof(float));
-              } else {
-                for (size_t j = 0; j < ncols; ++j) dst[j] = src[pos_off[gq + j]];
-              }
+              for (size_t j = 0; j < ncols; ++j) dst[j] = src[pos_off[gq + j]];
               std::fill(dst + ncols, dst + NR, 0.0f);
             }
           }
@@ -143,15 +137,7 @@ void conv3d(const Conv3dArgs& a) {
         const float bias = a.bias ? a.bias[co] : 0.0f;
         float* out = a.out + ((b * a.cout + co) * To + t) * Ho * Wo;
         const float* crow = c + co * NC;
-        for (size_t j = 0; j < ng; ++j) {
-          const size_t g = g0 + j;
-          if (contiguous) {
-            const size_t y = g / Wp, x = g % Wp;
-            if (x < Wo) out[y * Wo + x] = crow[j] + bias;
-          } else {
-            out[g] = crow[j] + bias;
-          }
-        }
+        for (size_t j = 0; j < ng; ++j) out[g0 + j] = crow[j] + bias;
       }
     });
   }

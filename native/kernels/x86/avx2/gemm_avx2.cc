@@ -1,4 +1,5 @@
-// AVX2+FMA GEMM micro-kernel (6 x 16 f32 tile: 12 accumulators of the 16 ymm registers) and row helpers.
+// AVX2+FMA GEMM micro-kernels (6 x 16 f32 tile: 12 accumulators of the 16 ymm registers; A packed, or read in
+// place from rows) and row helpers.
 #include <immintrin.h>
 
 #include "aiprod/gemm.h"
@@ -9,21 +10,8 @@ namespace {
 
 constexpr size_t MR = 6, NR = 16;
 
-void ukernel_f32(size_t kc, const float* ap, const float* bp, float* c, size_t ldc, size_t mr, size_t nr, bool accumulate) {
-  __m256 c0[MR], c1[MR];
-#pragma GCC unroll 6
-  for (size_t i = 0; i < MR; ++i) c0[i] = c1[i] = _mm256_setzero_ps();
-  for (size_t p = 0; p < kc; ++p) {
-    const __m256 b0 = _mm256_load_ps(bp), b1 = _mm256_load_ps(bp + 8);
-#pragma GCC unroll 6
-    for (size_t i = 0; i < MR; ++i) {
-      const __m256 a = _mm256_broadcast_ss(ap + i);
-      c0[i] = _mm256_fmadd_ps(a, b0, c0[i]);
-      c1[i] = _mm256_fmadd_ps(a, b1, c1[i]);
-    }
-    ap += MR;
-    bp += NR;
-  }
+// Writes back the register tile: full 16-column rows directly, the column tail through masks.
+inline void store_tile(__m256 (&c0)[MR], __m256 (&c1)[MR], float* c, size_t ldc, size_t mr, size_t nr, bool accumulate) {
   if (nr == NR) {
     for (size_t i = 0; i < mr; ++i) {
       float* row = c + i * ldc;
@@ -46,6 +34,45 @@ void ukernel_f32(size_t kc, const float* ap, const float* bp, float* c, size_t l
     _mm256_maskstore_ps(row, m0, c0[i]);
     _mm256_maskstore_ps(row + 8, m1, c1[i]);
   }
+}
+
+void ukernel_f32(size_t kc, const float* ap, const float* bp, float* c, size_t ldc, size_t mr, size_t nr, bool accumulate) {
+  __m256 c0[MR], c1[MR];
+#pragma GCC unroll 6
+  for (size_t i = 0; i < MR; ++i) c0[i] = c1[i] = _mm256_setzero_ps();
+  for (size_t p = 0; p < kc; ++p) {
+    const __m256 b0 = _mm256_load_ps(bp), b1 = _mm256_load_ps(bp + 8);
+#pragma GCC unroll 6
+    for (size_t i = 0; i < MR; ++i) {
+      const __m256 a = _mm256_broadcast_ss(ap + i);
+      c0[i] = _mm256_fmadd_ps(a, b0, c0[i]);
+      c1[i] = _mm256_fmadd_ps(a, b1, c1[i]);
+    }
+    ap += MR;
+    bp += NR;
+  }
+  store_tile(c0, c1, c, ldc, mr, nr, accumulate);
+}
+
+void ukernel_f32_rows(size_t nseg, size_t seg_len, const ptrdiff_t* seg_off, const float* a, size_t lda,
+                      const float* bp, float* c, size_t ldc, size_t mr, size_t nr, bool accumulate) {
+  __m256 c0[MR], c1[MR];
+#pragma GCC unroll 6
+  for (size_t i = 0; i < MR; ++i) c0[i] = c1[i] = _mm256_setzero_ps();
+  for (size_t s = 0; s < nseg; ++s) {
+    const float* as = a + seg_off[s];
+    for (size_t p = 0; p < seg_len; ++p) {
+      const __m256 b0 = _mm256_load_ps(bp), b1 = _mm256_load_ps(bp + 8);
+#pragma GCC unroll 6
+      for (size_t i = 0; i < MR; ++i) {
+        const __m256 x = _mm256_broadcast_ss(as + i * lda + p);
+        c0[i] = _mm256_fmadd_ps(x, b0, c0[i]);
+        c1[i] = _mm256_fmadd_ps(x, b1, c1[i]);
+      }
+      bp += NR;
+    }
+  }
+  store_tile(c0, c1, c, ldc, mr, nr, accumulate);
 }
 
 void epilogue_row(float* c, size_t n, const float* bias, Activation act, const float* gate, const float* residual) {
@@ -97,7 +124,7 @@ void rowmul(float* x, size_t rows, const float* f) {
 }  // namespace
 
 const GemmKernels* gemm_kernels_avx2() {
-  static const GemmKernels table = {Isa::Avx2, MR, NR, ukernel_f32, nullptr, epilogue_row, colmax, colexp, rowmul};
+  static const GemmKernels table = {Isa::Avx2, MR, NR, ukernel_f32, nullptr, epilogue_row, colmax, colexp, rowmul, ukernel_f32_rows};
   return &table;
 }
 

@@ -1,5 +1,5 @@
-// AVX-512 GEMM micro-kernel (14 x 32 f32 tile: 28 accumulators, two B vectors and one A broadcast per row per
-// step) and the row helpers the GEMM and attention drivers use.
+// AVX-512 GEMM micro-kernels (14 x 32 f32 tile: 28 accumulators, two B vectors and one A broadcast per row per
+// step; A packed, or read in place from rows) and the row helpers the GEMM and attention drivers use.
 #include <immintrin.h>
 
 #include "aiprod/gemm.h"
@@ -16,6 +16,7 @@ void ukernel_f32(size_t kc, const float* ap, const float* bp, float* c, size_t l
   __m512 c0[MR], c1[MR];
 #pragma GCC unroll 14
   for (size_t i = 0; i < MR; ++i) c0[i] = c1[i] = _mm512_setzero_ps();
+  avx512::prefetch_tile(c, ldc, mr);
   for (size_t p = 0; p < kc; ++p) {
     const __m512 b0 = _mm512_load_ps(bp), b1 = _mm512_load_ps(bp + 16);
     _mm_prefetch(reinterpret_cast<const char*>(bp + 8 * NR), _MM_HINT_T0);
@@ -27,6 +28,38 @@ void ukernel_f32(size_t kc, const float* ap, const float* bp, float* c, size_t l
     }
     ap += MR;
     bp += NR;
+  }
+  avx512::store_tile<MR>(c0, c1, c, ldc, mr, nr, accumulate);
+}
+
+void ukernel_f32_rows(size_t nseg, size_t seg_len, const ptrdiff_t* seg_off, const float* a, size_t lda,
+                      const float* bp, float* c, size_t ldc, size_t mr, size_t nr, bool accumulate) {
+  __m512 c0[MR], c1[MR];
+#pragma GCC unroll 14
+  for (size_t i = 0; i < MR; ++i) c0[i] = c1[i] = _mm512_setzero_ps();
+  avx512::prefetch_tile(c, ldc, mr);
+  for (size_t s = 0; s < nseg; ++s) {
+    // Two base pointers, seven rows each: the row addresses stay base + constant·lda, which the compiler keeps
+    // in registers (one pointer per row would spill).
+    const float* a0 = a + seg_off[s];
+    const float* a7 = a0 + 7 * lda;
+    for (size_t p = 0; p < seg_len; ++p) {
+      const __m512 b0 = _mm512_load_ps(bp), b1 = _mm512_load_ps(bp + 16);
+      _mm_prefetch(reinterpret_cast<const char*>(bp + 8 * NR), _MM_HINT_T0);
+#pragma GCC unroll 7
+      for (size_t i = 0; i < 7; ++i) {
+        const __m512 x = _mm512_set1_ps(a0[i * lda + p]);
+        c0[i] = _mm512_fmadd_ps(x, b0, c0[i]);
+        c1[i] = _mm512_fmadd_ps(x, b1, c1[i]);
+      }
+#pragma GCC unroll 7
+      for (size_t i = 0; i < 7; ++i) {
+        const __m512 x = _mm512_set1_ps(a7[i * lda + p]);
+        c0[7 + i] = _mm512_fmadd_ps(x, b0, c0[7 + i]);
+        c1[7 + i] = _mm512_fmadd_ps(x, b1, c1[7 + i]);
+      }
+      bp += NR;
+    }
   }
   avx512::store_tile<MR>(c0, c1, c, ldc, mr, nr, accumulate);
 }
@@ -79,7 +112,7 @@ void rowmul(float* x, size_t rows, const float* f) {
 }  // namespace
 
 const GemmKernels* gemm_kernels_avx512() {
-  static const GemmKernels table = {Isa::Avx512, MR, NR, ukernel_f32, nullptr, epilogue_row, colmax, colexp, rowmul};
+  static const GemmKernels table = {Isa::Avx512, MR, NR, ukernel_f32, nullptr, epilogue_row, colmax, colexp, rowmul, ukernel_f32_rows};
   return &table;
 }
 

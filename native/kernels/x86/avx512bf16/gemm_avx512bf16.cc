@@ -16,6 +16,7 @@ void ukernel_bf16(size_t kc2, const uint16_t* ap, const uint16_t* bp, float* c, 
   __m512 c0[MR], c1[MR];
 #pragma GCC unroll 14
   for (size_t i = 0; i < MR; ++i) c0[i] = c1[i] = _mm512_setzero_ps();
+  avx512::prefetch_tile(c, ldc, mr);
   const int32_t* a32 = reinterpret_cast<const int32_t*>(ap);
   for (size_t p = 0; p < kc2; ++p) {
     const __m512bh b0 = (__m512bh)_mm512_load_si512(bp);

@@ -1,0 +1,12 @@
+// The SIMD conv3d paths (kernels/conv), chosen by conv3d(): unit spatial stride reads the input in place
+// (conv3d_rows.cc); other strides gather it into packed panels (conv3d.cc).
+#pragma once
+#include "aiprod/conv.h"
+#include "aiprod/gemm.h"
+
+namespace aiprod {
+
+// Requires a.stride[1] == a.stride[2] == 1 and kt.f32_rows.
+void conv3d_rows(const Conv3dArgs& a, const GemmKernels& kt);
+
+}  // namespace aiprod
