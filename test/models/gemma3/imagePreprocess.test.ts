@@ -40,7 +40,7 @@ t.test("channel order and layout: RGB planes, rows top to bottom, columns left t
   const out = await preprocessGemma3Image(png, 28);
   const at = (c: number, y: number, x: number) => out[(c * 28 + y) * 28 + x]!;
   // Away from the seams the bilinear filter sees one color only.
-  for (const [y, x, want] of [[3, 3, colors[0]], [3, 24, colors[1]], [24, 3, colors[2]], [24, 24, colors[3]]] as const) {
+  for (const [y, x, want] of [[3, 3, colors[0]!], [3, 24, colors[1]!], [24, 3, colors[2]!], [24, 24, colors[3]!]] as const) {
     t.same([at(0, y, x), at(1, y, x), at(2, y, x)], want.map(norm), `pixel (${y}, ${x})`);
   }
   // The same samples given decoded (Uint8Array, or floats with 4 channels whose alpha is dropped).
