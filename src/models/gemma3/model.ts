@@ -141,6 +141,8 @@ export class Gemma3TextModel implements Disposable {
       if (ids[b]!.length !== T) throw new AiprodError("ERR_AIPROD_INVALID_ARGUMENT", `aiprod.gemma3: row ${b} has ${ids[b]!.length} ids, row 0 has ${T}`);
       for (let t = 0; t < T; t++) {
         const id = ids[b]![t]!;
+        // Image tokens take the features below; their id may lie beyond the table (HF looks up 0 for them then).
+        if (image && id === image.tokenId) continue;
         if (!Number.isInteger(id) || id < 0 || id >= V) throw new AiprodError("ERR_AIPROD_INVALID_ARGUMENT", `aiprod.gemma3: token id ${id} is outside the vocabulary [0, ${V})`);
         let row = rows.get(id);
         if (!row) {

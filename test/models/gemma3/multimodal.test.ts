@@ -92,6 +92,10 @@ t.test("f32: merged image features + image mask agree with the float64 reference
   t.not(Array.from(p[c.L]!.subarray(10 * c.D)).join(), Array.from(got[c.L]!.subarray(10 * c.D)).join(), "tokens after it are");
 
   t.throws(() => model.forward([ids], { image: { tokenId: IMG, features: Tensor.zeros([3, c.D]) } }), /4 image tokens.*3 rows/);
+  // An image token id beyond the embedding table (HF allows it) works: image rows are never looked up.
+  const V = model.config.vocabSize;
+  using beyond = model.forward([ids.map((x) => (x === IMG ? V : x))], { image: { tokenId: V, features } }).lastHiddenState;
+  t.same(Array.from(beyond.toFloat32()), Array.from(got[c.L]!), "image token id ≥ vocab_size");
 
   // Generation from the image prompt: the KV cache (image only in the prompt pass) equals full recomputation.
   const a = generate(model, ids, { maxNewTokens: 8, stopTokenIds: [], image: { tokenId: IMG, features } });
