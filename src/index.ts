@@ -74,11 +74,14 @@ export {
   packagedGemma3TokenizerDir, parseGemma3Config, PromptEncoder as GemmaPromptEncoder, pythonStrip, SeededUniform, ShardedWeights,
   T2V_SYSTEM_PROMPT as GEMMA_T2V_SYSTEM_PROMPT, tinyTextConfig as tinyGemmaTextConfig, tinyTokenizerFiles as tinyGemmaTokenizerFiles,
   TOKENIZER_MAX_LENGTH as GEMMA_TOKENIZER_MAX_LENGTH, TokenSampler, writeTinyGemma,
+  Gemma3VisionTower, gemmaImageChatPrompt, gemmaImageEmbeddings, I2V_SYSTEM_PROMPT as GEMMA_I2V_SYSTEM_PROMPT, parseGemma3VisionConfig,
+  preprocessGemma3Image, tinyVisionConfig as tinyGemmaVisionConfig, VISION_PREFIXES as GEMMA_VISION_PREFIXES,
 } from "./models/gemma3/index.js";
 export type {
   EncoderTokens, EnhanceOptions as GemmaEnhanceOptions, ForwardOptions as GemmaForwardOptions, ForwardResult as GemmaForwardResult,
   Gemma3Config, GenerateOptions as GemmaGenerateOptions, LayerType as GemmaLayerType, PromptEncoderOptions, PromptEncoding, Sampling,
-  TinyGemmaOptions, TinyLayout as TinyGemmaLayout,
+  TinyGemmaOptions, TinyLayout as TinyGemmaLayout, DecodedImage as GemmaDecodedImage, Gemma3ImageInput, Gemma3VisionConfig,
+  ImageEmbeddings as GemmaImageEmbeddings, SiglipVisionConfig,
 } from "./models/gemma3/index.js";
 // LTX-2 video VAE, latent upsamplers and tiling (src/models/ltx2/vae, src/models/ltx2/upsampler).
 export { VideoEncoder } from "./models/ltx2/vae/videoVae.js";

@@ -2,7 +2,8 @@
 // Gemma3TextModel semantics): scaled embeddings, sandwich RMSNorms with (1 + w), grouped-query attention with
 // per-head q/k RMSNorm, rotate-half RoPE (local base vs global base with linear scaling), query_pre_attn_scalar
 // scaling, causal + key-padding + sliding-window masking, GeGLU (tanh GELU) MLP, final norm on the last
-// hidden state. Shares no code with src/models/gemma3: weights are read as plain numbers from the files.
+// hidden state. Multimodal prompts (Gemma3ForConditionalGeneration): given input embeddings (image features
+// merged by the caller) and per-token image groups, tokens of the same image see each other in both directions. Shares no code with src/models/gemma3: weights are read as plain numbers from the files.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { geluTanh, roundBf16 } from "../helpers/reference.js";
@@ -78,10 +79,19 @@ export interface RefVariant {
   headDimScale?: boolean;
   noWindow?: boolean;
   noRopeScaling?: boolean;
+  /** Ignore the image groups (a plain causal mask over image tokens). */
+  causalImages?: boolean;
+}
+
+/** A multimodal prompt: the input embeddings [T, D] and each token's image group (0 = text). */
+export interface RefImagePrompt {
+  embeds: Float64Array;
+  groups: readonly number[];
 }
 
 /** One decoder layer on one sequence x [T, D]; keyMask [T] (1 = token); returns [T, D]. */
-export function refLayer(w: W, prefix: string, c: RefConfig, layer: number, x: Float64Array, keyMask: readonly number[], v: RefVariant = {}): Float64Array {
+export function refLayer(w: W, prefix: string, c: RefConfig, layer: number, x: Float64Array, keyMask: readonly number[], v: RefVariant = {},
+  groups?: readonly number[]): Float64Array {
   const T = keyMask.length, { D, H, Hkv, hd, eps } = c;
   const g = (k: string) => {
     const t = w.get(`${prefix}layers.${layer}.${k}`);
@@ -115,7 +125,8 @@ export function refLayer(w: W, prefix: string, c: RefConfig, layer: number, x: F
     for (let i = 0; i < T; i++) {
       const s: number[] = [];
       for (let j = 0; j < T; j++) {
-        const ok = keyMask[j] === 1 && j <= i && (!c.sliding[layer] || v.noWindow || i - j < c.window);
+        const sameImage = !v.causalImages && groups !== undefined && groups[i] !== 0 && groups[i] === groups[j];
+        const ok = keyMask[j] === 1 && ((j <= i && (!c.sliding[layer] || v.noWindow || i - j < c.window)) || sameImage);
         if (!ok) continue;
         let d = 0;
         for (let e = 0; e < hd; e++) d += q[(i * H + h) * hd + e]! * k[(j * Hkv + kh) * hd + e]!;
@@ -157,11 +168,12 @@ export function refEmbed(w: W, prefix: string, c: RefConfig, ids: readonly numbe
 }
 
 /** All L+1 hidden states of one sequence, HF's order (the last after the final norm). */
-export function refHiddenStates(w: W, prefix: string, c: RefConfig, ids: readonly number[], keyMask: readonly number[], v: RefVariant = {}): Float64Array[] {
-  const states = [refEmbed(w, prefix, c, ids)];
+export function refHiddenStates(w: W, prefix: string, c: RefConfig, ids: readonly number[], keyMask: readonly number[], v: RefVariant = {},
+  image?: RefImagePrompt): Float64Array[] {
+  const states = [image ? image.embeds : refEmbed(w, prefix, c, ids)];
   let x = states[0]!;
   for (let l = 0; l < c.L; l++) {
-    x = refLayer(w, prefix, c, l, x, keyMask, v);
+    x = refLayer(w, prefix, c, l, x, keyMask, v, image?.groups);
     states.push(x);
   }
   const nw = w.get(`${prefix}norm.weight`)!.data;

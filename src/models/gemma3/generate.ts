@@ -3,7 +3,7 @@
 // cache is tested against).
 import { AiprodError } from "../../native/errors.js";
 import { KVCache } from "./kvCache.js";
-import type { Gemma3TextModel } from "./model.js";
+import type { Gemma3TextModel, ImageEmbeddings } from "./model.js";
 import { type Sampling, TokenSampler } from "./sampling.js";
 
 export interface GenerateOptions {
@@ -13,6 +13,8 @@ export interface GenerateOptions {
   stopTokenIds?: readonly number[];
   /** Default true. */
   useCache?: boolean;
+  /** Image features for the prompt's image tokens (ForwardOptions.image); generated tokens are text. */
+  image?: ImageEmbeddings;
 }
 
 /** Generated ids (prompt excluded), ending with the stop token when one was produced. */
@@ -24,7 +26,9 @@ export function generate(model: Gemma3TextModel, promptIds: readonly number[], o
   const sampler = new TokenSampler(opts.sampling ?? { kind: "greedy" });
   const out: number[] = [];
   const nextFrom = (ids: readonly number[], cache?: KVCache): number => {
-    const { lastHiddenState } = model.forward([ids], cache ? { cache } : {});
+    // The prompt pass (the first with the cache, every one without) carries the image.
+    const image = opts.image && (!cache || cache.length === 0) ? { image: opts.image } : {};
+    const { lastHiddenState } = model.forward([ids], { ...(cache ? { cache } : {}), ...image });
     using h = lastHiddenState;
     using logits = model.logitsOfLast(h);
     return sampler.next(logits.toFloat32());

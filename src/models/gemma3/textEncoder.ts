@@ -35,7 +35,8 @@ export class GemmaTextEncoder implements Disposable {
     return this.encoder.encode(typeof prompts === "string" ? [prompts] : prompts);
   }
 
-  enhancePrompt(prompt: string, opts: EnhanceOptions = {}): string {
+  /** See enhancePrompt in ./enhance.ts (an `image` needs a multimodal folder). */
+  enhancePrompt(prompt: string, opts: EnhanceOptions = {}): Promise<string> {
     return enhancePrompt(this.model, this.tokenizer, prompt, opts);
   }
 

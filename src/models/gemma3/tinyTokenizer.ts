@@ -1,9 +1,12 @@
 // A small but real Gemma-style tokenizer.json (HF tokenizers schema): BPE with byte fallback, Gemma 3's
 // normalizer (space → ▁), pre-tokenizer, <bos> template and decoder, and the special tokens <pad> <eos> <bos>
 // <unk> <start_of_turn> <end_of_turn>. Merges spell a few words, so tests see multi-character tokens, byte
-// fallback for anything outside the tiny alphabet (accents, CJK, emoji) and special-token matching.
+// fallback for anything outside the tiny alphabet (accents, CJK, emoji) and special-token matching. Gemma 3's
+// image tokens <start_of_image> <end_of_image> <image_soft_token> come last (special added tokens), as in the
+// release where they sit far above the text ids.
 
 const SPECIALS = ["<pad>", "<eos>", "<bos>", "<unk>", "<start_of_turn>", "<end_of_turn>"] as const;
+const IMAGE_TOKENS = ["<start_of_image>", "<end_of_image>", "<image_soft_token>"] as const;
 const ALPHABET = [..."▁\nabcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,!?'-:"];
 const WORDS = ["▁the", "▁a", "▁cat", "▁dog", "▁on", "▁mat", "▁is", "▁walk", "ing", "er", "▁▁", "▁▁▁▁", "\n\n", "▁sun", "▁video",
   "▁slow", "ly", "▁camera", "▁model", "user", "▁light", "▁of", "▁and", "the", "▁in"];
@@ -12,6 +15,8 @@ export interface TinyTokenizerFiles {
   tokenizerJson: Record<string, unknown>;
   tokenizerConfig: Record<string, unknown>;
   vocabSize: number;
+  /** Ids of <start_of_image>, <end_of_image>, <image_soft_token>. */
+  imageTokenIds: { boi: number; eoi: number; image: number };
 }
 
 export function tinyTokenizerFiles(): TinyTokenizerFiles {
@@ -34,11 +39,13 @@ export function tinyTokenizerFiles(): TinyTokenizerFiles {
       add(cur);
     }
   }
+  for (const s of IMAGE_TOKENS) add(s);
+  const special = (content: string) => ({ id: vocab[content]!, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
   const tokenizerJson = {
     version: "1.0",
     truncation: null,
     padding: null,
-    added_tokens: SPECIALS.map((content, id) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
+    added_tokens: [...SPECIALS, ...IMAGE_TOKENS].map(special),
     normalizer: { type: "Replace", pattern: { String: " " }, content: "▁" },
     pre_tokenizer: { type: "Split", pattern: { String: " " }, behavior: "MergedWithPrevious", invert: false },
     post_processor: {
@@ -53,5 +60,6 @@ export function tinyTokenizerFiles(): TinyTokenizerFiles {
   };
   const tokenizerConfig = { add_bos_token: true, add_eos_token: false, bos_token: "<bos>", eos_token: "<eos>", pad_token: "<pad>", unk_token: "<unk>",
     padding_side: "left", tokenizer_class: "GemmaTokenizer", clean_up_tokenization_spaces: false, spaces_between_special_tokens: false };
-  return { tokenizerJson, tokenizerConfig, vocabSize: Object.keys(vocab).length };
+  return { tokenizerJson, tokenizerConfig, vocabSize: Object.keys(vocab).length,
+    imageTokenIds: { boi: vocab["<start_of_image>"]!, eoi: vocab["<end_of_image>"]!, image: vocab["<image_soft_token>"]! } };
 }

@@ -1,5 +1,5 @@
 // Generation: with the KV cache equals without it, token for token (greedy and seeded sampling); the sampler's
-// filtering; prompt enhancement's prompt format and its refusal of images.
+// filtering; prompt enhancement's prompt format (image-conditioned enhancement: vision.test.ts).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -76,12 +76,11 @@ t.test("top-k / top-p filtering and the seeded uniform", async (t) => {
   t.throws(() => filteredDistribution(logits, 1, 0, 0), /topP/);
 });
 
-t.test("enhancePrompt: Gemma chat format, deterministic with a seed, image refused", async (t) => {
+t.test("enhancePrompt: Gemma chat format, deterministic with a seed", async (t) => {
   t.equal(gemmaChatPrompt("SYS", "  user prompt: a cat \n"), "<start_of_turn>user\nSYS\n\nuser prompt: a cat<end_of_turn>\n<start_of_turn>model\n");
-  const a = enhancePrompt(model, tk, "a cat", { maxNewTokens: 6, systemPrompt: "Describe." });
-  const b = enhancePrompt(model, tk, "a cat", { maxNewTokens: 6, systemPrompt: "Describe." });
+  const a = await enhancePrompt(model, tk, "a cat", { maxNewTokens: 6, systemPrompt: "Describe." });
+  const b = await enhancePrompt(model, tk, "a cat", { maxNewTokens: 6, systemPrompt: "Describe." });
   t.equal(a, b, "default sampling is seeded");
   t.type(a, "string");
   t.ok(a.length > 0);
-  t.throws(() => enhancePrompt(model, tk, "a cat", { image: new Uint8Array(4) }), { code: "ERR_AIPROD_UNSUPPORTED" });
 });

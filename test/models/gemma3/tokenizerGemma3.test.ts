@@ -44,3 +44,15 @@ t.test("a folder without tokenizer.json falls back to the packaged tokenizer", a
   // The tiny model's table is far smaller than Gemma 3's vocabulary: the encoder refuses the pair up front.
   t.throws(() => new GemmaTextEncoder(Gemma3TextModel.load(dir), fb), { code: "ERR_AIPROD_BAD_CONFIG", message: /has 26\d{4} tokens but the model.s vocab_size is/ });
 });
+
+t.test("the i2v prompt with the release's tokenizer and config: 256 image tokens between <start_of_image> and <end_of_image>", async (t) => {
+  const { i2vPromptIds } = await import("../../../src/models/gemma3/enhance.js");
+  const { parseGemma3VisionConfig } = await import("../../../src/models/gemma3/vision/config.js");
+  const vision = parseGemma3VisionConfig({ vision_config: {}, image_token_index: 262144, boi_token_index: 255999, eoi_token_index: 256000, mm_tokens_per_image: 256 });
+  const ids = i2vPromptIds(tk, vision, "SYS", "a fox");
+  const at = ids.indexOf(255999);
+  t.same(ids.slice(at, at + 258), [255999, ...new Array<number>(256).fill(262144), 256000]);
+  t.equal(ids.filter((x) => x === 262144).length, 256);
+  t.equal(tk.decode(ids.slice(at - 1, at)), "\n\n\n\n", "the processor's \\n\\n after the system text's \\n\\n");
+  t.match(tk.decode(ids, { skipSpecialTokens: true }), /SYS\n\n\n\n\n\nUser Raw Input Prompt: a fox\.\nmodel\n$/);
+});
