@@ -3,6 +3,7 @@
     "aiprod_core_sources": [
       "native/runtime/dtype.cc",
       "native/runtime/storage.cc",
+      "native/runtime/map_pool.cc",
       "native/runtime/cpu_features.cc",
       "native/runtime/dispatch.cc",
       "native/runtime/threadpool.cc",

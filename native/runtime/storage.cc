@@ -1,5 +1,7 @@
 #include "aiprod/storage.h"
 
+#include "aiprod/map_pool.h"
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -15,24 +17,19 @@
 
 namespace aiprod {
 
-// Large buffers come straight from the OS: freeing them returns the memory at once (glibc's memalign keeps freed
-// large aligned chunks in fragmented heap space, so a loop of big allocations grew the process by 800 MiB), and
-// fresh pages are already zero. Page alignment is a multiple of kTensorAlignment.
+// Large buffers are anonymous mappings (map_pool.h): released ones are kept for reuse up to a cap, beyond that
+// they go back to the OS at once (glibc's memalign keeps freed large aligned chunks in fragmented heap space, so
+// a loop of big allocations grew the process by 800 MiB). Fresh mappings are already zero.
 constexpr size_t kMmapThreshold = 256 * 1024;
-constexpr size_t kHugePage = 2 * 1024 * 1024;
 
 HostStorage::HostStorage(size_t nbytes, bool zero) : nbytes_(nbytes) {
 #if !defined(_WIN32)
   if (nbytes >= kMmapThreshold) {
-    void* p = mmap(nullptr, nbytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) throw std::bad_alloc();
-#if defined(MADV_HUGEPAGE)
-    // Transparent huge pages where the kernel offers them (madvise mode): a 32 MiB output then takes 16 page
-    // faults instead of 8192, which on a VM cost a GEMM's output about 40% of its run time.
-    if (nbytes >= kHugePage) madvise(p, nbytes, MADV_HUGEPAGE);
-#endif
-    data_ = p;
-    mapped_ = true;
+    bool fresh = false;
+    const Mapping m = map_acquire(nbytes, &fresh);
+    if (zero && !fresh) std::memset(m.data, 0, nbytes);
+    data_ = m.data;
+    span_ = m.span;
     return;
   }
 #endif
@@ -46,8 +43,8 @@ HostStorage::HostStorage(size_t nbytes, bool zero) : nbytes_(nbytes) {
 
 HostStorage::~HostStorage() {
 #if !defined(_WIN32)
-  if (mapped_) {
-    munmap(data_, nbytes_);
+  if (span_) {
+    map_release(Mapping{data_, span_});
     return;
   }
 #endif

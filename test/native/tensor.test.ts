@@ -70,6 +70,16 @@ t.test("writes read from the view, not the whole buffer", async (t) => {
   t.same(Array.from(a.read()), [1, 2, 3]);
 });
 
+t.test("a zeroed tensor is zero even when its memory is a reused (pooled) mapping", async (t) => {
+  for (const n of [1 << 18, 3 << 20]) { // 1 MiB (page-rounded) and 12 MiB (huge-page-rounded) buffers
+    const dirty = Tensor.from(new Float32Array(n).fill(7), [n]);
+    dirty.dispose(); // its mapping goes to the pool, dirty
+    using again = Tensor.zeros([n]);
+    const v = again.read() as Float32Array;
+    t.ok(v.every((x) => x === 0), `${n} floats: all zero`);
+  }
+});
+
 t.test("many tensors created and disposed keep memory bounded", async (t) => {
   const before = process.memoryUsage().rss;
   for (let i = 0; i < 200; i++) {

@@ -36,7 +36,7 @@ class HostStorage : public Buffer {
  private:
   void* data_ = nullptr;
   size_t nbytes_ = 0;
-  bool mapped_ = false;  // from mmap (large buffers), else from aligned_alloc
+  size_t span_ = 0;  // mapped length for large buffers (map_pool.h); 0: from aligned_alloc
 };
 
 class MappedFile : public Buffer {

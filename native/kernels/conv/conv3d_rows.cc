@@ -125,15 +125,35 @@ void conv3d_rows(const Conv3dArgs& a, const GemmKernels& kt) {
           }
         }
       }
-      // bias, and the valid grid positions out to [B, Cout, To, Ho, Wo]
-      const size_t co_end = std::min(a.cout, q1 * NR);
-      for (size_t co = q0 * NR; co < co_end; ++co) {
-        const float bias = a.bias ? a.bias[co] : 0.0f;
-        float* out = a.out + ((b * a.cout + co) * To + t) * Ho * Wo;
-        const float* col = ct + (co - q0 * NR);
-        for (size_t j = 0; j < ng; ++j) {
+      // bias, and the valid grid positions out to [B, Cout, To, Ho, Wo], through 16 x 16 tiles transposed in L1:
+      // each output row then gets whole cache lines (storing element by element into 16 output rows at once was
+      // ~19% of the convolution).
+      const size_t co_begin = q0 * NR, co_end = std::min(a.cout, q1 * NR);
+      for (size_t cb = co_begin; cb < co_end; cb += 16) {
+        const size_t nc = std::min<size_t>(16, co_end - cb);
+        float bias[16] = {};
+        for (size_t c = 0; c < nc; ++c) bias[c] = a.bias ? a.bias[cb + c] : 0.0f;
+        float* out0 = a.out + ((b * a.cout + cb) * To + t) * Ho * Wo;  // channel cb; channel c is c·To·Ho·Wo further
+        for (size_t j = 0; j < ng;) {
           const size_t g = g0 + j, y = g / Wp, x = g % Wp;
-          if (x < Wo) out[y * Wo + x] = col[j * ldc] + bias;
+          if (x >= Wo) {  // junk columns of the padded grid
+            j += Wp - x;
+            continue;
+          }
+          const size_t run = std::min(Wo - x, ng - j);  // valid positions of output row y in this block
+          for (size_t u = 0; u < run; u += 16) {
+            const size_t n = std::min<size_t>(16, run - u);
+            alignas(64) float tile[16][16];
+            for (size_t i = 0; i < n; ++i) {
+              const float* src = ct + (j + u + i) * ldc + (cb - co_begin);  // within ldc: groups are whole panels
+              for (size_t c = 0; c < 16; ++c) tile[c][i] = src[c];
+            }
+            for (size_t c = 0; c < nc; ++c) {
+              float* dst = out0 + c * To * Ho * Wo + y * Wo + x + u;
+              for (size_t i = 0; i < n; ++i) dst[i] = tile[c][i] + bias[c];
+            }
+          }
+          j += run;
         }
       }
     });
