@@ -85,6 +85,10 @@ struct GemmKernels {
   // rowmul: x[r][c] *= f[c] for a tile with row stride NR (rescales Oᵀ by each query's alpha).
   void (*rowmul)(float* x, size_t rows, const float* f);
   UkernelRowsF32 f32_rows;
+  // A narrower f32 tile (mr_narrow x NR, A panels of mr_narrow rows) for row counts that are multiples of it
+  // (attention's Vᵀ·Pᵀ over head dims 64/128); 0 / nullptr where the path has none.
+  size_t mr_narrow;
+  UkernelF32 f32_narrow;
 };
 
 const GemmKernels* gemm_kernels_avx2();

@@ -79,13 +79,17 @@ void attention(const AttentionArgs& a) {
   if (a.batch * a.heads * a.nq == 0 || a.d == 0) return;
   const size_t MR = kt->mr, NR = kt->nr, d = a.d, group = a.heads / a.kv_heads;
   const size_t BK = MR * std::max<size_t>(1, 256 / MR);  // keys per block, a whole number of K panels
-  const size_t k_panels = (a.nk + MR - 1) / MR, v_panels = (d + MR - 1) / MR;
-  const size_t q_blocks = (a.nq + NR * QT - 1) / (NR * QT);
   const bool dp = a.bf16 && kt->bf16 != nullptr;  // bf16 dot products (see attention.h)
+  // Vᵀ panels: the narrow f32 tile where it divides the head dim exactly (no padded feature rows), else MR.
+  const bool narrow = !dp && kt->f32_narrow && d % kt->mr_narrow == 0;
+  const size_t MRV = narrow ? kt->mr_narrow : MR;
+  const UkernelF32 pv_kernel = narrow ? kt->f32_narrow : kt->f32;
+  const size_t k_panels = (a.nk + MR - 1) / MR, v_panels = (d + MRV - 1) / MRV;
+  const size_t q_blocks = (a.nq + NR * QT - 1) / (NR * QT);
   const size_t d2 = (d + 1) / 2, nk2 = (a.nk + 1) / 2;  // bf16 pair steps over features and over keys
   thread_local Scratch kscratch, vscratch;
   float* kp = kscratch.get<float>(std::max<size_t>(1, k_panels * MR * d));
-  float* vt = vscratch.get<float>(std::max<size_t>(1, v_panels * MR * a.nk));
+  float* vt = vscratch.get<float>(std::max<size_t>(1, v_panels * MRV * a.nk));
   // bf16 layouts reuse the same buffers (they need at most as many bytes)
   uint16_t* kp16 = reinterpret_cast<uint16_t*>(kp);
   uint16_t* vt16 = reinterpret_cast<uint16_t*>(vt);
@@ -105,7 +109,7 @@ void attention(const AttentionArgs& a) {
             pack_v_transposed_bf16(vh, d, a.nk, f * MR, std::min(MR, d - f * MR), MR, vt16 + f * MR * 2 * nk2);
           } else {
             const size_t f = p - k_panels;
-            pack_v_transposed(vh, d, a.nk, f * MR, std::min(MR, d - f * MR), MR, vt + f * MR * a.nk);
+            pack_v_transposed(vh, d, a.nk, f * MRV, std::min(MRV, d - f * MRV), MRV, vt + f * MRV * a.nk);
           }
         }
       });
@@ -188,12 +192,12 @@ void attention(const AttentionArgs& a) {
           }
           // Oᵀ += Vᵀ·Pᵀ for every tile; each V micro-panel is reused from L1 by all tiles
           for (size_t r = 0; r < v_panels; ++r) {
-            const size_t mr = std::min(MR, d - r * MR);
+            const size_t mr = std::min(MRV, d - r * MRV);
             for (size_t u = 0; u < tiles; ++u) {
               if (dp) {
                 kt->bf16((bk + 1) / 2, vt16 + r * MR * 2 * nk2 + j0 * MR, pt16[u], ot[u] + r * MR * NR, NR, mr, NR, true);
               } else {
-                kt->f32(bk, vt + r * MR * a.nk + j0 * MR, st[u], ot[u] + r * MR * NR, NR, mr, NR, true);
+                pv_kernel(bk, vt + r * MRV * a.nk + j0 * MRV, st[u], ot[u] + r * MRV * NR, NR, mr, NR, true);
               }
             }
           }

@@ -12,24 +12,28 @@ namespace {
 using avx512::tail_mask16;
 constexpr size_t MR = 14, NR = 32;
 
-void ukernel_f32(size_t kc, const float* ap, const float* bp, float* c, size_t ldc, size_t mr, size_t nr, bool accumulate) {
-  __m512 c0[MR], c1[MR];
+// R rows x 32 columns over kc packed steps (A panel: kc x R). R = 14 is the GEMM tile; R = 8 serves products
+// whose row count is a multiple of 8 (attention's Oᵀ = Vᵀ·Pᵀ over head dims 64 and 128, which 14-row panels pad
+// by 9%).
+template <size_t R>
+void ukernel_f32_tile(size_t kc, const float* ap, const float* bp, float* c, size_t ldc, size_t mr, size_t nr, bool accumulate) {
+  __m512 c0[R], c1[R];
 #pragma GCC unroll 14
-  for (size_t i = 0; i < MR; ++i) c0[i] = c1[i] = _mm512_setzero_ps();
+  for (size_t i = 0; i < R; ++i) c0[i] = c1[i] = _mm512_setzero_ps();
   avx512::prefetch_tile(c, ldc, mr);
   for (size_t p = 0; p < kc; ++p) {
     const __m512 b0 = _mm512_load_ps(bp), b1 = _mm512_load_ps(bp + 16);
     _mm_prefetch(reinterpret_cast<const char*>(bp + 8 * NR), _MM_HINT_T0);
 #pragma GCC unroll 14
-    for (size_t i = 0; i < MR; ++i) {
+    for (size_t i = 0; i < R; ++i) {
       const __m512 a = _mm512_set1_ps(ap[i]);
       c0[i] = _mm512_fmadd_ps(a, b0, c0[i]);
       c1[i] = _mm512_fmadd_ps(a, b1, c1[i]);
     }
-    ap += MR;
+    ap += R;
     bp += NR;
   }
-  avx512::store_tile<MR>(c0, c1, c, ldc, mr, nr, accumulate);
+  avx512::store_tile<R>(c0, c1, c, ldc, mr, nr, accumulate);
 }
 
 void ukernel_f32_rows(size_t nseg, size_t seg_len, const ptrdiff_t* seg_off, const float* a, size_t lda,
@@ -112,7 +116,8 @@ void rowmul(float* x, size_t rows, const float* f) {
 }  // namespace
 
 const GemmKernels* gemm_kernels_avx512() {
-  static const GemmKernels table = {Isa::Avx512, MR, NR, ukernel_f32, nullptr, epilogue_row, colmax, colexp, rowmul, ukernel_f32_rows};
+  static const GemmKernels table = {Isa::Avx512, MR, NR, ukernel_f32_tile<MR>, nullptr, epilogue_row, colmax, colexp, rowmul, ukernel_f32_rows,
+                                     8, ukernel_f32_tile<8>};
   return &table;
 }
 
