@@ -7,6 +7,7 @@ import sharp from "sharp";
 import t from "tap";
 import { DEFAULT_ENHANCE_SAMPLING } from "../../src/models/gemma3/enhance.js";
 import { GemmaTextEncoder } from "../../src/models/gemma3/textEncoder.js";
+import { writeTinyGemma } from "../../src/models/gemma3/tiny.js";
 import { createEngine } from "../../src/pipelines/engine.js";
 import type { GenerateParams, Progress } from "../../src/pipelines/types.js";
 import { rawFrames, tinySetup } from "./helpers.js";
@@ -115,4 +116,16 @@ t.test("enhancePrompt must be a boolean", async (t) => {
     await t.rejects(run("bad", { enhancePrompt: v as unknown as boolean }), { code: "ERR_AIPROD_INVALID_REQUEST", message: /enhancePrompt must be a boolean/ });
   }
   await t.rejects(run("bad", { enhancePrompt: true, enhanceMaxNewTokens: 0 }), { code: "ERR_AIPROD_INVALID_REQUEST", message: /enhanceMaxNewTokens/ });
+});
+
+t.test("a frame-0 image with a text-only Gemma folder is refused before anything loads", async (t) => {
+  t.equal(engine.models?.textEncoderVision, true, "the tiny set's Gemma has vision weights");
+  const textOnly = join(dir, "gemma-text-only");
+  writeTinyGemma(textOnly, { seed: 1, shards: 1, withoutVision: true, textConfig: { hidden_size: 16, num_hidden_layers: 2 } });
+  const e = createEngine({ device: "cpu" });
+  const info = await e.loadModels({ ...files, textEncoder: textOnly, loras: [] });
+  t.equal(info.textEncoderVision, false);
+  await t.rejects(e.generate({ ...base, enhancePrompt: true, images: [{ source: red, frame: 0 }], output: join(dir, "t.mp4") }),
+    { code: "ERR_AIPROD_INVALID_REQUEST", message: /image-to-video enhancement, which needs a multimodal Gemma folder/ });
+  t.notOk(existsSync(join(dir, "t.mp4")));
 });
