@@ -14,6 +14,8 @@ import { GenerationParamsSchema } from "../../server/schemas/generationParams.js
 import { GenerateBody, JobSchema } from "../../server/schemas/jobs.js";
 import { PipelineBackend, toLibraryParams } from "../../server/worker/pipelineBackend.js";
 import { writeTinyModels } from "../../src/pipelines/tinyModels.js";
+import { FAST_JOBS_ENV, finished, waitForJob } from "../helpers/jobs.js";
+import { openEmbedded, startTestServer } from "../helpers/server.js";
 
 t.test("schemas: enhance_prompt is an optional boolean", async (t) => {
   for (const schema of [GenerateBody, EstimateBody]) {
@@ -80,4 +82,23 @@ t.test("PipelineBackend on the tiny models: the rewrite comes back in the result
   const plain = await backend.generate({ ...params, enhance_prompt: false }, { signal: new AbortController().signal, onProgress: () => {}, outputPath: join(dir, "b.mp4"), inputs: { images: [], loras: [] }, device: "cpu" });
   t.notOk("enhancedPrompt" in plain);
   t.notOk("enhanced_prompt" in plain.metadata);
+
+  // Through the API and an in-process worker: the finished job shows the rewrite; params keep the request's flag.
+  const tdb = await openEmbedded();
+  const ts = await startTestServer(tdb.db, FAST_JOBS_ENV, { backend });
+  t.teardown(async () => {
+    await ts.close();
+    await tdb.stop();
+  });
+  const u = await ts.client.user();
+  const res = await ts.client.post("/api/v1/videos/generate", { prompt: "a red fox", pipeline: "distilled", width: 64, height: 64, num_frames: 9, fps: 8, seed: 3, enhance_prompt: true }, { token: u.access });
+  t.equal(res.status, 202, res.text);
+  t.equal(res.body.params.enhance_prompt, true);
+  const job = await waitForJob(ts.client, u.access, res.body.id, finished, 120_000);
+  t.equal(job.status, "completed", JSON.stringify(job.error));
+  t.equal(job.result.enhanced_prompt, r.enhancedPrompt, "same seed: the same rewrite as the direct run");
+  const row = await tdb.db.knex("job_results").where({ job_id: job.id }).first();
+  t.equal(row.metadata.enhanced_prompt, r.enhancedPrompt);
+  const bad = await ts.client.post("/api/v1/videos/generate", { prompt: "a red fox", pipeline: "distilled", enhance_prompt: "yes" }, { token: u.access });
+  t.equal(bad.status, 422, "a non-boolean enhance_prompt is refused");
 });
