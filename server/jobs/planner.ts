@@ -19,7 +19,7 @@ export interface Plan {
   estimate: CostEstimate;
 }
 
-const GENERATION_KEYS = ["pipeline", "prompt", "negative_prompt", "width", "height", "num_frames", "fps", "steps", "seed", "video_guidance", "audio_guidance"] as const;
+const GENERATION_KEYS = ["pipeline", "prompt", "negative_prompt", "enhance_prompt", "width", "height", "num_frames", "fps", "steps", "seed", "video_guidance", "audio_guidance"] as const;
 
 /** Preset params, overridden by the request's fields, validated by the pipeline schema. */
 export function resolveParams(body: GenerateInput, preset: Record<string, unknown> | undefined): GenerationParams {

@@ -6,7 +6,7 @@ import type { JobRow } from "../repositories/jobsRepository.js";
 const seconds = (a: Date | null, b: Date | null) => (a && b ? Math.max(0, (new Date(b).getTime() - new Date(a).getTime()) / 1000) : null);
 
 export function jobView(j: JobRow, queuePosition: number | null = null): JobView {
-  const r = j.result as Record<string, number> | null;
+  const r = j.result as Record<string, number | string> | null;
   const base = `/api/v1/videos/${j.id}`;
   return {
     id: j.id,
@@ -41,6 +41,7 @@ export function jobView(j: JobRow, queuePosition: number | null = null): JobView
           duration_seconds: Number(r.duration_seconds),
           bytes: Number(r.bytes),
           ...(r.seed !== undefined ? { seed: Number(r.seed) } : {}),
+          ...(typeof r.enhanced_prompt === "string" ? { enhanced_prompt: r.enhanced_prompt } : {}),
         }
       : null,
     urls: { self: base, cancel: `${base}/cancel`, events: `${base}/events`, download: `${base}/download` },

@@ -6,6 +6,7 @@ import { z } from "./zod.js";
 export const EstimateBody = GenerateBody.pick({
   prompt: true,
   negative_prompt: true,
+  enhance_prompt: true,
   pipeline: true,
   preset_id: true,
   width: true,

@@ -42,6 +42,7 @@ export const GenerationParamsSchema = z
     pipeline: z.enum(PIPELINES),
     prompt: z.string().min(1).max(LIMITS.maxPromptChars).optional(),
     negative_prompt: z.string().max(LIMITS.maxPromptChars).optional(),
+    enhance_prompt: z.boolean().optional().openapi({ description: "let Gemma rewrite the prompt before encoding (upstream --enhance-prompt; from the frame-0 image too, if any), seeded by seed; the rewrite is in the result's enhanced_prompt" }),
     width: z.number().int().min(LIMITS.minSide).max(LIMITS.maxSide).default(768),
     height: z.number().int().min(LIMITS.minSide).max(LIMITS.maxSide).default(512),
     num_frames: z.number().int().min(LIMITS.minFrames).max(LIMITS.maxFrames).default(121),

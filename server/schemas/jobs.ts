@@ -42,6 +42,7 @@ export const GenerateBody = z
   .object({
     prompt: z.string().min(1).max(LIMITS.maxPromptChars),
     negative_prompt: z.string().max(LIMITS.maxPromptChars).optional(),
+    enhance_prompt: z.boolean().optional().openapi({ description: "let Gemma rewrite the prompt before encoding (upstream --enhance-prompt; from the frame-0 image too, if any), seeded by seed; the rewrite is in the result's enhanced_prompt" }),
     pipeline: z.enum(PIPELINES).optional().openapi({ description: "default: the preset's, or ti2vid_two_stages" }),
     preset_id: z.uuid().optional().openapi({ description: "start from this preset's parameters; fields given here override it" }),
     width: z.number().int().min(LIMITS.minSide).max(LIMITS.maxSide).optional(),
@@ -116,6 +117,7 @@ export const JobSchema = z
         duration_seconds: z.number(),
         bytes: z.number().int(),
         seed: z.number().int().optional(),
+        enhanced_prompt: z.string().optional().openapi({ description: "the prompt Gemma wrote and the video was generated from (enhance_prompt jobs)" }),
       })
       .nullable(),
     urls: z.object({ self: z.string(), cancel: z.string(), events: z.string(), download: z.string() }),

@@ -35,6 +35,8 @@ export interface GenerationResult {
   height: number;
   fps: number;
   durationSeconds: number;
+  /** The prompt the backend generated from when it rewrote the request's (enhance_prompt). */
+  enhancedPrompt?: string;
   metadata: Record<string, unknown>;
 }
 

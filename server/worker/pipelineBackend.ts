@@ -25,6 +25,7 @@ export function toLibraryParams(p: GenerationParams, opts: Pick<GenerateOptions,
     pipeline: p.pipeline,
     prompt: p.prompt ?? "",
     ...(p.negative_prompt !== undefined ? { negativePrompt: p.negative_prompt } : {}),
+    ...(p.enhance_prompt ? { enhancePrompt: true } : {}),
     seed: p.seed,
     width: p.width,
     height: p.height,
@@ -107,7 +108,11 @@ export class PipelineBackend implements GenerationBackend {
         height: r.height,
         fps: r.fps,
         durationSeconds: r.frames / r.fps,
-        metadata: { pipeline: r.pipeline, seed: r.seed, has_audio: r.hasAudio, model_hashes: r.modelHashes, stages: r.stages, seconds: r.seconds },
+        ...(r.enhancedPrompt !== undefined ? { enhancedPrompt: r.enhancedPrompt } : {}),
+        metadata: {
+          pipeline: r.pipeline, seed: r.seed, has_audio: r.hasAudio, model_hashes: r.modelHashes, stages: r.stages, seconds: r.seconds,
+          ...(r.enhancedPrompt !== undefined ? { enhanced_prompt: r.enhancedPrompt } : {}),
+        },
       };
     } catch (e) {
       if (e instanceof AbortedError) throw e;

@@ -247,7 +247,8 @@ export class Worker {
           bytes,
           gpuSeconds,
           device: this.d.device,
-          result: { width: res.width, height: res.height, frames: res.frames, fps: res.fps, duration_seconds: res.durationSeconds, seed },
+          result: { width: res.width, height: res.height, frames: res.frames, fps: res.fps, duration_seconds: res.durationSeconds, seed,
+            ...(res.enhancedPrompt !== undefined ? { enhanced_prompt: res.enhancedPrompt } : {}) },
           metadata: { ...res.metadata, backend: this.d.backend.name, qa: verdict.checks },
         });
         if (!ok) throw new Stop("lost");

@@ -45,7 +45,7 @@ function number(name: string, integer = false) {
 interface Opts {
   pipeline: PipelineName; out: string; model?: string; textEncoder?: string; upsampler?: string; distilledLora?: string;
   lora?: LoraInput[]; image?: ImageInput[]; referenceVideo?: string; conditioningAttentionMask?: string; frames?: number; size?: { width: number; height: number };
-  fps?: number; steps?: number; seed?: number; negativePrompt?: string; pngFrames?: string; device: EngineDevice; json?: boolean; quiet?: boolean;
+  fps?: number; steps?: number; seed?: number; negativePrompt?: string; enhancePrompt?: boolean; pngFrames?: string; device: EngineDevice; json?: boolean; quiet?: boolean;
 }
 
 export function addGenerateCommand(program: Command): void {
@@ -69,6 +69,7 @@ export function addGenerateCommand(program: Command): void {
     .option("--steps <n>", "denoising steps of the guided pipelines (default 40 for LTX-2.0, 30 from 2.3)", number("--steps", true))
     .option("--seed <n>", "random seed (default 10)", number("--seed", true))
     .option("--negative-prompt <text>", "negative prompt of the guided pipelines (default: upstream's list)")
+    .option("--enhance-prompt", "let Gemma rewrite the prompt before encoding (from the frame-0 --image too, if any), seeded by --seed; the rewrite is printed")
     .option("--png-frames <dir>", "also write every frame as PNG into this new folder")
     .addOption(new Option("--device <device>", "where to run").choices(["cpu", "cuda", "auto"]).default("auto"))
     .option("--json", "print the result (metadata, hashes, per-stage time and memory) as JSON")
@@ -119,6 +120,7 @@ async function runGenerate(prompt: string, o: Opts): Promise<void> {
     ...(o.steps !== undefined ? { steps: o.steps } : builtIn && !["distilled", "ic_lora"].includes(o.pipeline) ? { steps: 4 } : {}),
     ...(o.fps !== undefined ? { fps: o.fps } : {}), ...(o.seed !== undefined ? { seed: o.seed } : {}),
     ...(o.negativePrompt !== undefined ? { negativePrompt: o.negativePrompt } : {}),
+    ...(o.enhancePrompt ? { enhancePrompt: true } : {}),
     ...(o.image ? { images: o.image } : {}), ...(o.pngFrames ? { pngFramesDir: resolve(o.pngFrames) } : {}),
   };
   if (o.referenceVideo) {
@@ -140,6 +142,7 @@ async function runGenerate(prompt: string, o: Opts): Promise<void> {
     if (o.json) console.log(JSON.stringify(r, (k, v) => (k === "source" && v instanceof Uint8Array ? `<${v.length} bytes>` : v), 2));
     else {
       console.log(`${r.output}: ${r.frames} frames ${r.width}x${r.height} @ ${r.fps} fps, ${r.hasAudio ? "with" : "without"} audio, seed ${r.seed}, ${r.seconds.toFixed(1)} s`);
+      if (r.enhancedPrompt !== undefined) console.log(`enhanced prompt: ${r.enhancedPrompt}`);
       for (const s of r.stages) console.log(`  ${s.stage.padEnd(14)} ${s.seconds.toFixed(2).padStart(8)} s  peak RSS ${(s.peakRssBytes / 2 ** 20).toFixed(0)} MiB`);
     }
   } finally {

@@ -98,7 +98,7 @@ export class Engine {
       return {
         output: resolved.output, ...(resolved.pngFramesDir ? { pngFramesDir: resolved.pngFramesDir } : {}),
         frames: out.frames, width: resolved.width, height: resolved.height, fps: resolved.fps, hasAudio: out.hasAudio,
-        seed: resolved.seed, pipeline: resolved.pipeline, params: resolved, modelHashes: hashes, stages, seconds: (performance.now() - start) / 1000,
+        seed: resolved.seed, pipeline: resolved.pipeline, params: resolved, ...(out.enhancedPrompt !== undefined ? { enhancedPrompt: out.enhancedPrompt } : {}), modelHashes: hashes, stages, seconds: (performance.now() - start) / 1000,
       };
     } finally {
       opts.signal?.removeEventListener("abort", onAbort);

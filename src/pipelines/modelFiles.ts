@@ -1,9 +1,11 @@
 // What the engine knows about its model files before any weights load: configs and metadata read from the
 // safetensors headers, the checks that the files belong together, and their SHA-256 for result metadata.
 import { createHash } from "node:crypto";
-import { createReadStream, existsSync, readdirSync, statSync } from "node:fs";
+import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { SafetensorsFile, type WeightSource } from "../checkpoint/safetensors.js";
+import { ShardedWeights } from "../models/gemma3/folder.js";
+import { hasVisionConfig } from "../models/gemma3/vision/config.js";
 import { TRANSFORMER_PREFIX } from "../models/ltx2/checkpoint/layout.js";
 import { LoraFusedSource } from "../models/ltx2/loraFusion.js";
 import { AiprodError } from "../native/errors.js";
@@ -26,6 +28,8 @@ export interface ModelInfo {
   modelVersion: string;
   latentChannels: number;
   hasAudio: boolean;
+  /** The Gemma folder has a vision_config and vision tower + projector weights (image-to-video enhancement). */
+  textEncoderVision: boolean;
   upsampler?: { path: string };
   distilledLora?: LoraInfo;
   loras: LoraInfo[];
@@ -65,6 +69,18 @@ function loraInfo(l: LoraInput, what: string, base: WeightSource): LoraInfo {
   }
 }
 
+/** Whether a Gemma folder can enhance from an image: vision_config and vision weights, from headers only. */
+function gemmaHasVision(dir: string): boolean {
+  try {
+    if (!hasVisionConfig(JSON.parse(readFileSync(join(dir, "config.json"), "utf8")))) return false;
+    using w = ShardedWeights.open(dir);
+    const keys = w.keys();
+    return keys.some((k) => k.includes("vision_tower.")) && keys.some((k) => k.includes("multi_modal_projector."));
+  } catch {
+    return false; // an unreadable folder fails with its own error when the text stage loads it
+  }
+}
+
 /** Reads and cross-checks the headers (no weights are loaded). */
 export function inspectModels(files: ModelFiles): ModelInfo {
   mustExist(files.checkpoint, "checkpoint", "file");
@@ -82,6 +98,7 @@ export function inspectModels(files: ModelFiles): ModelInfo {
     }
     const info: ModelInfo = {
       files, modelVersion: ckpt.modelVersion, latentChannels: vae.latentChannels, hasAudio: Boolean(config.audio_vae && config.vocoder), loras: [],
+      textEncoderVision: gemmaHasVision(files.textEncoder),
     };
     if (files.upsampler) {
       mustExist(files.upsampler, "upsampler", "file");

@@ -22,7 +22,7 @@ import { applyImages, applyReference, encodeClips, encodeImages, maskFromFrames,
 import { decodeAudioTrack } from "./stages/decodeAudio.js";
 import { decodeFrames } from "./stages/decodeVideo.js";
 import { denoise } from "./stages/denoise.js";
-import { disposeContext, encodePrompts, type TextContext } from "./stages/encodePrompt.js";
+import { disposeContext, encodePrompts, enhancePositivePrompt, type GemmaHolder, type TextContext } from "./stages/encodePrompt.js";
 import { encodeMedia } from "./stages/encodeMedia.js";
 import { openTransformer } from "./stages/transformer.js";
 import { upsampleLatent } from "./stages/upsample.js";
@@ -31,6 +31,8 @@ import { type ResolvedParams, TWO_STAGE } from "./types.js";
 export interface RunOutput {
   frames: number;
   hasAudio: boolean;
+  /** The prompt Gemma wrote (enhancePrompt runs only). */
+  enhancedPrompt?: string;
 }
 
 interface Shapes {
@@ -69,8 +71,16 @@ export async function runPipeline(ctx: RunContext, p: ResolvedParams, models: Mo
   const userLoras = models.loras.map((l) => ({ path: l.path, strength: l.strength }));
 
   let contexts: TextContext[] = [];
+  const gemma: GemmaHolder = {};
   try {
-    contexts = await ctx.stage("text", () => encodePrompts(ctx, ckpt, models.files.textEncoder, guided ? [p.prompt, p.negativePrompt] : [p.prompt]));
+    let enhancedPrompt: string | undefined;
+    try {
+      if (p.enhancePrompt) enhancedPrompt = await ctx.stage("enhance", () => enhancePositivePrompt(ctx, models.files.textEncoder, p, gemma));
+      const prompt = enhancedPrompt ?? p.prompt;
+      contexts = await ctx.stage("text", () => encodePrompts(ctx, ckpt, models.files.textEncoder, guided ? [prompt, p.negativePrompt] : [prompt], gemma));
+    } finally {
+      gemma.encoder?.dispose();
+    }
     const [positive, negative] = contexts as [TextContext, TextContext | undefined];
     const images: PreparedImage[] = await ctx.stage("images", () => prepareImages(p.images));
 
@@ -152,7 +162,7 @@ export async function runPipeline(ctx: RunContext, p: ResolvedParams, models: Mo
         lat = undefined;
       }
     });
-    return { frames, hasAudio: Boolean(waveform) };
+    return { frames, hasAudio: Boolean(waveform), ...(enhancedPrompt !== undefined ? { enhancedPrompt } : {}) };
   } finally {
     for (const c of contexts) disposeContext(c);
   }

@@ -39,6 +39,14 @@ export interface GenerateParams {
   prompt: string;
   /** Guided pipelines only; default upstream's DEFAULT_NEGATIVE_PROMPT. */
   negativePrompt?: string;
+  /**
+   * Upstream --enhance-prompt (default false): before encoding, Gemma rewrites the prompt (not the negative one),
+   * text-only or, with an image at frame 0, from that image too (the text encoder folder then needs its vision
+   * weights), sampling seeded by `seed`. The result's `enhancedPrompt` is what was encoded.
+   */
+  enhancePrompt?: boolean;
+  /** Most tokens enhancement generates (default 512, upstream's). */
+  enhanceMaxNewTokens?: number;
   seed?: number;
   /** Output size in pixels (two-stage pipelines: the final, full size). */
   width?: number;
@@ -103,6 +111,8 @@ export interface GenerateResult {
   pipeline: PipelineName;
   /** The resolved request: every default filled in. */
   params: ResolvedParams;
+  /** The prompt that was encoded when params.enhancePrompt was set (Gemma's rewrite of params.prompt). */
+  enhancedPrompt?: string;
   /** SHA-256 of every model file used (folders: of their files in name order). */
   modelHashes: Record<string, string>;
   stages: StageReport[];
@@ -120,6 +130,8 @@ export interface ResolvedParams {
   pipeline: PipelineName;
   prompt: string;
   negativePrompt: string;
+  enhancePrompt: boolean;
+  enhanceMaxNewTokens: number;
   seed: number;
   width: number;
   height: number;

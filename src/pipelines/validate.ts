@@ -99,9 +99,15 @@ export function resolveParams(p: GenerateParams, models: ModelInfo): ResolvedPar
   if (!existsSync(outDir) || !statSync(outDir).isDirectory()) throw invalid(`the output folder '${outDir}' does not exist`);
   if (p.pngFramesDir !== undefined && existsSync(p.pngFramesDir)) throw invalid(`PNG frame folder '${p.pngFramesDir}' already exists; choose a new one`);
   if (p.negativePrompt !== undefined && typeof p.negativePrompt !== "string") throw invalid("negativePrompt must be a string");
+  if (p.enhancePrompt !== undefined && typeof p.enhancePrompt !== "boolean") throw invalid(`enhancePrompt must be a boolean, got ${String(p.enhancePrompt)}`);
+  if (p.enhancePrompt && !models.textEncoderVision && images.some((img) => img.frame === 0)) {
+    throw invalid(`enhancePrompt with an image at frame 0 is image-to-video enhancement, which needs a multimodal Gemma folder (vision_config and vision_tower/multi_modal_projector weights); '${models.files.textEncoder}' has none`);
+  }
+  const enhanceMaxNewTokens = int(p.enhanceMaxNewTokens ?? 512, "enhanceMaxNewTokens", 1);
+  if (enhanceMaxNewTokens > 8192) throw invalid(`enhanceMaxNewTokens must be at most 8192, got ${enhanceMaxNewTokens}`);
 
   return {
-    pipeline: p.pipeline, prompt: p.prompt, negativePrompt: p.negativePrompt ?? DEFAULT_NEGATIVE_PROMPT, seed, width, height, frames, fps, steps,
+    pipeline: p.pipeline, prompt: p.prompt, negativePrompt: p.negativePrompt ?? DEFAULT_NEGATIVE_PROMPT, enhancePrompt: p.enhancePrompt ?? false, enhanceMaxNewTokens, seed, width, height, frames, fps, steps,
     images, ...(referenceVideo ? { referenceVideo } : {}), videoGuidance: { ...videoGuidance }, audioGuidance: { ...audioGuidance },
     output: p.output, ...(p.pngFramesDir !== undefined ? { pngFramesDir: p.pngFramesDir } : {}),
   };

@@ -30,6 +30,8 @@ export interface EnhanceOptions {
   maxNewTokens?: number;
   /** Default: sample with temperature 0.7, top-k 64, top-p 0.95, seed 10 (upstream's Gemma 3 settings). */
   sampling?: Sampling;
+  /** Called after every generated token (see GenerateOptions.onToken); throwing from it stops the generation. */
+  onToken?: (generated: number, maxNewTokens: number) => void;
 }
 
 export const DEFAULT_ENHANCE_SAMPLING: Sampling = { kind: "sample", temperature: 0.7, topK: 64, topP: 0.95, seed: 10 };
@@ -100,7 +102,7 @@ export async function enhancePrompt(model: Gemma3TextModel, tokenizer: GemmaToke
     }
     const out = generate(model, ids, {
       maxNewTokens: opts.maxNewTokens ?? 512, sampling: opts.sampling ?? DEFAULT_ENHANCE_SAMPLING, stopTokenIds: [...stop],
-      ...(image ? { image } : {}),
+      ...(image ? { image } : {}), ...(opts.onToken ? { onToken: opts.onToken } : {}),
     });
     const enhanced = pythonStrip(tokenizer.decode(out, { skipSpecialTokens: true }));
     return enhanced.length ? enhanced : prompt;

@@ -15,6 +15,11 @@ export interface GenerateOptions {
   useCache?: boolean;
   /** Image features for the prompt's image tokens (ForwardOptions.image); generated tokens are text. */
   image?: ImageEmbeddings;
+  /**
+   * Called after every generated token with the tokens so far (the last one included) and maxNewTokens. It may
+   * throw (e.g. a cancellation check): generation stops there and the error propagates.
+   */
+  onToken?: (generated: number, maxNewTokens: number) => void;
 }
 
 /** Generated ids (prompt excluded), ending with the stop token when one was produced. */
@@ -39,6 +44,7 @@ export function generate(model: Gemma3TextModel, promptIds: readonly number[], o
     while (out.length < maxNew) {
       const id = nextFrom(step, cache);
       out.push(id);
+      opts.onToken?.(out.length, maxNew);
       if (stop.has(id)) break;
       step = [id];
     }
@@ -48,6 +54,7 @@ export function generate(model: Gemma3TextModel, promptIds: readonly number[], o
       const id = nextFrom(seq);
       out.push(id);
       seq.push(id);
+      opts.onToken?.(out.length, maxNew);
       if (stop.has(id)) break;
     }
   }
