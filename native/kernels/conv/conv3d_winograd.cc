@@ -1,0 +1,242 @@
+// 3D convolution with a 3x3 spatial kernel and unit spatial stride by Winograd F(2x2, 3x3), per temporal tap:
+// every 2x2 block of outputs ("tile") of one output frame is Y = Aᵀ [Σ_dt Σ_ci U_dt,ci ⊙ V_t·st+dt,ci] A with
+//   U = G g Gᵀ  (g = w[co, ci, dt, :, :]),   V = Bᵀ d B  (d = the 4x4 input patch of padded frame tp at 2ty, 2tx),
+//   Bᵀ = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,1,0,-1]], G = [[1,0,0],[½,½,½],[½,-½,½],[0,0,1]], Aᵀ = [[1,1,1,0],[0,1,-1,-1]].
+// 16 multiplies per tile and (ci, co, dt) instead of 36: for each of the 16 points ξ the sum is a GEMM
+//   M[ξ][tile][co] = Σ_dt Σ_ci V[ξ][t·st+dt][tile][ci] · U[ξ][dt·Cin+ci][co]
+// run on the row micro-kernel with one K segment per temporal tap (A read in place from the channels-last V:
+// segment dt starts dt frames further). The input is padded once per batch item (every mode resolved as in
+// conv3d_rows.cc, then zero rows/cols so partial edge tiles read zeros), transformed once into V; weights are
+// transformed and packed once per layer (cached). With unit temporal stride, consecutive output frames are
+// consecutive V rows, so a task's block of rows may span frames (fewer, longer passes over the weights).
+//
+// Numerics: the transforms add a few roundings per input and output (|V| <= 4·max|d|, |U| <= max|g|·9/4, Aᵀ M A
+// sums 9 of the 16 M), so the error is a small multiple of the direct path's; the tests bound it at 4x the
+// direct bound relative to Σ|w||x| with a 9x factor for the transforms' growth (see product_tests.cc).
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "aiprod/conv.h"
+#include "aiprod/gemm.h"
+#include "aiprod/scratch.h"
+#include "aiprod/threadpool.h"
+#include "conv3d_paths.h"
+
+namespace aiprod {
+namespace {
+
+constexpr size_t kBChunkBytes = 192 * 1024;  // B bytes per micro-kernel call (as conv3d_rows.cc)
+// M bytes per task (16 points x block rows x group channels): read back once by the output transform.
+constexpr size_t kMBytes = 2 * 1024 * 1024;
+
+// xcl[tp][hq][wq][ci] for one batch item: the padded input (every mode resolved) extended with zeros to Hq x Wq.
+void pad_channels_last(const Conv3dArgs& a, const float* x, size_t Tp, size_t Hp, size_t Wp, size_t Hq, size_t Wq,
+                       float* xcl) {
+  std::vector<long> wmap(Wq, -1), hmap(Hq, -1);
+  for (size_t i = 0; i < Wp; ++i) wmap[i] = conv_source_index(long(i) - long(a.pad_front[2]), long(a.in[2]), a.mode[2]);
+  for (size_t i = 0; i < Hp; ++i) hmap[i] = conv_source_index(long(i) - long(a.pad_front[1]), long(a.in[1]), a.mode[1]);
+  const size_t cin = a.cin, frame = a.in[0] * a.in[1] * a.in[2];
+  parallel_range(Tp * Hq, 4, [&](size_t r0, size_t r1) {
+    for (size_t r = r0; r < r1; ++r) {
+      const size_t tp = r / Hq, hq = r % Hq;
+      float* dst = xcl + r * Wq * cin;
+      const long st = conv_source_index(long(tp) - long(a.pad_front[0]), long(a.in[0]), a.mode[0]);
+      if (st < 0 || hmap[hq] < 0) {
+        std::fill(dst, dst + Wq * cin, 0.0f);
+        continue;
+      }
+      const float* src = x + (size_t(st) * a.in[1] + size_t(hmap[hq])) * a.in[2];
+      for (size_t ci = 0; ci < cin; ++ci) {
+        const float* srow = src + ci * frame;
+        for (size_t wq = 0; wq < Wq; ++wq) dst[wq * cin + ci] = wmap[wq] < 0 ? 0.0f : srow[wmap[wq]];
+      }
+    }
+  });
+}
+
+}  // namespace
+
+void conv3d_winograd(const Conv3dArgs& a, const GemmKernels& kt) {
+  const size_t To = a.out_size[0], Ho = a.out_size[1], Wo = a.out_size[2];
+  const size_t MR = kt.mr, NR = kt.nr, cin = a.cin, kT = a.k[0], st = a.stride[0];
+  const size_t Tp = a.in[0] + a.pad_front[0] + a.pad_back[0];
+  const size_t Hp = a.in[1] + a.pad_front[1] + a.pad_back[1];
+  const size_t Wp = a.in[2] + a.pad_front[2] + a.pad_back[2];
+  const size_t TH = (Ho + 1) / 2, TW = (Wo + 1) / 2, ntiles = TH * TW;
+  const size_t Hq = std::max(Hp, 2 * TH + 2), Wq = std::max(Wp, 2 * TW + 2);
+  const size_t K = kT * cin, co_panels = (a.cout + NR - 1) / NR;
+
+  // U packed per point ξ as NR-wide B panels over k = dt·Cin + ci: upack[ξ][q][k][NR], zero past Cout.
+  auto pack_weights = [&](HostStorage& storage) {
+    float* all = static_cast<float*>(storage.data());
+    parallel_range(co_panels, 1, [&](size_t q0, size_t q1) {
+      for (size_t q = q0; q < q1; ++q) {
+        const size_t cols = std::min(NR, a.cout - q * NR);
+        for (size_t k = 0; k < K; ++k) {
+          const size_t dt = k / cin, ci = k % cin;
+          for (size_t j = 0; j < NR; ++j) {
+            float u[16] = {};
+            if (j < cols) {
+              const float* g = a.w + (((q * NR + j) * cin + ci) * kT + dt) * 9;
+              float t[4][3];  // G g
+              for (int c = 0; c < 3; ++c) {
+                t[0][c] = g[c];
+                t[1][c] = 0.5f * (g[c] + g[3 + c] + g[6 + c]);
+                t[2][c] = 0.5f * (g[c] - g[3 + c] + g[6 + c]);
+                t[3][c] = g[6 + c];
+              }
+              for (int r = 0; r < 4; ++r) {  // (G g) Gᵀ
+                u[r * 4 + 0] = t[r][0];
+                u[r * 4 + 1] = 0.5f * (t[r][0] + t[r][1] + t[r][2]);
+                u[r * 4 + 2] = 0.5f * (t[r][0] - t[r][1] + t[r][2]);
+                u[r * 4 + 3] = t[r][2];
+              }
+            }
+            for (size_t xi = 0; xi < 16; ++xi) all[((xi * co_panels + q) * K + k) * NR + j] = u[xi];
+          }
+        }
+      }
+    });
+  };
+  const std::string tag = std::string("conv3d-wino/") + isa_name(kt.isa) + "/" + std::to_string(NR) + "/" +
+                          std::to_string(cin) + "x" + std::to_string(kT);
+  const auto packed = packed_weights(a.w_key, tag, 16 * co_panels * K * NR * sizeof(float), pack_weights);
+  const float* upack = static_cast<const float*>(packed->data());
+
+  std::vector<ptrdiff_t> seg_off(kT);  // temporal tap dt reads dt frames further in V
+  for (size_t dt = 0; dt < kT; ++dt) seg_off[dt] = ptrdiff_t(dt * ntiles * cin);
+  const size_t seg_bytes = cin * NR * sizeof(float);
+  const size_t n_chunks = std::max<size_t>(1, std::min(kT, (kT * seg_bytes + kBChunkBytes - 1) / kBChunkBytes));
+  const size_t spc = (kT + n_chunks - 1) / n_chunks;
+
+  // GEMM rows: with unit temporal stride all To·ntiles (frame, tile) rows are one run of V; otherwise one run of
+  // ntiles rows per output frame. Blocks of ~26 micro-panels, Cout groups keeping the block's M within kMBytes,
+  // split further while there are too few tasks for the threads (as conv3d_rows.cc).
+  const size_t runs = st == 1 ? 1 : To, G = st == 1 ? To * ntiles : ntiles;
+  const size_t blocks = (G + MR * 26 - 1) / (MR * 26);
+  const size_t MB = ((G + blocks - 1) / blocks + MR - 1) / MR * MR;
+  const size_t m_panels = std::max<size_t>(1, kMBytes / (16 * MB * NR * sizeof(float)));
+  size_t groups = (co_panels + m_panels - 1) / m_panels;
+  while (groups < co_panels && runs * blocks * groups < size_t(thread_count()) * 6) groups *= 2;
+  const size_t group_panels = (co_panels + std::min(groups, co_panels) - 1) / std::min(groups, co_panels);
+  groups = (co_panels + group_panels - 1) / group_panels;
+
+  const size_t frame_v = ntiles * cin;  // floats of one frame of one point in V
+  thread_local Scratch xscratch, vscratch;
+  float* xcl = xscratch.get<float>(Tp * Hq * Wq * cin);
+  float* V = vscratch.get<float>((16 * Tp * ntiles + MR) * cin);  // V[ξ][tp][tile][ci], then MR slack rows
+  std::fill(V + 16 * Tp * frame_v, V + (16 * Tp * ntiles + MR) * cin, 0.0f);
+  for (size_t b = 0; b < a.batch; ++b) {
+    pad_channels_last(a, a.x + b * cin * a.in[0] * a.in[1] * a.in[2], Tp, Hp, Wp, Hq, Wq, xcl);
+    // V = Bᵀ d B for every tile of every padded frame, vectorized over ci.
+    parallel_range(Tp * TH, 1, [&](size_t r0, size_t r1) {
+      for (size_t r = r0; r < r1; ++r) {
+        const size_t tp = r / TH, ty = r % TH;
+        for (size_t tx = 0; tx < TW; ++tx) {
+          const float* d = xcl + ((tp * Hq + 2 * ty) * Wq + 2 * tx) * cin;
+          const size_t rs = Wq * cin;  // next row of the patch
+          float* v = V + (tp * ntiles + ty * TW + tx) * cin;
+          const size_t vs = Tp * frame_v;  // next point ξ
+          for (size_t ci = 0; ci < cin; ++ci) {
+            float t[4][4];  // Bᵀ d
+            for (int c = 0; c < 4; ++c) {
+              const float d0 = d[c * cin + ci], d1 = d[rs + c * cin + ci], d2 = d[2 * rs + c * cin + ci],
+                          d3 = d[3 * rs + c * cin + ci];
+              t[0][c] = d0 - d2;
+              t[1][c] = d1 + d2;
+              t[2][c] = d2 - d1;
+              t[3][c] = d1 - d3;
+            }
+            for (int i = 0; i < 4; ++i) {  // (Bᵀ d) B
+              v[(i * 4 + 0) * vs + ci] = t[i][0] - t[i][2];
+              v[(i * 4 + 1) * vs + ci] = t[i][1] + t[i][2];
+              v[(i * 4 + 2) * vs + ci] = t[i][2] - t[i][1];
+              v[(i * 4 + 3) * vs + ci] = t[i][1] - t[i][3];
+            }
+          }
+        }
+      }
+    });
+    parallel_for(runs * blocks * groups, [&](size_t task) {
+      const size_t grp = task % groups, blk = (task / groups) % blocks, f = task / (groups * blocks);
+      const size_t g0 = blk * MB, ng = std::min(MB, G - std::min(G, g0));
+      if (ng == 0) return;
+      const size_t q0 = grp * group_panels, q1 = std::min(co_panels, q0 + group_panels);
+      const size_t ldc = (q1 - q0) * NR;
+      thread_local Scratch mscratch;
+      float* M = mscratch.get<float>(16 * MB * ldc);  // M[ξ][row][co of this group]
+      for (size_t xi = 0; xi < 16; ++xi) {
+        const float* a_rows = V + (xi * Tp + f * st) * frame_v + g0 * cin;
+        float* mx = M + xi * MB * ldc;
+        for (size_t s0 = 0; s0 < kT; s0 += spc) {
+          const size_t ns = std::min(spc, kT - s0);
+          for (size_t q = q0; q < q1; ++q) {
+            const float* bq = upack + ((xi * co_panels + q) * K + s0 * cin) * NR;
+            const size_t nr = std::min(NR, a.cout - q * NR);
+            for (size_t r = 0; r < ng; r += MR) {
+              kt.f32_rows(ns, cin, seg_off.data() + s0, a_rows + r * cin, cin, bq, mx + r * ldc + (q - q0) * NR, ldc,
+                          std::min(MR, ng - r), nr, s0 > 0);
+            }
+          }
+        }
+      }
+      // Y = Aᵀ M A (+ bias) for runs of tiles of one tile row, 16 channels at a time through an L1 buffer, then
+      // whole output row segments to [B, Cout, To, Ho, Wo].
+      const size_t co_begin = q0 * NR, co_end = std::min(a.cout, q1 * NR);
+      constexpr size_t kRun = 32;  // tiles per run
+      for (size_t cb = co_begin; cb < co_end; cb += 16) {
+        const size_t nc = std::min<size_t>(16, co_end - cb);
+        float bias[16] = {};
+        for (size_t c = 0; c < nc; ++c) bias[c] = a.bias ? a.bias[cb + c] : 0.0f;
+        for (size_t j = 0; j < ng;) {
+          const size_t row = f * ntiles + g0 + j;  // (frame, tile) of this GEMM row
+          const size_t t = row / ntiles, tile = row % ntiles, ty = tile / TW, tx0 = tile % TW;
+          const size_t n = std::min({kRun, TW - tx0, ng - j});
+          alignas(64) float ybuf[16][2][2 * kRun];
+          for (size_t i = 0; i < n; ++i) {
+            const float* m = M + (j + i) * ldc + (cb - co_begin);
+            const size_t ms = MB * ldc;
+            float t0[4][16], t1[4][16], y[4][16];  // Aᵀ M, then (Aᵀ M) A, over 16 channels
+            for (int q = 0; q < 4; ++q) {
+              const float* m0 = m + q * ms;
+              const float* m1 = m + (4 + q) * ms;
+              const float* m2 = m + (8 + q) * ms;
+              const float* m3 = m + (12 + q) * ms;
+              for (size_t c = 0; c < 16; ++c) {
+                t0[q][c] = m0[c] + m1[c] + m2[c];
+                t1[q][c] = m1[c] - m2[c] - m3[c];
+              }
+            }
+            for (size_t c = 0; c < 16; ++c) {
+              y[0][c] = t0[0][c] + t0[1][c] + t0[2][c];
+              y[1][c] = t0[1][c] - t0[2][c] - t0[3][c];
+              y[2][c] = t1[0][c] + t1[1][c] + t1[2][c];
+              y[3][c] = t1[1][c] - t1[2][c] - t1[3][c];
+            }
+            for (size_t c = 0; c < 16; ++c) {
+              ybuf[c][0][2 * i] = y[0][c] + bias[c];
+              ybuf[c][0][2 * i + 1] = y[1][c] + bias[c];
+              ybuf[c][1][2 * i] = y[2][c] + bias[c];
+              ybuf[c][1][2 * i + 1] = y[3][c] + bias[c];
+            }
+          }
+          const size_t x0 = 2 * tx0, nx = std::min(2 * n, Wo - x0);
+          for (size_t c = 0; c < nc; ++c) {
+            float* out = a.out + (((b * a.cout + cb + c) * To + t) * Ho) * Wo + x0;
+            for (size_t dy = 0; dy < 2 && 2 * ty + dy < Ho; ++dy) {
+              std::memcpy(out + (2 * ty + dy) * Wo, ybuf[c][dy], nx * sizeof(float));
+            }
+          }
+          j += n;
+        }
+      }
+    });
+  }
+  xscratch.trim();
+  vscratch.trim();
+}
+
+}  // namespace aiprod
