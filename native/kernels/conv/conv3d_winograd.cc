@@ -14,6 +14,9 @@
 // sums 9 of the 16 M), so the error is a small multiple of the direct path's; the tests bound it at 4x the
 // direct bound relative to Σ|w||x| with a 9x factor for the transforms' growth (see product_tests.cc).
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -28,9 +31,13 @@
 namespace aiprod {
 namespace {
 
-constexpr size_t kBChunkBytes = 192 * 1024;  // B bytes per micro-kernel call (as conv3d_rows.cc)
+constexpr size_t kMaxMR = 16;  // the widest micro-kernel's MR (14 on AVX-512, 6 on AVX2)
 // M bytes per task (16 points x block rows x group channels): read back once by the output transform.
 constexpr size_t kMBytes = 2 * 1024 * 1024;
+// B bytes of a Cout group (all taps): they stay in L2 while each A micro-panel (MR rows of V, read from
+// L3 once) is applied to every panel of the group. V rows are not shared between points or taps as the shifted
+// rows of conv3d_rows.cc are, so streaming A past a resident B panel (that file's order) ran at half speed.
+constexpr size_t kBGroupBytes = 384 * 1024;
 
 // xcl[tp][hq][wq][ci] for one batch item: the padded input (every mode resolved) extended with zeros to Hq x Wq.
 void pad_channels_last(const Conv3dArgs& a, const float* x, size_t Tp, size_t Hp, size_t Wp, size_t Hq, size_t Wq,
@@ -106,94 +113,122 @@ void conv3d_winograd(const Conv3dArgs& a, const GemmKernels& kt) {
   const auto packed = packed_weights(a.w_key, tag, 16 * co_panels * K * NR * sizeof(float), pack_weights);
   const float* upack = static_cast<const float*>(packed->data());
 
-  std::vector<ptrdiff_t> seg_off(kT);  // temporal tap dt reads dt frames further in V
-  for (size_t dt = 0; dt < kT; ++dt) seg_off[dt] = ptrdiff_t(dt * ntiles * cin);
-  const size_t seg_bytes = cin * NR * sizeof(float);
-  const size_t n_chunks = std::max<size_t>(1, std::min(kT, (kT * seg_bytes + kBChunkBytes - 1) / kBChunkBytes));
-  const size_t spc = (kT + n_chunks - 1) / n_chunks;
-
-  // GEMM rows: with unit temporal stride all To·ntiles (frame, tile) rows are one run of V; otherwise one run of
-  // ntiles rows per output frame. Blocks of ~26 micro-panels, Cout groups keeping the block's M within kMBytes,
-  // split further while there are too few tasks for the threads (as conv3d_rows.cc).
-  const size_t runs = st == 1 ? 1 : To, G = st == 1 ? To * ntiles : ntiles;
-  const size_t blocks = (G + MR * 26 - 1) / (MR * 26);
-  const size_t MB = ((G + blocks - 1) / blocks + MR - 1) / MR * MR;
+  // GEMM rows are tiles, in micro-panels of MR tiles per frame (ntp panels; the last one of a frame is padded with
+  // zero tiles). With unit temporal stride the panels of all output frames are one run (tap dt reads dt·ntp
+  // panels further); otherwise each output frame is a run of ntp panels. Blocks of ~26 panels, Cout groups keeping
+  // the block's M within kMBytes and the group's B within kBGroupBytes, split further while there are too few
+  // tasks for the threads (as conv3d_rows.cc).
+  const size_t ntp = (ntiles + MR - 1) / MR, vpanel = cin * MR;  // floats of one A panel of one tap
+  const size_t runs = st == 1 ? 1 : To, Gp = st == 1 ? To * ntp : ntp;
+  const size_t blocks = (Gp + 25) / 26;
+  const size_t MBp = (Gp + blocks - 1) / blocks, MB = MBp * MR;
   const size_t m_panels = std::max<size_t>(1, kMBytes / (16 * MB * NR * sizeof(float)));
-  size_t groups = (co_panels + m_panels - 1) / m_panels;
+  const size_t b_panels = std::max<size_t>(1, kBGroupBytes / (K * NR * sizeof(float)));
+  size_t groups = (co_panels + std::min(m_panels, b_panels) - 1) / std::min(m_panels, b_panels);
   while (groups < co_panels && runs * blocks * groups < size_t(thread_count()) * 6) groups *= 2;
   const size_t group_panels = (co_panels + std::min(groups, co_panels) - 1) / std::min(groups, co_panels);
   groups = (co_panels + group_panels - 1) / group_panels;
 
-  const size_t frame_v = ntiles * cin;  // floats of one frame of one point in V
+  const size_t frame_v = ntp * vpanel;  // floats of one frame of one point in V
   thread_local Scratch xscratch, vscratch;
   float* xcl = xscratch.get<float>(Tp * Hq * Wq * cin);
-  float* V = vscratch.get<float>((16 * Tp * ntiles + MR) * cin);  // V[ξ][tp][tile][ci], then MR slack rows
-  std::fill(V + 16 * Tp * frame_v, V + (16 * Tp * ntiles + MR) * cin, 0.0f);
+  float* V = vscratch.get<float>(16 * Tp * frame_v);  // V[ξ][tp][panel][ci][MR]
+  static const bool trace = std::getenv("WINO_TRACE") != nullptr;
+  auto now = [] { return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count(); };
+  double t_a = now(), t_b = 0, t_c = 0, t_d = 0;
   for (size_t b = 0; b < a.batch; ++b) {
+    t_b = now();
     pad_channels_last(a, a.x + b * cin * a.in[0] * a.in[1] * a.in[2], Tp, Hp, Wp, Hq, Wq, xcl);
-    // V = Bᵀ d B for every tile of every padded frame, vectorized over ci.
-    parallel_range(Tp * TH, 1, [&](size_t r0, size_t r1) {
+    t_c = now();
+    // V = Bᵀ d B for every tile of every padded frame: per A panel, 16 channels at a time into an L1 buffer
+    // (vectorized over the channels), then written out as whole MR x 16 runs per point.
+    parallel_range(Tp * ntp, 1, [&](size_t r0, size_t r1) {
+      alignas(64) float buf[16][16][kMaxMR];  // [ξ][channel][tile of the panel]
       for (size_t r = r0; r < r1; ++r) {
-        const size_t tp = r / TH, ty = r % TH;
-        for (size_t tx = 0; tx < TW; ++tx) {
-          const float* d = xcl + ((tp * Hq + 2 * ty) * Wq + 2 * tx) * cin;
-          const size_t rs = Wq * cin;  // next row of the patch
-          float* v = V + (tp * ntiles + ty * TW + tx) * cin;
-          const size_t vs = Tp * frame_v;  // next point ξ
-          for (size_t ci = 0; ci < cin; ++ci) {
-            float t[4][4];  // Bᵀ d
-            for (int c = 0; c < 4; ++c) {
-              const float d0 = d[c * cin + ci], d1 = d[rs + c * cin + ci], d2 = d[2 * rs + c * cin + ci],
-                          d3 = d[3 * rs + c * cin + ci];
-              t[0][c] = d0 - d2;
-              t[1][c] = d1 + d2;
-              t[2][c] = d2 - d1;
-              t[3][c] = d1 - d3;
+        const size_t tp = r / ntp, panel = r % ntp;
+        for (size_t c0 = 0; c0 < cin; c0 += 16) {
+          const size_t nc = std::min<size_t>(16, cin - c0);
+          for (size_t i = 0; i < MR; ++i) {
+            const size_t tile = panel * MR + i;
+            if (tile >= ntiles) {
+              for (size_t xi = 0; xi < 16; ++xi)
+                for (size_t c = 0; c < 16; ++c) buf[xi][c][i] = 0.0f;
+              continue;
             }
-            for (int i = 0; i < 4; ++i) {  // (Bᵀ d) B
-              v[(i * 4 + 0) * vs + ci] = t[i][0] - t[i][2];
-              v[(i * 4 + 1) * vs + ci] = t[i][1] + t[i][2];
-              v[(i * 4 + 2) * vs + ci] = t[i][2] - t[i][1];
-              v[(i * 4 + 3) * vs + ci] = t[i][1] - t[i][3];
+            const size_t ty = tile / TW, tx = tile % TW;
+            const float* d = xcl + ((tp * Hq + 2 * ty) * Wq + 2 * tx) * cin + c0;
+            const size_t rs = Wq * cin;  // next row of the patch
+            float t[4][4][16], v[16][16];  // Bᵀ d, then (Bᵀ d) B, over 16 channels
+            for (int x = 0; x < 4; ++x) {
+              const float* p0 = d + x * cin;
+              for (size_t c = 0; c < 16; ++c) {
+                const float d0 = c < nc ? p0[c] : 0.0f, d1 = c < nc ? p0[rs + c] : 0.0f,
+                            d2 = c < nc ? p0[2 * rs + c] : 0.0f, d3 = c < nc ? p0[3 * rs + c] : 0.0f;
+                t[0][x][c] = d0 - d2;
+                t[1][x][c] = d1 + d2;
+                t[2][x][c] = d2 - d1;
+                t[3][x][c] = d1 - d3;
+              }
             }
+            for (int y = 0; y < 4; ++y) {
+              for (size_t c = 0; c < 16; ++c) {
+                v[y * 4 + 0][c] = t[y][0][c] - t[y][2][c];
+                v[y * 4 + 1][c] = t[y][1][c] + t[y][2][c];
+                v[y * 4 + 2][c] = t[y][2][c] - t[y][1][c];
+                v[y * 4 + 3][c] = t[y][1][c] - t[y][3][c];
+              }
+            }
+            for (size_t xi = 0; xi < 16; ++xi)
+              for (size_t c = 0; c < 16; ++c) buf[xi][c][i] = v[xi][c];
+          }
+          for (size_t xi = 0; xi < 16; ++xi) {
+            float* dst = V + (xi * Tp + tp) * frame_v + panel * vpanel + c0 * MR;
+            for (size_t c = 0; c < nc; ++c) std::memcpy(dst + c * MR, buf[xi][c], MR * sizeof(float));
           }
         }
       }
     });
+    t_d = now();
     parallel_for(runs * blocks * groups, [&](size_t task) {
       const size_t grp = task % groups, blk = (task / groups) % blocks, f = task / (groups * blocks);
-      const size_t g0 = blk * MB, ng = std::min(MB, G - std::min(G, g0));
-      if (ng == 0) return;
+      const size_t p0 = blk * MBp, np = std::min(MBp, Gp - std::min(Gp, p0)), ng = np * MR;
+      if (np == 0) return;
       const size_t q0 = grp * group_panels, q1 = std::min(co_panels, q0 + group_panels);
       const size_t ldc = (q1 - q0) * NR;
       thread_local Scratch mscratch;
       float* M = mscratch.get<float>(16 * MB * ldc);  // M[ξ][row][co of this group]
-      for (size_t xi = 0; xi < 16; ++xi) {
-        const float* a_rows = V + (xi * Tp + f * st) * frame_v + g0 * cin;
+      static const bool nogemm = std::getenv("WINO_NOGEMM") != nullptr, noout = std::getenv("WINO_NOOUT") != nullptr;
+      for (size_t xi = 0; xi < 16 && !nogemm; ++xi) {
+        const float* a_run = V + (xi * Tp + f * st) * frame_v;
         float* mx = M + xi * MB * ldc;
-        for (size_t s0 = 0; s0 < kT; s0 += spc) {
-          const size_t ns = std::min(spc, kT - s0);
+        // A panel outer (its kT taps, read from L3 once, then from L2), the group's B panels (L2) inner.
+        for (size_t p = 0; p < np; ++p) {
           for (size_t q = q0; q < q1; ++q) {
-            const float* bq = upack + ((xi * co_panels + q) * K + s0 * cin) * NR;
+            const float* bq = upack + (xi * co_panels + q) * K * NR;
             const size_t nr = std::min(NR, a.cout - q * NR);
-            for (size_t r = 0; r < ng; r += MR) {
-              kt.f32_rows(ns, cin, seg_off.data() + s0, a_rows + r * cin, cin, bq, mx + r * ldc + (q - q0) * NR, ldc,
-                          std::min(MR, ng - r), nr, s0 > 0);
+            for (size_t dt = 0; dt < kT; ++dt) {
+              kt.f32(cin, a_run + (dt * ntp + p0 + p) * vpanel, bq + dt * cin * NR, mx + p * MR * ldc + (q - q0) * NR,
+                     ldc, MR, nr, dt > 0);
             }
           }
         }
       }
+      const size_t row0 = (f * Gp + p0) * MR;  // (frame, padded tile) index of the block's first row
       // Y = Aᵀ M A (+ bias) for runs of tiles of one tile row, 16 channels at a time through an L1 buffer, then
       // whole output row segments to [B, Cout, To, Ho, Wo].
       const size_t co_begin = q0 * NR, co_end = std::min(a.cout, q1 * NR);
       constexpr size_t kRun = 32;  // tiles per run
-      for (size_t cb = co_begin; cb < co_end; cb += 16) {
+      for (size_t cb = co_begin; cb < co_end && !noout; cb += 16) {
         const size_t nc = std::min<size_t>(16, co_end - cb);
         float bias[16] = {};
         for (size_t c = 0; c < nc; ++c) bias[c] = a.bias ? a.bias[cb + c] : 0.0f;
         for (size_t j = 0; j < ng;) {
-          const size_t row = f * ntiles + g0 + j;  // (frame, tile) of this GEMM row
-          const size_t t = row / ntiles, tile = row % ntiles, ty = tile / TW, tx0 = tile % TW;
+          const size_t row = row0 + j;  // (frame, padded tile) of this GEMM row
+          const size_t t = row / (ntp * MR), tile = row % (ntp * MR), ty = tile / TW, tx0 = tile % TW;
+          if (tile >= ntiles) {  // zero tiles that pad a frame's last panel
+            j += ntp * MR - tile;
+            continue;
+          }
           const size_t n = std::min({kRun, TW - tx0, ng - j});
           alignas(64) float ybuf[16][2][2 * kRun];
           for (size_t i = 0; i < n; ++i) {
@@ -235,6 +270,7 @@ void conv3d_winograd(const Conv3dArgs& a, const GemmKernels& kt) {
       }
     });
   }
+  if (trace) std::fprintf(stderr, "wino: pack %.2f pad %.2f vtrans %.2f gemm+out %.2f ms; blocks %zu MB %zu groups %zu gp %zu\n", t_b - t_a, t_c - t_b, t_d - t_c, now() - t_d, blocks, MB, groups, group_panels);
   xscratch.trim();
   vscratch.trim();
 }
