@@ -120,12 +120,15 @@ void conv3d_winograd(const Conv3dArgs& a, const GemmKernels& kt) {
   // tasks for the threads (as conv3d_rows.cc).
   const size_t ntp = (ntiles + MR - 1) / MR, vpanel = cin * MR;  // floats of one A panel of one tap
   const size_t runs = st == 1 ? 1 : To, Gp = st == 1 ? To * ntp : ntp;
-  const size_t blocks = (Gp + 25) / 26;
+  const size_t env_bp = std::getenv("WINO_BP") ? std::strtoul(std::getenv("WINO_BP"), nullptr, 10) : 26;
+  const size_t env_gp = std::getenv("WINO_GP") ? std::strtoul(std::getenv("WINO_GP"), nullptr, 10) : 0;
+  const size_t blocks = (Gp + env_bp - 1) / env_bp;
   const size_t MBp = (Gp + blocks - 1) / blocks, MB = MBp * MR;
   const size_t m_panels = std::max<size_t>(1, kMBytes / (16 * MB * NR * sizeof(float)));
   const size_t b_panels = std::max<size_t>(1, kBGroupBytes / (K * NR * sizeof(float)));
   size_t groups = (co_panels + std::min(m_panels, b_panels) - 1) / std::min(m_panels, b_panels);
   while (groups < co_panels && runs * blocks * groups < size_t(thread_count()) * 6) groups *= 2;
+  if (env_gp) groups = (co_panels + env_gp - 1) / env_gp;
   const size_t group_panels = (co_panels + std::min(groups, co_panels) - 1) / std::min(groups, co_panels);
   groups = (co_panels + group_panels - 1) / group_panels;
 
@@ -140,34 +143,36 @@ void conv3d_winograd(const Conv3dArgs& a, const GemmKernels& kt) {
     t_b = now();
     pad_channels_last(a, a.x + b * cin * a.in[0] * a.in[1] * a.in[2], Tp, Hp, Wp, Hq, Wq, xcl);
     t_c = now();
-    // V = Bᵀ d B for every tile of every padded frame: per A panel, 16 channels at a time into an L1 buffer
-    // (vectorized over the channels), then written out as whole MR x 16 runs per point.
+    // V = Bᵀ d B for every tile of every padded frame, 16 channels at a time (vectorized over the channels), each
+    // value stored straight into its panel (a panel's 16 points x 16 channels x MR tiles stay in L1 meanwhile).
     parallel_range(Tp * ntp, 1, [&](size_t r0, size_t r1) {
-      alignas(64) float buf[16][16][kMaxMR];  // [ξ][channel][tile of the panel]
       for (size_t r = r0; r < r1; ++r) {
         const size_t tp = r / ntp, panel = r % ntp;
+        float* vp = V + tp * frame_v + panel * vpanel;  // point ξ is ξ·Tp·frame_v further
         for (size_t c0 = 0; c0 < cin; c0 += 16) {
           const size_t nc = std::min<size_t>(16, cin - c0);
           for (size_t i = 0; i < MR; ++i) {
             const size_t tile = panel * MR + i;
-            if (tile >= ntiles) {
-              for (size_t xi = 0; xi < 16; ++xi)
-                for (size_t c = 0; c < 16; ++c) buf[xi][c][i] = 0.0f;
-              continue;
+            alignas(64) float d[4][4][16];  // the patch, zero past the channels and for the padding tiles
+            if (tile < ntiles && nc == 16) {
+              const float* src = xcl + ((tp * Hq + 2 * (tile / TW)) * Wq + 2 * (tile % TW)) * cin + c0;
+              for (int y = 0; y < 4; ++y)
+                for (int x = 0; x < 4; ++x) std::memcpy(d[y][x], src + (y * Wq + x) * cin, 16 * sizeof(float));
+            } else {
+              std::memset(d, 0, sizeof(d));
+              if (tile < ntiles) {
+                const float* src = xcl + ((tp * Hq + 2 * (tile / TW)) * Wq + 2 * (tile % TW)) * cin + c0;
+                for (int y = 0; y < 4; ++y)
+                  for (int x = 0; x < 4; ++x) std::memcpy(d[y][x], src + (y * Wq + x) * cin, nc * sizeof(float));
+              }
             }
-            const size_t ty = tile / TW, tx = tile % TW;
-            const float* d = xcl + ((tp * Hq + 2 * ty) * Wq + 2 * tx) * cin + c0;
-            const size_t rs = Wq * cin;  // next row of the patch
-            float t[4][4][16], v[16][16];  // Bᵀ d, then (Bᵀ d) B, over 16 channels
+            alignas(64) float t[4][4][16], v[16][16];  // Bᵀ d, then (Bᵀ d) B
             for (int x = 0; x < 4; ++x) {
-              const float* p0 = d + x * cin;
               for (size_t c = 0; c < 16; ++c) {
-                const float d0 = c < nc ? p0[c] : 0.0f, d1 = c < nc ? p0[rs + c] : 0.0f,
-                            d2 = c < nc ? p0[2 * rs + c] : 0.0f, d3 = c < nc ? p0[3 * rs + c] : 0.0f;
-                t[0][x][c] = d0 - d2;
-                t[1][x][c] = d1 + d2;
-                t[2][x][c] = d2 - d1;
-                t[3][x][c] = d1 - d3;
+                t[0][x][c] = d[0][x][c] - d[2][x][c];
+                t[1][x][c] = d[1][x][c] + d[2][x][c];
+                t[2][x][c] = d[2][x][c] - d[1][x][c];
+                t[3][x][c] = d[1][x][c] - d[3][x][c];
               }
             }
             for (int y = 0; y < 4; ++y) {
@@ -178,12 +183,10 @@ void conv3d_winograd(const Conv3dArgs& a, const GemmKernels& kt) {
                 v[y * 4 + 3][c] = t[y][1][c] - t[y][3][c];
               }
             }
-            for (size_t xi = 0; xi < 16; ++xi)
-              for (size_t c = 0; c < 16; ++c) buf[xi][c][i] = v[xi][c];
-          }
-          for (size_t xi = 0; xi < 16; ++xi) {
-            float* dst = V + (xi * Tp + tp) * frame_v + panel * vpanel + c0 * MR;
-            for (size_t c = 0; c < nc; ++c) std::memcpy(dst + c * MR, buf[xi][c], MR * sizeof(float));
+            for (size_t xi = 0; xi < 16; ++xi) {
+              float* dst = vp + xi * Tp * frame_v + c0 * MR + i;
+              for (size_t c = 0; c < nc; ++c) dst[c * MR] = v[xi][c];
+            }
           }
         }
       }
