@@ -94,7 +94,7 @@ static void check_attention(Isa isa, std::mt19937& rng) {
   }
 }
 
-// Winograd F(2x2, 3x3) (conv3d_winograd.cc): 3x3 spatial kernels, unit spatial stride, Cin and Cout >= 16; odd
+// Winograd F(2x2, 3x3) (conv3d_winograd.cc): 3x3 spatial kernels, unit spatial stride, Cin >= 32, Cout >= 48; odd
 // H and W (partial edge tiles) or even ones, every padding mode per rep, temporal kernel 1-3 and stride 1-2, batch
 // 2. Bound per output, against Σ|w||x| (the ref path run on |x|, |w|): 36·K·2^-24·Σ|w||x|, i.e. 4x the direct
 // path's 4·K·2^-24 bound, times 9 for the transforms: V = Bᵀ d B sums up to 4 inputs (|V| <= 4 max|d|), U = G g Gᵀ
@@ -104,7 +104,7 @@ static void check_conv_winograd(Isa isa, std::mt19937& rng) {
   double worst_all = 0;
   for (int rep = 0; rep < 6; ++rep) {
     Conv3dArgs a{};
-    a.batch = 2, a.cin = pick(rng, 16, 48), a.cout = pick(rng, 16, 70);
+    a.batch = 2, a.cin = pick(rng, 32, 64), a.cout = pick(rng, 48, 80);
     a.k[0] = pick(rng, 1, 3), a.k[1] = a.k[2] = 3;
     a.stride[0] = pick(rng, 1, 2);
     a.in[0] = pick(rng, 3, 6);

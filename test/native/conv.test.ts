@@ -67,15 +67,14 @@ const SPECS: Spec[] = [
   { b: 1, cin: 8, cout: 17, in: [5, 9, 11], k: [3, 3, 3], pad: [0, 1, 1], mode: "reflect", causal: true },
   { b: 1, cin: 6, cout: 9, in: [3, 8, 6], k: [3, 3, 3], pad: [1, 1, 1], mode: "reflect", tmode: "replicate" },
   { b: 1, cin: 4, cout: 33, in: [3, 10, 13], k: [3, 3, 3], pad: [1, 2, 1], mode: "replicate", stride: [2, 2, 1] },
-  { b: 1, cin: 300, cout: 20, in: [2, 5, 6], k: [1, 3, 3], pad: [0, 1, 1], winograd: true },
-  { b: 1, cin: 300, cout: 20, in: [2, 5, 6], k: [1, 3, 2], pad: [0, 1, 1] },
+  { b: 1, cin: 300, cout: 20, in: [2, 5, 6], k: [1, 3, 3], pad: [0, 1, 1] },
   { b: 1, cin: 5, cout: 7, in: [6, 12, 12], k: [3, 3, 3], stride: [1, 2, 2], pad: [0, 1, 1], causal: true },
-  // Winograd F(2x2, 3x3) (3x3 spatial kernel, unit spatial stride, Cin and Cout >= 16): odd sizes (partial edge
+  // Winograd F(2x2, 3x3) (3x3 spatial kernel, unit spatial stride, Cin >= 32, Cout >= 48): odd sizes (partial edge
   // tiles), reflect padding, even sizes, temporal stride 2 and a 2D-like kt = 1.
-  { b: 1, cin: 24, cout: 40, in: [4, 9, 11], k: [3, 3, 3], pad: [0, 1, 1], causal: true, winograd: true },
-  { b: 2, cin: 17, cout: 33, in: [3, 7, 8], k: [3, 3, 3], pad: [1, 1, 1], mode: "reflect", tmode: "replicate", winograd: true },
-  { b: 1, cin: 32, cout: 16, in: [5, 10, 12], k: [3, 3, 3], pad: [0, 1, 1], causal: true, stride: [2, 1, 1], winograd: true },
-  { b: 1, cin: 20, cout: 18, in: [2, 6, 5], k: [1, 3, 3], pad: [0, 0, 1], mode: "replicate", winograd: true },
+  { b: 1, cin: 32, cout: 48, in: [4, 9, 11], k: [3, 3, 3], pad: [0, 1, 1], causal: true, winograd: true },
+  { b: 2, cin: 33, cout: 50, in: [3, 7, 8], k: [3, 3, 3], pad: [1, 1, 1], mode: "reflect", tmode: "replicate", winograd: true },
+  { b: 1, cin: 40, cout: 64, in: [5, 10, 12], k: [3, 3, 3], pad: [0, 1, 1], causal: true, stride: [2, 1, 1], winograd: true },
+  { b: 1, cin: 32, cout: 49, in: [2, 6, 5], k: [1, 3, 3], pad: [0, 0, 1], mode: "replicate", winograd: true },
 ];
 
 forEachIsa(async (isa) => {

@@ -10,7 +10,7 @@ namespace aiprod {
 // Requires a.stride[1] == a.stride[2] == 1 and kt.f32_rows.
 void conv3d_rows(const Conv3dArgs& a, const GemmKernels& kt);
 
-// Requires a.k[1] == a.k[2] == 3, a.stride[1] == a.stride[2] == 1 and kt.f32_rows.
+// Requires a.k[1] == a.k[2] == 3 and a.stride[1] == a.stride[2] == 1 (uses kt.f32).
 void conv3d_winograd(const Conv3dArgs& a, const GemmKernels& kt);
 
 }  // namespace aiprod

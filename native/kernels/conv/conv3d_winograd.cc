@@ -4,19 +4,18 @@
 //   Bᵀ = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,1,0,-1]], G = [[1,0,0],[½,½,½],[½,-½,½],[0,0,1]], Aᵀ = [[1,1,1,0],[0,1,-1,-1]].
 // 16 multiplies per tile and (ci, co, dt) instead of 36: for each of the 16 points ξ the sum is a GEMM
 //   M[ξ][tile][co] = Σ_dt Σ_ci V[ξ][t·st+dt][tile][ci] · U[ξ][dt·Cin+ci][co]
-// run on the row micro-kernel with one K segment per temporal tap (A read in place from the channels-last V:
-// segment dt starts dt frames further). The input is padded once per batch item (every mode resolved as in
-// conv3d_rows.cc, then zero rows/cols so partial edge tiles read zeros), transformed once into V; weights are
-// transformed and packed once per layer (cached). With unit temporal stride, consecutive output frames are
-// consecutive V rows, so a task's block of rows may span frames (fewer, longer passes over the weights).
+// run on the packed micro-kernel, one call per temporal tap (accumulating), K = Cin per call. The input is
+// padded once per batch item (every mode resolved as in conv3d_rows.cc, then zero rows/cols so partial edge tiles
+// read zeros) and transformed once straight into packed A panels V[ξ][tp][panel of MR tiles][ci][MR]: read in
+// place by the row micro-kernel instead (rows of V at stride Cin, 14 streams from memory per call, V being 4x the
+// input and read by every Cout group), the GEMM ran at half speed. Weights are transformed and packed once per
+// layer (cached) as NR-wide B panels per point. With unit temporal stride the panels of consecutive output frames
+// are consecutive in V, so a task's block of panels may span frames.
 //
 // Numerics: the transforms add a few roundings per input and output (|V| <= 4·max|d|, |U| <= max|g|·9/4, Aᵀ M A
 // sums 9 of the 16 M), so the error is a small multiple of the direct path's; the tests bound it at 4x the
 // direct bound relative to Σ|w||x| with a 9x factor for the transforms' growth (see product_tests.cc).
 #include <algorithm>
-#include <chrono>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -32,12 +31,9 @@ namespace aiprod {
 namespace {
 
 constexpr size_t kMaxMR = 16;  // the widest micro-kernel's MR (14 on AVX-512, 6 on AVX2)
-// M bytes per task (16 points x block rows x group channels): read back once by the output transform.
-constexpr size_t kMBytes = 2 * 1024 * 1024;
-// B bytes of a Cout group (all taps): they stay in L2 while each A micro-panel (MR rows of V, read from
-// L3 once) is applied to every panel of the group. V rows are not shared between points or taps as the shifted
-// rows of conv3d_rows.cc are, so streaming A past a resident B panel (that file's order) ran at half speed.
-constexpr size_t kBGroupBytes = 384 * 1024;
+// M bytes per task (16 points x block rows x group channels, written by the GEMM and read back once by the output
+// transform); beyond it Cout is split into groups.
+constexpr size_t kMBytes = 8 * 1024 * 1024;
 
 // xcl[tp][hq][wq][ci] for one batch item: the padded input (every mode resolved) extended with zeros to Hq x Wq.
 void pad_channels_last(const Conv3dArgs& a, const float* x, size_t Tp, size_t Hp, size_t Wp, size_t Hq, size_t Wq,
@@ -115,20 +111,17 @@ void conv3d_winograd(const Conv3dArgs& a, const GemmKernels& kt) {
 
   // GEMM rows are tiles, in micro-panels of MR tiles per frame (ntp panels; the last one of a frame is padded with
   // zero tiles). With unit temporal stride the panels of all output frames are one run (tap dt reads dt·ntp
-  // panels further); otherwise each output frame is a run of ntp panels. Blocks of ~26 panels, Cout groups keeping
-  // the block's M within kMBytes and the group's B within kBGroupBytes, split further while there are too few
-  // tasks for the threads (as conv3d_rows.cc).
+  // panels further); otherwise each output frame is a run of ntp panels. Blocks of ~26 panels (as conv3d_rows.cc);
+  // Cout is split into groups only to keep the block's M within kMBytes or while there are fewer than 2 tasks per
+  // thread: every group reads the block's V again, and measured on 512->512 5x18x18 one group (all 512 Cout, B
+  // streamed from L3 past each A panel) beat groups of 64 or 128 Cout kept in L2 by 5-15%.
   const size_t ntp = (ntiles + MR - 1) / MR, vpanel = cin * MR;  // floats of one A panel of one tap
   const size_t runs = st == 1 ? 1 : To, Gp = st == 1 ? To * ntp : ntp;
-  const size_t env_bp = std::getenv("WINO_BP") ? std::strtoul(std::getenv("WINO_BP"), nullptr, 10) : 26;
-  const size_t env_gp = std::getenv("WINO_GP") ? std::strtoul(std::getenv("WINO_GP"), nullptr, 10) : 0;
-  const size_t blocks = (Gp + env_bp - 1) / env_bp;
+  const size_t blocks = (Gp + 25) / 26;
   const size_t MBp = (Gp + blocks - 1) / blocks, MB = MBp * MR;
   const size_t m_panels = std::max<size_t>(1, kMBytes / (16 * MB * NR * sizeof(float)));
-  const size_t b_panels = std::max<size_t>(1, kBGroupBytes / (K * NR * sizeof(float)));
-  size_t groups = (co_panels + std::min(m_panels, b_panels) - 1) / std::min(m_panels, b_panels);
-  while (groups < co_panels && runs * blocks * groups < size_t(thread_count()) * 6) groups *= 2;
-  if (env_gp) groups = (co_panels + env_gp - 1) / env_gp;
+  size_t groups = (co_panels + m_panels - 1) / m_panels;
+  while (groups < co_panels && runs * blocks * groups < size_t(thread_count()) * 2) groups *= 2;
   const size_t group_panels = (co_panels + std::min(groups, co_panels) - 1) / std::min(groups, co_panels);
   groups = (co_panels + group_panels - 1) / group_panels;
 
@@ -136,13 +129,8 @@ void conv3d_winograd(const Conv3dArgs& a, const GemmKernels& kt) {
   thread_local Scratch xscratch, vscratch;
   float* xcl = xscratch.get<float>(Tp * Hq * Wq * cin);
   float* V = vscratch.get<float>(16 * Tp * frame_v);  // V[ξ][tp][panel][ci][MR]
-  static const bool trace = std::getenv("WINO_TRACE") != nullptr;
-  auto now = [] { return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count(); };
-  double t_a = now(), t_b = 0, t_c = 0, t_d = 0;
   for (size_t b = 0; b < a.batch; ++b) {
-    t_b = now();
     pad_channels_last(a, a.x + b * cin * a.in[0] * a.in[1] * a.in[2], Tp, Hp, Wp, Hq, Wq, xcl);
-    t_c = now();
     // V = Bᵀ d B for every tile of every padded frame, 16 channels at a time (vectorized over the channels), each
     // value stored straight into its panel (a panel's 16 points x 16 channels x MR tiles stay in L1 meanwhile).
     parallel_range(Tp * ntp, 1, [&](size_t r0, size_t r1) {
@@ -191,7 +179,6 @@ void conv3d_winograd(const Conv3dArgs& a, const GemmKernels& kt) {
         }
       }
     });
-    t_d = now();
     parallel_for(runs * blocks * groups, [&](size_t task) {
       const size_t grp = task % groups, blk = (task / groups) % blocks, f = task / (groups * blocks);
       const size_t p0 = blk * MBp, np = std::min(MBp, Gp - std::min(Gp, p0)), ng = np * MR;
@@ -200,8 +187,7 @@ void conv3d_winograd(const Conv3dArgs& a, const GemmKernels& kt) {
       const size_t ldc = (q1 - q0) * NR;
       thread_local Scratch mscratch;
       float* M = mscratch.get<float>(16 * MB * ldc);  // M[ξ][row][co of this group]
-      static const bool nogemm = std::getenv("WINO_NOGEMM") != nullptr, noout = std::getenv("WINO_NOOUT") != nullptr;
-      for (size_t xi = 0; xi < 16 && !nogemm; ++xi) {
+      for (size_t xi = 0; xi < 16; ++xi) {
         const float* a_run = V + (xi * Tp + f * st) * frame_v;
         float* mx = M + xi * MB * ldc;
         // A panel outer (its kT taps, read from L3 once, then from L2), the group's B panels (L2) inner.
@@ -221,7 +207,7 @@ void conv3d_winograd(const Conv3dArgs& a, const GemmKernels& kt) {
       // whole output row segments to [B, Cout, To, Ho, Wo].
       const size_t co_begin = q0 * NR, co_end = std::min(a.cout, q1 * NR);
       constexpr size_t kRun = 32;  // tiles per run
-      for (size_t cb = co_begin; cb < co_end && !noout; cb += 16) {
+      for (size_t cb = co_begin; cb < co_end; cb += 16) {
         const size_t nc = std::min<size_t>(16, co_end - cb);
         float bias[16] = {};
         for (size_t c = 0; c < nc; ++c) bias[c] = a.bias ? a.bias[cb + c] : 0.0f;
@@ -273,7 +259,6 @@ void conv3d_winograd(const Conv3dArgs& a, const GemmKernels& kt) {
       }
     });
   }
-  if (trace) std::fprintf(stderr, "wino: pack %.2f pad %.2f vtrans %.2f gemm+out %.2f ms; blocks %zu MB %zu groups %zu gp %zu\n", t_b - t_a, t_c - t_b, t_d - t_c, now() - t_d, blocks, MB, groups, group_panels);
   xscratch.trim();
   vscratch.trim();
 }
