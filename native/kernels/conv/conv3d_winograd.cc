@@ -35,6 +35,9 @@ constexpr size_t kMaxMR = 16;  // the widest micro-kernel's MR (14 on AVX-512, 6
 // transform); beyond it Cout is split into groups.
 constexpr size_t kMBytes = 8 * 1024 * 1024;
 
+// V bytes at most (the output frames are processed in chunks beyond it): V is 4x the padded input.
+constexpr size_t kVBytes = size_t(256) << 20;
+
 // xcl[tp][hq][wq][ci] for one batch item: the padded input (every mode resolved) extended with zeros to Hq x Wq.
 void pad_channels_last(const Conv3dArgs& a, const float* x, size_t Tp, size_t Hp, size_t Wp, size_t Hq, size_t Wq,
                        float* xcl) {
@@ -116,148 +119,155 @@ void conv3d_winograd(const Conv3dArgs& a, const GemmKernels& kt) {
   // thread: every group reads the block's V again, and measured on 512->512 5x18x18 one group (all 512 Cout, B
   // streamed from L3 past each A panel) beat groups of 64 or 128 Cout kept in L2 by 5-15%.
   const size_t ntp = (ntiles + MR - 1) / MR, vpanel = cin * MR;  // floats of one A panel of one tap
-  const size_t runs = st == 1 ? 1 : To, Gp = st == 1 ? To * ntp : ntp;
-  const size_t blocks = (Gp + 25) / 26;
-  const size_t MBp = (Gp + blocks - 1) / blocks, MB = MBp * MR;
-  const size_t m_panels = std::max<size_t>(1, kMBytes / (16 * MB * NR * sizeof(float)));
-  size_t groups = (co_panels + m_panels - 1) / m_panels;
-  while (groups < co_panels && runs * blocks * groups < size_t(thread_count()) * 2) groups *= 2;
-  const size_t group_panels = (co_panels + std::min(groups, co_panels) - 1) / std::min(groups, co_panels);
-  groups = (co_panels + group_panels - 1) / group_panels;
-
   const size_t frame_v = ntp * vpanel;  // floats of one frame of one point in V
+  // V is 4x the padded input: output frames go in chunks of Tc whose (Tc-1)·st + kT input frames fit kVBytes.
+  const size_t v_frames = std::max<size_t>(kT, kVBytes / (16 * frame_v * sizeof(float)));
+  const size_t Tc = std::min(To, (v_frames - kT) / st + 1);
+  const size_t Tv_max = (Tc - 1) * st + kT;
+
   thread_local Scratch xscratch, vscratch;
   float* xcl = xscratch.get<float>(Tp * Hq * Wq * cin);
-  float* V = vscratch.get<float>(16 * Tp * frame_v);  // V[ξ][tp][panel][ci][MR]
+  float* V = vscratch.get<float>(16 * Tv_max * frame_v);  // V[ξ][tp - tp0][panel][ci][MR]
   for (size_t b = 0; b < a.batch; ++b) {
     pad_channels_last(a, a.x + b * cin * a.in[0] * a.in[1] * a.in[2], Tp, Hp, Wp, Hq, Wq, xcl);
-    // V = Bᵀ d B for every tile of every padded frame, 16 channels at a time (vectorized over the channels), each
-    // value stored straight into its panel (a panel's 16 points x 16 channels x MR tiles stay in L1 meanwhile).
-    parallel_range(Tp * ntp, 1, [&](size_t r0, size_t r1) {
-      for (size_t r = r0; r < r1; ++r) {
-        const size_t tp = r / ntp, panel = r % ntp;
-        float* vp = V + tp * frame_v + panel * vpanel;  // point ξ is ξ·Tp·frame_v further
-        for (size_t c0 = 0; c0 < cin; c0 += 16) {
-          const size_t nc = std::min<size_t>(16, cin - c0);
-          for (size_t i = 0; i < MR; ++i) {
-            const size_t tile = panel * MR + i;
-            alignas(64) float d[4][4][16];  // the patch, zero past the channels and for the padding tiles
-            if (tile < ntiles && nc == 16) {
-              const float* src = xcl + ((tp * Hq + 2 * (tile / TW)) * Wq + 2 * (tile % TW)) * cin + c0;
-              for (int y = 0; y < 4; ++y)
-                for (int x = 0; x < 4; ++x) std::memcpy(d[y][x], src + (y * Wq + x) * cin, 16 * sizeof(float));
-            } else {
-              std::memset(d, 0, sizeof(d));
-              if (tile < ntiles) {
+    for (size_t t0 = 0; t0 < To; t0 += Tc) {
+      const size_t Toc = std::min(Tc, To - t0), tp0 = t0 * st, Tv = (Toc - 1) * st + kT;
+      const size_t runs = st == 1 ? 1 : Toc, Gp = st == 1 ? Toc * ntp : ntp;
+      const size_t blocks = (Gp + 25) / 26;
+      const size_t MBp = (Gp + blocks - 1) / blocks, MB = MBp * MR;
+      const size_t m_panels = std::max<size_t>(1, kMBytes / (16 * MB * NR * sizeof(float)));
+      size_t groups = (co_panels + m_panels - 1) / m_panels;
+      while (groups < co_panels && runs * blocks * groups < size_t(thread_count()) * 2) groups *= 2;
+      const size_t group_panels = (co_panels + std::min(groups, co_panels) - 1) / std::min(groups, co_panels);
+      groups = (co_panels + group_panels - 1) / group_panels;
+      // V = Bᵀ d B for every tile of every padded frame, 16 channels at a time (vectorized over the channels), each
+      // value stored straight into its panel (a panel's 16 points x 16 channels x MR tiles stay in L1 meanwhile).
+      parallel_range(Tv * ntp, 1, [&](size_t r0, size_t r1) {
+        for (size_t r = r0; r < r1; ++r) {
+          const size_t tv = r / ntp, tp = tp0 + tv, panel = r % ntp;
+          float* vp = V + tv * frame_v + panel * vpanel;  // point ξ is ξ·Tv·frame_v further
+          for (size_t c0 = 0; c0 < cin; c0 += 16) {
+            const size_t nc = std::min<size_t>(16, cin - c0);
+            for (size_t i = 0; i < MR; ++i) {
+              const size_t tile = panel * MR + i;
+              alignas(64) float d[4][4][16];  // the patch, zero past the channels and for the padding tiles
+              if (tile < ntiles && nc == 16) {
                 const float* src = xcl + ((tp * Hq + 2 * (tile / TW)) * Wq + 2 * (tile % TW)) * cin + c0;
                 for (int y = 0; y < 4; ++y)
-                  for (int x = 0; x < 4; ++x) std::memcpy(d[y][x], src + (y * Wq + x) * cin, nc * sizeof(float));
+                  for (int x = 0; x < 4; ++x) std::memcpy(d[y][x], src + (y * Wq + x) * cin, 16 * sizeof(float));
+              } else {
+                std::memset(d, 0, sizeof(d));
+                if (tile < ntiles) {
+                  const float* src = xcl + ((tp * Hq + 2 * (tile / TW)) * Wq + 2 * (tile % TW)) * cin + c0;
+                  for (int y = 0; y < 4; ++y)
+                    for (int x = 0; x < 4; ++x) std::memcpy(d[y][x], src + (y * Wq + x) * cin, nc * sizeof(float));
+                }
               }
-            }
-            alignas(64) float t[4][4][16], v[16][16];  // Bᵀ d, then (Bᵀ d) B
-            for (int x = 0; x < 4; ++x) {
-              for (size_t c = 0; c < 16; ++c) {
-                t[0][x][c] = d[0][x][c] - d[2][x][c];
-                t[1][x][c] = d[1][x][c] + d[2][x][c];
-                t[2][x][c] = d[2][x][c] - d[1][x][c];
-                t[3][x][c] = d[1][x][c] - d[3][x][c];
+              alignas(64) float t[4][4][16], v[16][16];  // Bᵀ d, then (Bᵀ d) B
+              for (int x = 0; x < 4; ++x) {
+                for (size_t c = 0; c < 16; ++c) {
+                  t[0][x][c] = d[0][x][c] - d[2][x][c];
+                  t[1][x][c] = d[1][x][c] + d[2][x][c];
+                  t[2][x][c] = d[2][x][c] - d[1][x][c];
+                  t[3][x][c] = d[1][x][c] - d[3][x][c];
+                }
               }
-            }
-            for (int y = 0; y < 4; ++y) {
-              for (size_t c = 0; c < 16; ++c) {
-                v[y * 4 + 0][c] = t[y][0][c] - t[y][2][c];
-                v[y * 4 + 1][c] = t[y][1][c] + t[y][2][c];
-                v[y * 4 + 2][c] = t[y][2][c] - t[y][1][c];
-                v[y * 4 + 3][c] = t[y][1][c] - t[y][3][c];
+              for (int y = 0; y < 4; ++y) {
+                for (size_t c = 0; c < 16; ++c) {
+                  v[y * 4 + 0][c] = t[y][0][c] - t[y][2][c];
+                  v[y * 4 + 1][c] = t[y][1][c] + t[y][2][c];
+                  v[y * 4 + 2][c] = t[y][2][c] - t[y][1][c];
+                  v[y * 4 + 3][c] = t[y][1][c] - t[y][3][c];
+                }
               }
-            }
-            for (size_t xi = 0; xi < 16; ++xi) {
-              float* dst = vp + xi * Tp * frame_v + c0 * MR + i;
-              for (size_t c = 0; c < nc; ++c) dst[c * MR] = v[xi][c];
+              for (size_t xi = 0; xi < 16; ++xi) {
+                float* dst = vp + xi * Tv * frame_v + c0 * MR + i;
+                for (size_t c = 0; c < nc; ++c) dst[c * MR] = v[xi][c];
+              }
             }
           }
         }
-      }
-    });
-    parallel_for(runs * blocks * groups, [&](size_t task) {
-      const size_t grp = task % groups, blk = (task / groups) % blocks, f = task / (groups * blocks);
-      const size_t p0 = blk * MBp, np = std::min(MBp, Gp - std::min(Gp, p0)), ng = np * MR;
-      if (np == 0) return;
-      const size_t q0 = grp * group_panels, q1 = std::min(co_panels, q0 + group_panels);
-      const size_t ldc = (q1 - q0) * NR;
-      thread_local Scratch mscratch;
-      float* M = mscratch.get<float>(16 * MB * ldc);  // M[ξ][row][co of this group]
-      for (size_t xi = 0; xi < 16; ++xi) {
-        const float* a_run = V + (xi * Tp + f * st) * frame_v;
-        float* mx = M + xi * MB * ldc;
-        // A panel outer (its kT taps, read from L3 once, then from L2), the group's B panels (L2) inner.
-        for (size_t p = 0; p < np; ++p) {
-          for (size_t q = q0; q < q1; ++q) {
-            const float* bq = upack + (xi * co_panels + q) * K * NR;
-            const size_t nr = std::min(NR, a.cout - q * NR);
-            for (size_t dt = 0; dt < kT; ++dt) {
-              kt.f32(cin, a_run + (dt * ntp + p0 + p) * vpanel, bq + dt * cin * NR, mx + p * MR * ldc + (q - q0) * NR,
-                     ldc, MR, nr, dt > 0);
-            }
-          }
-        }
-      }
-      const size_t row0 = (f * Gp + p0) * MR;  // (frame, padded tile) index of the block's first row
-      // Y = Aᵀ M A (+ bias) for runs of tiles of one tile row, 16 channels at a time through an L1 buffer, then
-      // whole output row segments to [B, Cout, To, Ho, Wo].
-      const size_t co_begin = q0 * NR, co_end = std::min(a.cout, q1 * NR);
-      constexpr size_t kRun = 32;  // tiles per run
-      for (size_t cb = co_begin; cb < co_end; cb += 16) {
-        const size_t nc = std::min<size_t>(16, co_end - cb);
-        float bias[16] = {};
-        for (size_t c = 0; c < nc; ++c) bias[c] = a.bias ? a.bias[cb + c] : 0.0f;
-        for (size_t j = 0; j < ng;) {
-          const size_t row = row0 + j;  // (frame, padded tile) of this GEMM row
-          const size_t t = row / (ntp * MR), tile = row % (ntp * MR), ty = tile / TW, tx0 = tile % TW;
-          if (tile >= ntiles) {  // zero tiles that pad a frame's last panel
-            j += ntp * MR - tile;
-            continue;
-          }
-          const size_t n = std::min({kRun, TW - tx0, ng - j});
-          alignas(64) float ybuf[16][2][2 * kRun];
-          for (size_t i = 0; i < n; ++i) {
-            const float* m = M + (j + i) * ldc + (cb - co_begin);
-            const size_t ms = MB * ldc;
-            float t0[4][16], t1[4][16], y[4][16];  // Aᵀ M, then (Aᵀ M) A, over 16 channels
-            for (int q = 0; q < 4; ++q) {
-              const float* m0 = m + q * ms;
-              const float* m1 = m + (4 + q) * ms;
-              const float* m2 = m + (8 + q) * ms;
-              const float* m3 = m + (12 + q) * ms;
-              for (size_t c = 0; c < 16; ++c) {
-                t0[q][c] = m0[c] + m1[c] + m2[c];
-                t1[q][c] = m1[c] - m2[c] - m3[c];
+      });
+      parallel_for(runs * blocks * groups, [&](size_t task) {
+        const size_t grp = task % groups, blk = (task / groups) % blocks, f = task / (groups * blocks);
+        const size_t p0 = blk * MBp, np = std::min(MBp, Gp - std::min(Gp, p0)), ng = np * MR;
+        if (np == 0) return;
+        const size_t q0 = grp * group_panels, q1 = std::min(co_panels, q0 + group_panels);
+        const size_t ldc = (q1 - q0) * NR;
+        thread_local Scratch mscratch;
+        float* M = mscratch.get<float>(16 * MB * ldc);  // M[ξ][row][co of this group]
+        for (size_t xi = 0; xi < 16; ++xi) {
+          const float* a_run = V + (xi * Tv + f * st) * frame_v;
+          float* mx = M + xi * MB * ldc;
+          // A panel outer (its kT taps, read from L3 once, then from L2), the group's B panels (L2) inner.
+          for (size_t p = 0; p < np; ++p) {
+            for (size_t q = q0; q < q1; ++q) {
+              const float* bq = upack + (xi * co_panels + q) * K * NR;
+              const size_t nr = std::min(NR, a.cout - q * NR);
+              for (size_t dt = 0; dt < kT; ++dt) {
+                kt.f32(cin, a_run + (dt * ntp + p0 + p) * vpanel, bq + dt * cin * NR, mx + p * MR * ldc + (q - q0) * NR,
+                       ldc, MR, nr, dt > 0);
               }
             }
-            for (size_t c = 0; c < 16; ++c) {
-              y[0][c] = t0[0][c] + t0[1][c] + t0[2][c];
-              y[1][c] = t0[1][c] - t0[2][c] - t0[3][c];
-              y[2][c] = t1[0][c] + t1[1][c] + t1[2][c];
-              y[3][c] = t1[1][c] - t1[2][c] - t1[3][c];
-            }
-            for (size_t c = 0; c < 16; ++c) {
-              ybuf[c][0][2 * i] = y[0][c] + bias[c];
-              ybuf[c][0][2 * i + 1] = y[1][c] + bias[c];
-              ybuf[c][1][2 * i] = y[2][c] + bias[c];
-              ybuf[c][1][2 * i + 1] = y[3][c] + bias[c];
-            }
           }
-          const size_t x0 = 2 * tx0, nx = std::min(2 * n, Wo - x0);
-          for (size_t c = 0; c < nc; ++c) {
-            float* out = a.out + (((b * a.cout + cb + c) * To + t) * Ho) * Wo + x0;
-            for (size_t dy = 0; dy < 2 && 2 * ty + dy < Ho; ++dy) {
-              std::memcpy(out + (2 * ty + dy) * Wo, ybuf[c][dy], nx * sizeof(float));
-            }
-          }
-          j += n;
         }
-      }
-    });
+        const size_t row0 = (f * Gp + p0) * MR;  // (frame, padded tile) index of the block's first row
+        // Y = Aᵀ M A (+ bias) for runs of tiles of one tile row, 16 channels at a time through an L1 buffer, then
+        // whole output row segments to [B, Cout, To, Ho, Wo].
+        const size_t co_begin = q0 * NR, co_end = std::min(a.cout, q1 * NR);
+        constexpr size_t kRun = 32;  // tiles per run
+        for (size_t cb = co_begin; cb < co_end; cb += 16) {
+          const size_t nc = std::min<size_t>(16, co_end - cb);
+          float bias[16] = {};
+          for (size_t c = 0; c < nc; ++c) bias[c] = a.bias ? a.bias[cb + c] : 0.0f;
+          for (size_t j = 0; j < ng;) {
+            const size_t row = row0 + j;  // (frame, padded tile) of this GEMM row
+            const size_t t = t0 + row / (ntp * MR), tile = row % (ntp * MR), ty = tile / TW, tx0 = tile % TW;
+            if (tile >= ntiles) {  // zero tiles that pad a frame's last panel
+              j += ntp * MR - tile;
+              continue;
+            }
+            const size_t n = std::min({kRun, TW - tx0, ng - j});
+            alignas(64) float ybuf[16][2][2 * kRun];
+            for (size_t i = 0; i < n; ++i) {
+              const float* m = M + (j + i) * ldc + (cb - co_begin);
+              const size_t ms = MB * ldc;
+              float t0[4][16], t1[4][16], y[4][16];  // Aᵀ M, then (Aᵀ M) A, over 16 channels
+              for (int q = 0; q < 4; ++q) {
+                const float* m0 = m + q * ms;
+                const float* m1 = m + (4 + q) * ms;
+                const float* m2 = m + (8 + q) * ms;
+                const float* m3 = m + (12 + q) * ms;
+                for (size_t c = 0; c < 16; ++c) {
+                  t0[q][c] = m0[c] + m1[c] + m2[c];
+                  t1[q][c] = m1[c] - m2[c] - m3[c];
+                }
+              }
+              for (size_t c = 0; c < 16; ++c) {
+                y[0][c] = t0[0][c] + t0[1][c] + t0[2][c];
+                y[1][c] = t0[1][c] - t0[2][c] - t0[3][c];
+                y[2][c] = t1[0][c] + t1[1][c] + t1[2][c];
+                y[3][c] = t1[1][c] - t1[2][c] - t1[3][c];
+              }
+              for (size_t c = 0; c < 16; ++c) {
+                ybuf[c][0][2 * i] = y[0][c] + bias[c];
+                ybuf[c][0][2 * i + 1] = y[1][c] + bias[c];
+                ybuf[c][1][2 * i] = y[2][c] + bias[c];
+                ybuf[c][1][2 * i + 1] = y[3][c] + bias[c];
+              }
+            }
+            const size_t x0 = 2 * tx0, nx = std::min(2 * n, Wo - x0);
+            for (size_t c = 0; c < nc; ++c) {
+              float* out = a.out + (((b * a.cout + cb + c) * To + t) * Ho) * Wo + x0;
+              for (size_t dy = 0; dy < 2 && 2 * ty + dy < Ho; ++dy) {
+                std::memcpy(out + (2 * ty + dy) * Wo, ybuf[c][dy], nx * sizeof(float));
+              }
+            }
+            j += n;
+          }
+        }
+      });
+    }
   }
   xscratch.trim();
   vscratch.trim();
