@@ -30,7 +30,6 @@
 namespace aiprod {
 namespace {
 
-constexpr size_t kMaxMR = 16;  // the widest micro-kernel's MR (14 on AVX-512, 6 on AVX2)
 // M bytes per task (16 points x block rows x group channels, written by the GEMM and read back once by the output
 // transform); beyond it Cout is split into groups.
 constexpr size_t kMBytes = 8 * 1024 * 1024;
@@ -199,7 +198,7 @@ void conv3d_winograd(const Conv3dArgs& a, const GemmKernels& kt) {
         for (size_t xi = 0; xi < 16; ++xi) {
           const float* a_run = V + (xi * Tv + f * st) * frame_v;
           float* mx = M + xi * MB * ldc;
-          // A panel outer (its kT taps, read from L3 once, then from L2), the group's B panels (L2) inner.
+          // A panel outer (its kT taps: read from memory once, then from L1/L2 for every B panel), B panels inner.
           for (size_t p = 0; p < np; ++p) {
             for (size_t q = q0; q < q1; ++q) {
               const float* bq = upack + (xi * co_panels + q) * K * NR;
