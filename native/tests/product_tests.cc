@@ -96,6 +96,59 @@ static void check_attention(Isa isa, std::mt19937& rng) {
   }
 }
 
+// Winograd F(2x2, 3x3) (conv3d_winograd.cc): 3x3 spatial kernels, unit spatial stride, Cin >= 32, Cout >= 48; odd
+// H and W (partial edge tiles) or even ones, every padding mode per rep, temporal kernel 1-3 and stride 1-2, batch
+// 2. Bound per output, against Σ|w||x| (the ref path run on |x|, |w|): 36·K·2^-24·Σ|w||x|, i.e. 4x the direct
+// path's 4·K·2^-24 bound, times 9 for the transforms: V = Bᵀ d B sums up to 4 inputs (|V| <= 4 max|d|), U = G g Gᵀ
+// up to 9/4 of the weights, and each output sums 9 of the 16 points of M, so the products the GEMM rounds are up to
+// ~9x larger than the direct terms; the few extra roundings of the transforms are within the 4x.
+static void check_conv_winograd(Isa isa, std::mt19937& rng) {
+  double worst_all = 0;
+  for (int rep = 0; rep < 6; ++rep) {
+    Conv3dArgs a{};
+    a.batch = 2, a.cin = pick(rng, 32, 64), a.cout = pick(rng, 48, 80);
+    a.k[0] = pick(rng, 1, 3), a.k[1] = a.k[2] = 3;
+    a.stride[0] = pick(rng, 1, 2);
+    a.in[0] = pick(rng, 3, 6);
+    for (int i = 1; i < 3; ++i) a.in[i] = rep < 4 ? 2 * pick(rng, 2, 7) + 1 : 2 * pick(rng, 2, 7);  // odd, then even
+    a.pad_front[0] = rep % 2 ? a.k[0] - 1 : pick(rng, 0, 1), a.pad_back[0] = rep % 2 ? 0 : a.pad_front[0];  // causal or not
+    a.mode[0] = rep % 2 ? PadMode::Replicate : PadMode(pick(rng, 0, 2));
+    for (int i = 1; i < 3; ++i) {
+      a.pad_front[i] = a.pad_back[i] = pick(rng, 0, 1);
+      a.mode[i] = PadMode(rep % 3);  // zeros, reflect, replicate
+    }
+    for (int i = 0; i < 3; ++i) a.out_size[i] = conv_out_size(a.in[i], a.pad_front[i], a.pad_back[i], a.k[i], a.stride[i]);
+    const size_t xin = a.batch * a.cin * a.in[0] * a.in[1] * a.in[2], taps = a.k[0] * 9;
+    const size_t nout = a.batch * a.cout * a.out_size[0] * a.out_size[1] * a.out_size[2];
+    std::vector<float> x = randn(xin, rng), w = randn(a.cout * a.cin * taps, rng), bias = randn(a.cout, rng);
+    std::vector<float> want(nout), got(nout), mag(nout);
+    std::vector<float> xa(x.size()), wa(w.size());
+    for (size_t i = 0; i < x.size(); ++i) xa[i] = std::fabs(x[i]);
+    for (size_t i = 0; i < w.size(); ++i) wa[i] = std::fabs(w[i]);
+    a.x = x.data() + 1, a.w = w.data(), a.bias = bias.data(), a.out = want.data();
+    on_ref(isa, [&] {
+      conv3d(a);
+      Conv3dArgs m = a;
+      m.x = xa.data() + 1, m.w = wa.data(), m.bias = nullptr, m.out = mag.data();
+      conv3d(m);  // Σ|w||x| per output (in f32: within a relative 1e-4 here, far inside the bound's slack)
+    });
+    a.out = got.data();
+    conv3d(a);
+    const double K = double(a.cin * taps);
+    double worst = 0;
+    for (size_t i = 0; i < nout; ++i) {
+      const double bound = 36.0 * K * std::ldexp(1.0, -24) * (double(mag[i]) + std::fabs(bias[(i / (nout / a.batch / a.cout)) % a.cout])) + 1e-30;
+      worst = std::max(worst, std::fabs(double(got[i]) - want[i]) / bound);
+    }
+    worst_all = std::max(worst_all, worst);
+    expect(worst <= 1.0, std::string("conv3d winograd ") + isa_name(isa) + " Cin=" + std::to_string(a.cin) + " Cout=" +
+                             std::to_string(a.cout) + " k0=" + std::to_string(a.k[0]) + " st=" + std::to_string(a.stride[0]) +
+                             " in=" + std::to_string(a.in[0]) + "x" + std::to_string(a.in[1]) + "x" + std::to_string(a.in[2]) +
+                             " worst " + std::to_string(worst));
+  }
+  std::printf("# conv3d winograd %s: worst %.4f of the bound\n", isa_name(isa), worst_all);
+}
+
 static void check_conv(Isa isa, std::mt19937& rng) {
   // reps 0-3: any strides (the gathered-panel path where a spatial stride is 2); 4-6: unit spatial strides (the
   // in-place channels-last path), the last with enough channels that K is split over several micro-kernel calls.
@@ -125,6 +178,7 @@ static void check_conv(Isa isa, std::mt19937& rng) {
     expect(worst <= 1.0, std::string("conv3d ") + isa_name(isa) + " Cin=" + std::to_string(a.cin) + " Cout=" + std::to_string(a.cout) +
                              " worst " + std::to_string(worst));
   }
+  check_conv_winograd(isa, rng);
 }
 
 int main() {
