@@ -19,6 +19,7 @@
       "native/kernels/ref/conv3d_ref.cc",
       "native/kernels/conv/conv3d.cc",
       "native/kernels/conv/conv3d_rows.cc",
+      "native/kernels/conv/conv3d_common.cc",
       "native/kernels/conv/conv3d_winograd.cc",
       "native/kernels/ref/conv_transpose1d_ref.cc",
       "native/kernels/conv/conv_transpose1d.cc",

@@ -2,7 +2,7 @@
 // generation parameters, and polling helpers.
 import type { Database } from "../../server/db/knex.js";
 import type { WorkerDeps } from "../../server/worker/worker.js";
-import { startTestServer, type TestDatabase, type TestServer, type Client } from "./server.js";
+import { openEmbedded, startTestServer, type TestDatabase, type TestServer, type Client } from "./server.js";
 import { SyntheticBackend, type SyntheticOptions } from "./syntheticBackend.js";
 
 /** Fast queue timings for tests (leases in seconds, polls in tens of milliseconds). */
@@ -34,6 +34,18 @@ export async function jobServerFor(t: { teardown(fn: () => Promise<void>): void 
   env: Record<string, string> = {}, backend: SyntheticOptions = {}): Promise<{ tdb: TestDatabase; ts: JobServer }> {
   const tdb = await open();
   const ts = await startJobServer(tdb.db, env, backend);
+  t.teardown(async () => {
+    await ts.close();
+    await tdb.stop();
+  });
+  return { tdb, ts };
+}
+
+/** An embedded database and a server whose in-process workers run `backend` (e.g. the library's pipelines), both
+ * stopped at teardown. */
+export async function backendJobServer(t: { teardown(fn: () => Promise<void>): void }, backend: WorkerDeps["backend"]): Promise<{ tdb: TestDatabase; ts: TestServer }> {
+  const tdb = await openEmbedded();
+  const ts = await startTestServer(tdb.db, FAST_JOBS_ENV, { backend });
   t.teardown(async () => {
     await ts.close();
     await tdb.stop();

@@ -14,8 +14,7 @@ import { GenerationParamsSchema } from "../../server/schemas/generationParams.js
 import { GenerateBody, JobSchema } from "../../server/schemas/jobs.js";
 import { PipelineBackend, toLibraryParams } from "../../server/worker/pipelineBackend.js";
 import { writeTinyModels } from "../../src/pipelines/tinyModels.js";
-import { FAST_JOBS_ENV, finished, waitForJob } from "../helpers/jobs.js";
-import { openEmbedded, startTestServer } from "../helpers/server.js";
+import { backendJobServer, finished, waitForJob } from "../helpers/jobs.js";
 
 t.test("schemas: enhance_prompt is an optional boolean", async (t) => {
   for (const schema of [GenerateBody, EstimateBody]) {
@@ -84,12 +83,7 @@ t.test("PipelineBackend on the tiny models: the rewrite comes back in the result
   t.notOk("enhanced_prompt" in plain.metadata);
 
   // Through the API and an in-process worker: the finished job shows the rewrite; params keep the request's flag.
-  const tdb = await openEmbedded();
-  const ts = await startTestServer(tdb.db, FAST_JOBS_ENV, { backend });
-  t.teardown(async () => {
-    await ts.close();
-    await tdb.stop();
-  });
+  const { tdb, ts } = await backendJobServer(t, backend);
   const u = await ts.client.user();
   const res = await ts.client.post("/api/v1/videos/generate", { prompt: "a red fox", pipeline: "distilled", width: 64, height: 64, num_frames: 9, fps: 8, seed: 3, enhance_prompt: true }, { token: u.access });
   t.equal(res.status, 202, res.text);

@@ -5,8 +5,7 @@ import t from "tap";
 import { GenerationParamsSchema } from "../../server/schemas/generationParams.js";
 import { PipelineBackend, toLibraryParams } from "../../server/worker/pipelineBackend.js";
 import { ensureTinyModels } from "../../src/pipelines/index.js";
-import { openEmbedded, startTestServer } from "../helpers/server.js";
-import { FAST_JOBS_ENV, finished, waitForJob } from "../helpers/jobs.js";
+import { backendJobServer, finished, waitForJob } from "../helpers/jobs.js";
 
 t.test("parameter mapping", async (t) => {
   const p = GenerationParamsSchema.parse({ pipeline: "ti2vid_one_stage", prompt: "a cat", negative_prompt: "blur", width: 128, height: 96, num_frames: 17, fps: 12, steps: 5, seed: 3, video_guidance: { cfg: 3, stg: 1, stg_blocks: [2] } });
@@ -23,12 +22,7 @@ t.test("parameter mapping", async (t) => {
 
 t.test("a distilled job on the tiny model set, end to end", async (t) => {
   const backend = new PipelineBackend(ensureTinyModels(), "cpu");
-  const tdb = await openEmbedded();
-  const ts = await startTestServer(tdb.db, FAST_JOBS_ENV, { backend });
-  t.teardown(async () => {
-    await ts.close();
-    await tdb.stop();
-  });
+  const { tdb, ts } = await backendJobServer(t, backend);
   const u = await ts.client.user();
   const r = await ts.client.post("/api/v1/videos/generate", { prompt: "a red fox running through snow", pipeline: "distilled", width: 128, height: 128, num_frames: 9, fps: 8 }, { token: u.access });
   t.equal(r.status, 202, r.text);

@@ -14,6 +14,7 @@
 #include "aiprod/gemm.h"
 #include "aiprod/scratch.h"
 #include "aiprod/threadpool.h"
+#include "conv3d_common.h"
 #include "conv3d_paths.h"
 
 namespace aiprod {
@@ -71,30 +72,13 @@ void conv3d(const Conv3dArgs& a) {
     return conv3d_rows(a, *kt);
   }
   const size_t MR = kt->mr, NR = kt->nr;
-  const size_t Tp = a.in[0] + a.pad_front[0] + a.pad_back[0];
-  const size_t Hp = a.in[1] + a.pad_front[1] + a.pad_back[1];
-  const size_t Wp = a.in[2] + a.pad_front[2] + a.pad_back[2];
+  const PaddedSize padded = padded_size(a);  // (no structured binding: lambdas capture these)
+  const size_t Tp = padded.t, Hp = padded.h, Wp = padded.w;
   const size_t plane = Hp * Wp, taps = a.k[0] * a.k[1] * a.k[2], K = taps * a.cin;
   const size_t a_panels = (a.cout + MR - 1) / MR;
 
-  // weights as A panels over k = tap * Cin + ci, written in order; the MR source rows (Cin·taps floats each) stay
-  // in L2 while they are read with a stride. Cached across calls for weights with an identity.
-  auto pack_weights = [&](HostStorage& storage) {
-    float* ap_all = static_cast<float*>(storage.data());
-    parallel_range(a_panels, 1, [&](size_t r0, size_t r1) {
-      for (size_t r = r0; r < r1; ++r) {
-        float* dst = ap_all + r * MR * K;
-        const size_t rows = std::min(MR, a.cout - r * MR);
-        const float* wr = a.w + r * MR * a.cin * taps;
-        for (size_t tap = 0; tap < taps; ++tap) {
-          for (size_t ci = 0; ci < a.cin; ++ci, dst += MR) {
-            for (size_t i = 0; i < rows; ++i) dst[i] = wr[(i * a.cin + ci) * taps + tap];
-            for (size_t i = rows; i < MR; ++i) dst[i] = 0.0f;
-          }
-        }
-      }
-    });
-  };
+  // weights as MR-wide A panels over k = tap·Cin + ci, cached across calls for weights with an identity
+  auto pack_weights = [&](HostStorage& storage) { pack_conv_weight_panels(a, MR, static_cast<float*>(storage.data())); };
   const std::string tag = std::string("conv3d/") + isa_name(kt->isa) + "/" + std::to_string(MR) + "/" +
                           std::to_string(a.cin) + "x" + std::to_string(taps);
   const std::shared_ptr<const HostStorage> packed = packed_weights(a.w_key, tag, a_panels * MR * K * sizeof(float), pack_weights);

@@ -15,6 +15,7 @@
 #include "aiprod/gemm.h"
 #include "aiprod/scratch.h"
 #include "aiprod/threadpool.h"
+#include "conv3d_common.h"
 #include "conv3d_paths.h"
 
 namespace aiprod {
@@ -26,60 +27,19 @@ constexpr size_t kBChunkBytes = 192 * 1024;
 // Cᵀ bytes per task (block positions x group channels), kept in L2 across the segment chunks.
 constexpr size_t kCtBytes = 512 * 1024;
 
-// xcl[tp][hp][wp][ci] for one batch item, every padding mode resolved here; `slack` zero rows follow the frames
-// (the last micro-panel reads up to MR rows past the grid).
-void pad_channels_last(const Conv3dArgs& a, const float* x, size_t Tp, size_t Hp, size_t Wp, size_t slack, float* xcl) {
-  std::vector<long> wmap(Wp), hmap(Hp);
-  for (size_t i = 0; i < Wp; ++i) wmap[i] = conv_source_index(long(i) - long(a.pad_front[2]), long(a.in[2]), a.mode[2]);
-  for (size_t i = 0; i < Hp; ++i) hmap[i] = conv_source_index(long(i) - long(a.pad_front[1]), long(a.in[1]), a.mode[1]);
-  const size_t cin = a.cin, frame = a.in[0] * a.in[1] * a.in[2];
-  parallel_range(Tp * Hp, 4, [&](size_t r0, size_t r1) {
-    for (size_t r = r0; r < r1; ++r) {
-      const size_t tp = r / Hp, hp = r % Hp;
-      float* dst = xcl + r * Wp * cin;
-      const long st = conv_source_index(long(tp) - long(a.pad_front[0]), long(a.in[0]), a.mode[0]);
-      if (st < 0 || hmap[hp] < 0) {
-        std::fill(dst, dst + Wp * cin, 0.0f);
-        continue;
-      }
-      const float* src = x + (size_t(st) * a.in[1] + size_t(hmap[hp])) * a.in[2];
-      // channel-major reads of one source row each, scattered with stride Cin into the (L1-sized) output row
-      for (size_t ci = 0; ci < cin; ++ci) {
-        const float* srow = src + ci * frame;
-        for (size_t wp = 0; wp < Wp; ++wp) dst[wp * cin + ci] = wmap[wp] < 0 ? 0.0f : srow[wmap[wp]];
-      }
-    }
-  });
-  std::fill(xcl + Tp * Hp * Wp * cin, xcl + (Tp * Hp * Wp + slack) * cin, 0.0f);
-}
-
 }  // namespace
 
 void conv3d_rows(const Conv3dArgs& a, const GemmKernels& kt) {
   const size_t To = a.out_size[0], Ho = a.out_size[1], Wo = a.out_size[2];
   const size_t MR = kt.mr, NR = kt.nr, cin = a.cin;
-  const size_t Tp = a.in[0] + a.pad_front[0] + a.pad_back[0];
-  const size_t Hp = a.in[1] + a.pad_front[1] + a.pad_back[1];
-  const size_t Wp = a.in[2] + a.pad_front[2] + a.pad_back[2];
+  const PaddedSize padded = padded_size(a);  // (no structured binding: lambdas capture these)
+  const size_t Tp = padded.t, Hp = padded.h, Wp = padded.w;
   const size_t plane = Hp * Wp, taps = a.k[0] * a.k[1] * a.k[2], K = taps * cin;
   const size_t nseg = a.k[0] * a.k[1], seg_len = a.k[2] * cin;
   const size_t co_panels = (a.cout + NR - 1) / NR;
 
   // B panels: panel q holds couts [q·NR, q·NR + NR) over k = tap·Cin + ci, zero-padded past Cout.
-  auto pack_weights = [&](HostStorage& storage) {
-    float* all = static_cast<float*>(storage.data());
-    parallel_range(co_panels, 1, [&](size_t q0, size_t q1) {
-      for (size_t q = q0; q < q1; ++q) {
-        float* dst = all + q * K * NR;
-        const size_t cols = std::min(NR, a.cout - q * NR);
-        for (size_t k = 0; k < K; ++k, dst += NR) {
-          const size_t tap = k / cin, ci = k % cin;
-          for (size_t j = 0; j < cols; ++j) dst[j] = a.w[((q * NR + j) * cin + ci) * taps + tap];
-          for (size_t j = cols; j < NR; ++j) dst[j] = 0.0f;
-        }
-      }
-    });
-  };
+  auto pack_weights = [&](HostStorage& storage) { pack_conv_weight_panels(a, NR, static_cast<float*>(storage.data())); };
   const std::string tag = std::string("conv3d-rows/") + isa_name(kt.isa) + "/" + std::to_string(NR) + "/" +
                           std::to_string(cin) + "x" + std::to_string(taps);
   const auto packed = packed_weights(a.w_key, tag, co_panels * K * NR * sizeof(float), pack_weights);
@@ -108,7 +68,7 @@ void conv3d_rows(const Conv3dArgs& a, const GemmKernels& kt) {
   thread_local Scratch xscratch;
   float* xcl = xscratch.get<float>((Tp * plane + MR) * cin);
   for (size_t b = 0; b < a.batch; ++b) {
-    pad_channels_last(a, a.x + b * cin * a.in[0] * a.in[1] * a.in[2], Tp, Hp, Wp, MR, xcl);
+    pad_channels_last(a, a.x + b * cin * a.in[0] * a.in[1] * a.in[2], Hp, Wp, MR, xcl);
     parallel_for(To * blocks * groups, [&](size_t task) {
       const size_t grp = task % groups, blk = (task / groups) % blocks, t = task / (groups * blocks);
       const size_t g0 = blk * MB, ng = std::min(MB, G - std::min(G, g0));

@@ -25,6 +25,7 @@
 #include "aiprod/gemm.h"
 #include "aiprod/scratch.h"
 #include "aiprod/threadpool.h"
+#include "conv3d_common.h"
 #include "conv3d_paths.h"
 
 namespace aiprod {
@@ -37,39 +38,13 @@ constexpr size_t kMBytes = 8 * 1024 * 1024;
 // V bytes at most (the output frames are processed in chunks beyond it): V is 4x the padded input.
 constexpr size_t kVBytes = size_t(256) << 20;
 
-// xcl[tp][hq][wq][ci] for one batch item: the padded input (every mode resolved) extended with zeros to Hq x Wq.
-void pad_channels_last(const Conv3dArgs& a, const float* x, size_t Tp, size_t Hp, size_t Wp, size_t Hq, size_t Wq,
-                       float* xcl) {
-  std::vector<long> wmap(Wq, -1), hmap(Hq, -1);
-  for (size_t i = 0; i < Wp; ++i) wmap[i] = conv_source_index(long(i) - long(a.pad_front[2]), long(a.in[2]), a.mode[2]);
-  for (size_t i = 0; i < Hp; ++i) hmap[i] = conv_source_index(long(i) - long(a.pad_front[1]), long(a.in[1]), a.mode[1]);
-  const size_t cin = a.cin, frame = a.in[0] * a.in[1] * a.in[2];
-  parallel_range(Tp * Hq, 4, [&](size_t r0, size_t r1) {
-    for (size_t r = r0; r < r1; ++r) {
-      const size_t tp = r / Hq, hq = r % Hq;
-      float* dst = xcl + r * Wq * cin;
-      const long st = conv_source_index(long(tp) - long(a.pad_front[0]), long(a.in[0]), a.mode[0]);
-      if (st < 0 || hmap[hq] < 0) {
-        std::fill(dst, dst + Wq * cin, 0.0f);
-        continue;
-      }
-      const float* src = x + (size_t(st) * a.in[1] + size_t(hmap[hq])) * a.in[2];
-      for (size_t ci = 0; ci < cin; ++ci) {
-        const float* srow = src + ci * frame;
-        for (size_t wq = 0; wq < Wq; ++wq) dst[wq * cin + ci] = wmap[wq] < 0 ? 0.0f : srow[wmap[wq]];
-      }
-    }
-  });
-}
-
 }  // namespace
 
 void conv3d_winograd(const Conv3dArgs& a, const GemmKernels& kt) {
   const size_t To = a.out_size[0], Ho = a.out_size[1], Wo = a.out_size[2];
   const size_t MR = kt.mr, NR = kt.nr, cin = a.cin, kT = a.k[0], st = a.stride[0];
-  const size_t Tp = a.in[0] + a.pad_front[0] + a.pad_back[0];
-  const size_t Hp = a.in[1] + a.pad_front[1] + a.pad_back[1];
-  const size_t Wp = a.in[2] + a.pad_front[2] + a.pad_back[2];
+  const PaddedSize padded = padded_size(a);  // (no structured binding: lambdas capture these)
+  const size_t Tp = padded.t, Hp = padded.h, Wp = padded.w;
   const size_t TH = (Ho + 1) / 2, TW = (Wo + 1) / 2, ntiles = TH * TW;
   const size_t Hq = std::max(Hp, 2 * TH + 2), Wq = std::max(Wp, 2 * TW + 2);
   const size_t K = kT * cin, co_panels = (a.cout + NR - 1) / NR;
@@ -128,7 +103,7 @@ void conv3d_winograd(const Conv3dArgs& a, const GemmKernels& kt) {
   float* xcl = xscratch.get<float>(Tp * Hq * Wq * cin);
   float* V = vscratch.get<float>(16 * Tv_max * frame_v);  // V[ξ][tp - tp0][panel][ci][MR]
   for (size_t b = 0; b < a.batch; ++b) {
-    pad_channels_last(a, a.x + b * cin * a.in[0] * a.in[1] * a.in[2], Tp, Hp, Wp, Hq, Wq, xcl);
+    pad_channels_last(a, a.x + b * cin * a.in[0] * a.in[1] * a.in[2], Hq, Wq, 0, xcl);
     for (size_t t0 = 0; t0 < To; t0 += Tc) {
       const size_t Toc = std::min(Tc, To - t0), tp0 = t0 * st, Tv = (Toc - 1) * st + kT;
       const size_t runs = st == 1 ? 1 : Toc, Gp = st == 1 ? Toc * ntp : ntp;
@@ -231,22 +206,22 @@ void conv3d_winograd(const Conv3dArgs& a, const GemmKernels& kt) {
             for (size_t i = 0; i < n; ++i) {
               const float* m = M + (j + i) * ldc + (cb - co_begin);
               const size_t ms = MB * ldc;
-              float t0[4][16], t1[4][16], y[4][16];  // Aᵀ M, then (Aᵀ M) A, over 16 channels
+              float am0[4][16], am1[4][16], y[4][16];  // the two rows of Aᵀ M, then (Aᵀ M) A, over 16 channels
               for (int q = 0; q < 4; ++q) {
                 const float* m0 = m + q * ms;
                 const float* m1 = m + (4 + q) * ms;
                 const float* m2 = m + (8 + q) * ms;
                 const float* m3 = m + (12 + q) * ms;
                 for (size_t c = 0; c < 16; ++c) {
-                  t0[q][c] = m0[c] + m1[c] + m2[c];
-                  t1[q][c] = m1[c] - m2[c] - m3[c];
+                  am0[q][c] = m0[c] + m1[c] + m2[c];
+                  am1[q][c] = m1[c] - m2[c] - m3[c];
                 }
               }
               for (size_t c = 0; c < 16; ++c) {
-                y[0][c] = t0[0][c] + t0[1][c] + t0[2][c];
-                y[1][c] = t0[1][c] - t0[2][c] - t0[3][c];
-                y[2][c] = t1[0][c] + t1[1][c] + t1[2][c];
-                y[3][c] = t1[1][c] - t1[2][c] - t1[3][c];
+                y[0][c] = am0[0][c] + am0[1][c] + am0[2][c];
+                y[1][c] = am0[1][c] - am0[2][c] - am0[3][c];
+                y[2][c] = am1[0][c] + am1[1][c] + am1[2][c];
+                y[3][c] = am1[1][c] - am1[2][c] - am1[3][c];
               }
               for (size_t c = 0; c < 16; ++c) {
                 ybuf[c][0][2 * i] = y[0][c] + bias[c];
