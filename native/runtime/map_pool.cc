@@ -1,6 +1,8 @@
 #include "aiprod/map_pool.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <new>
@@ -15,12 +17,17 @@ namespace aiprod {
 namespace {
 
 constexpr size_t kHugePage = size_t(2) << 20;
-// What the pool may keep: enough for a transformer block's or a VAE stage's temporaries, small beside the
-// weights of any real model.
-constexpr size_t kPoolCapBytes = size_t(256) << 20;
-// Larger mappings go back to the OS at once: they are rare (whole-model workspaces) and are released on purpose
-// (Scratch::trim) to give the memory back.
-constexpr size_t kMaxKeptSpan = size_t(64) << 20;
+// What the pool may keep: the outputs of a model's convolutions and mid-sized products. Not more by default: a
+// 1 GiB pool kept ~900 MiB of a benchmark's setup buffers alive (RSS before a 19B block forward 1.7 -> 2.6 GB)
+// and did not speed the block up (its 384 MiB activations are allocated once per forward).
+size_t pool_cap_bytes() {
+  static const size_t cap = [] {
+    if (const char* env = std::getenv("AIPROD_MAP_POOL_MB")) return size_t(std::max(0L, std::atol(env))) << 20;
+    const size_t phys = size_t(sysconf(_SC_PHYS_PAGES)) * size_t(sysconf(_SC_PAGESIZE));
+    return std::min(size_t(256) << 20, phys / 16);
+  }();
+  return cap;
+}
 
 size_t page_size() {
   static const size_t p = size_t(sysconf(_SC_PAGESIZE));
@@ -44,7 +51,7 @@ Pool& pool() {
   return *p;
 }
 
-Mapping map_fresh(size_t span) {
+Mapping map_fresh_span(size_t span) {
   const bool huge = span >= kHugePage;
   const size_t over = huge ? span + kHugePage : span;
   void* p = mmap(nullptr, over, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -84,16 +91,24 @@ Mapping map_acquire(size_t nbytes, bool* fresh) {
     }
   }
   *fresh = true;
-  return map_fresh(span);
+  return map_fresh_span(span);
 }
+
+Mapping map_fresh(size_t nbytes, bool* fresh) {
+  *fresh = true;
+  return map_fresh_span(rounded_span(nbytes));
+}
+
+void map_unmap(Mapping m) { munmap(m.data, m.span); }
 
 void map_release(Mapping m) {
   Pool& pl = pool();
   {
     std::lock_guard<std::mutex> lock(pl.mu);
-    if (m.span <= kMaxKeptSpan) {
+    const size_t cap = pool_cap_bytes();
+    if (m.span <= cap / 2) {
       // Make room by dropping the largest kept mappings first (the least likely to fit the next requests).
-      while (pl.bytes + m.span > kPoolCapBytes && !pl.free.empty()) {
+      while (pl.bytes + m.span > cap && !pl.free.empty()) {
         auto last = std::prev(pl.free.end());
         munmap(last->second, last->first);
         pl.bytes -= last->first;

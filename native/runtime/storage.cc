@@ -22,11 +22,11 @@ namespace aiprod {
 // a loop of big allocations grew the process by 800 MiB). Fresh mappings are already zero.
 constexpr size_t kMmapThreshold = 256 * 1024;
 
-HostStorage::HostStorage(size_t nbytes, bool zero) : nbytes_(nbytes) {
+HostStorage::HostStorage(size_t nbytes, bool zero, bool pooled) : nbytes_(nbytes), pooled_(pooled) {
 #if !defined(_WIN32)
   if (nbytes >= kMmapThreshold) {
     bool fresh = false;
-    const Mapping m = map_acquire(nbytes, &fresh);
+    const Mapping m = pooled ? map_acquire(nbytes, &fresh) : map_fresh(nbytes, &fresh);
     if (zero && !fresh) std::memset(m.data, 0, nbytes);
     data_ = m.data;
     span_ = m.span;
@@ -44,7 +44,11 @@ HostStorage::HostStorage(size_t nbytes, bool zero) : nbytes_(nbytes) {
 HostStorage::~HostStorage() {
 #if !defined(_WIN32)
   if (span_) {
-    map_release(Mapping{data_, span_});
+    if (pooled_) {
+      map_release(Mapping{data_, span_});
+    } else {
+      map_unmap(Mapping{data_, span_});
+    }
     return;
   }
 #endif

@@ -24,7 +24,7 @@ class Scratch {
     const size_t bytes = count * sizeof(T);
     if (!buf_ || buf_->nbytes() < bytes) {
       buf_.reset();
-      buf_ = std::make_unique<HostStorage>(bytes, false);
+      buf_ = std::make_unique<HostStorage>(bytes, false, /*pooled=*/false);  // trim() gives it back to the OS
     }
     return static_cast<T*>(buf_->data());
   }

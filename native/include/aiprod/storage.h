@@ -22,8 +22,10 @@ class Buffer {
 
 class HostStorage : public Buffer {
  public:
-  // Throws std::bad_alloc when the memory is not there.
-  HostStorage(size_t nbytes, bool zero);
+  // Throws std::bad_alloc when the memory is not there. Large buffers come from (and go back to) the pool of
+  // released mappings (map_pool.h) unless `pooled` is false: workspaces that are released on purpose to give
+  // memory back to the OS (Scratch::trim).
+  HostStorage(size_t nbytes, bool zero, bool pooled = true);
   ~HostStorage() override;
   HostStorage(const HostStorage&) = delete;
   HostStorage& operator=(const HostStorage&) = delete;
@@ -37,6 +39,7 @@ class HostStorage : public Buffer {
   void* data_ = nullptr;
   size_t nbytes_ = 0;
   size_t span_ = 0;  // mapped length for large buffers (map_pool.h); 0: from aligned_alloc
+  bool pooled_ = true;
 };
 
 class MappedFile : public Buffer {
