@@ -36,9 +36,11 @@ namespace {
 constexpr size_t kMBytes = 8 * 1024 * 1024;
 
 // V bytes at most (the output frames are processed in chunks beyond it): V is 4x the padded input.
-constexpr size_t kVBytes = size_t(256) << 20;
+size_t g_v_budget = size_t(256) << 20;
 
 }  // namespace
+
+void conv3d_winograd_set_v_budget(size_t bytes) { g_v_budget = bytes; }
 
 void conv3d_winograd(const Conv3dArgs& a, const GemmKernels& kt) {
   const size_t To = a.out_size[0], Ho = a.out_size[1], Wo = a.out_size[2];
@@ -95,17 +97,24 @@ void conv3d_winograd(const Conv3dArgs& a, const GemmKernels& kt) {
   const size_t ntp = (ntiles + MR - 1) / MR, vpanel = cin * MR;  // floats of one A panel of one tap
   const size_t frame_v = ntp * vpanel;  // floats of one frame of one point in V
   // V is 4x the padded input: output frames go in chunks of Tc whose (Tc-1)·st + kT input frames fit kVBytes.
-  const size_t v_frames = std::max<size_t>(kT, kVBytes / (16 * frame_v * sizeof(float)));
+  // V holds R frame slots, padded frame tp in slot tp % R: a chunk's frames never collide (Tv <= R), and the frames
+  // a chunk shares with the one before stay where they are and are not transformed again (with one output frame
+  // per chunk, as 256x256 layers get, recomputing them tripled the input transform's work).
+  const size_t v_frames = std::max<size_t>(kT, g_v_budget / (16 * frame_v * sizeof(float)));
   const size_t Tc = std::min(To, (v_frames - kT) / st + 1);
-  const size_t Tv_max = (Tc - 1) * st + kT;
+  const size_t R = (Tc - 1) * st + kT;
 
   thread_local Scratch xscratch, vscratch;
   float* xcl = xscratch.get<float>(Tp * Hq * Wq * cin);
-  float* V = vscratch.get<float>(16 * Tv_max * frame_v);  // V[ξ][tp - tp0][panel][ci][MR]
+  float* V = vscratch.get<float>(16 * R * frame_v);  // V[ξ][slot][panel][ci][MR]
+  auto v_frame = [&](size_t xi, size_t tp) { return V + (xi * R + tp % R) * frame_v; };  // point ξ of padded frame tp
   for (size_t b = 0; b < a.batch; ++b) {
     pad_channels_last(a, a.x + b * cin * a.in[0] * a.in[1] * a.in[2], Hq, Wq, 0, xcl);
+    size_t done_end = 0;  // padded frames [.., done_end) of this batch item are in V (those of the last chunk)
     for (size_t t0 = 0; t0 < To; t0 += Tc) {
       const size_t Toc = std::min(Tc, To - t0), tp0 = t0 * st, Tv = (Toc - 1) * st + kT;
+      const size_t tp_new = std::max(tp0, done_end), n_new = tp0 + Tv - tp_new;  // frames to transform
+      done_end = tp0 + Tv;
       const size_t runs = st == 1 ? 1 : Toc, Gp = st == 1 ? Toc * ntp : ntp;
       const size_t blocks = (Gp + 25) / 26;
       const size_t MBp = (Gp + blocks - 1) / blocks, MB = MBp * MR;
@@ -116,10 +125,9 @@ void conv3d_winograd(const Conv3dArgs& a, const GemmKernels& kt) {
       groups = (co_panels + group_panels - 1) / group_panels;
       // V = Bᵀ d B for every tile of every padded frame, 16 channels at a time (vectorized over the channels), each
       // value stored straight into its panel (a panel's 16 points x 16 channels x MR tiles stay in L1 meanwhile).
-      parallel_range(Tv * ntp, 1, [&](size_t r0, size_t r1) {
+      parallel_range(n_new * ntp, 1, [&](size_t r0, size_t r1) {
         for (size_t r = r0; r < r1; ++r) {
-          const size_t tv = r / ntp, tp = tp0 + tv, panel = r % ntp;
-          float* vp = V + tv * frame_v + panel * vpanel;  // point ξ is ξ·Tv·frame_v further
+          const size_t tp = tp_new + r / ntp, panel = r % ntp;
           for (size_t c0 = 0; c0 < cin; c0 += 16) {
             const size_t nc = std::min<size_t>(16, cin - c0);
             for (size_t i = 0; i < MR; ++i) {
@@ -155,7 +163,7 @@ void conv3d_winograd(const Conv3dArgs& a, const GemmKernels& kt) {
                 }
               }
               for (size_t xi = 0; xi < 16; ++xi) {
-                float* dst = vp + xi * Tv * frame_v + c0 * MR + i;
+                float* dst = v_frame(xi, tp) + panel * vpanel + c0 * MR + i;
                 for (size_t c = 0; c < nc; ++c) dst[c * MR] = v[xi][c];
               }
             }
@@ -171,16 +179,19 @@ void conv3d_winograd(const Conv3dArgs& a, const GemmKernels& kt) {
         thread_local Scratch mscratch;
         float* M = mscratch.get<float>(16 * MB * ldc);  // M[ξ][row][co of this group]
         for (size_t xi = 0; xi < 16; ++xi) {
-          const float* a_run = V + (xi * Tv + f * st) * frame_v;
           float* mx = M + xi * MB * ldc;
           // A panel outer (its kT taps: read from memory once, then from L1/L2 for every B panel), B panels inner.
           for (size_t p = 0; p < np; ++p) {
             for (size_t q = q0; q < q1; ++q) {
               const float* bq = upack + (xi * co_panels + q) * K * NR;
               const size_t nr = std::min(NR, a.cout - q * NR);
-              for (size_t dt = 0; dt < kT; ++dt) {
-                kt.f32(cin, a_run + (dt * ntp + p0 + p) * vpanel, bq + dt * cin * NR, mx + p * MR * ldc + (q - q0) * NR,
-                       ldc, MR, nr, dt > 0);
+              // row panel p0 + p: output frame t0 + f + (p0 + p) / ntp (one of the two is 0), panel (p0 + p) % ntp
+              const size_t gp = p0 + p, tp = tp0 + (f + gp / ntp) * st;
+              const float* vp = v_frame(xi, tp) + (gp % ntp) * vpanel;  // tap 0; tap dt is dt slots on (mod R)
+              const float* v_end = V + (xi + 1) * R * frame_v;
+              for (size_t dt = 0; dt < kT; ++dt, vp += frame_v) {
+                if (vp >= v_end) vp -= R * frame_v;
+                kt.f32(cin, vp, bq + dt * cin * NR, mx + p * MR * ldc + (q - q0) * NR, ldc, MR, nr, dt > 0);
               }
             }
           }
