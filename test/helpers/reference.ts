@@ -20,6 +20,21 @@ export function geluTanh(x: number): number {
  * scale is the per-element magnitude that bounds rounding error (e.g. Σ|a·b| for a dot product). Arrays of
  * different lengths give Infinity.
  */
+/** LayerNorm over the last `d` values of each row, no affine (float64). */
+export function layerNorm(x: Float64Array, d: number, eps = 1e-6): Float64Array {
+  const y = new Float64Array(x.length);
+  for (let r = 0; r < x.length / d; r++) {
+    let m = 0;
+    for (let i = 0; i < d; i++) m += x[r * d + i]!;
+    m /= d;
+    let v = 0;
+    for (let i = 0; i < d; i++) v += (x[r * d + i]! - m) ** 2;
+    const inv = 1 / Math.sqrt(v / d + eps);
+    for (let i = 0; i < d; i++) y[r * d + i] = (x[r * d + i]! - m) * inv;
+  }
+  return y;
+}
+
 export function worstError(got: ArrayLike<number>, want: ArrayLike<number>, scale: ArrayLike<number>, rel: number, abs: number): { ratio: number; index: number } {
   if (got.length !== want.length) return { ratio: Infinity, index: -1 };
   let ratio = 0;

@@ -3,7 +3,7 @@
 // with biased projections scaled by head_dim^-0.5, tanh-GELU MLP, post LayerNorm; Gemma3MultiModalProjector:
 // k×k average pooling of the patch grid, Gemma RMSNorm (1 + w), x @ W). Plain loops over float64 numbers read
 // from the files (readFolder); shares no code with src/models/gemma3.
-import { geluTanh, roundBf16 } from "../helpers/reference.js";
+import { geluTanh, layerNorm, roundBf16 } from "../helpers/reference.js";
 
 type W = Map<string, { shape: number[]; data: Float64Array; dtype: string }>;
 
@@ -45,17 +45,10 @@ function linear(x: Float64Array, rows: number, cols: number, w: Float64Array, b:
   return y;
 }
 
-function layerNorm(x: Float64Array, n: number, w: Float64Array, b: Float64Array, eps: number): Float64Array {
-  const y = new Float64Array(x.length);
-  for (let r = 0; r < x.length / n; r++) {
-    let m = 0;
-    for (let i = 0; i < n; i++) m += x[r * n + i]!;
-    m /= n;
-    let v = 0;
-    for (let i = 0; i < n; i++) v += (x[r * n + i]! - m) ** 2;
-    const inv = 1 / Math.sqrt(v / n + eps);
-    for (let i = 0; i < n; i++) y[r * n + i] = (x[r * n + i]! - m) * inv * w[i]! + b[i]!;
-  }
+/** LayerNorm with weight and bias: the shared no-affine reference, then y·w + b. */
+function layerNormAffine(x: Float64Array, n: number, w: Float64Array, b: Float64Array, eps: number): Float64Array {
+  const y = layerNorm(x, n, eps);
+  for (let i = 0; i < y.length; i++) y[i] = y[i]! * w[i % n]! + b[i % n]!;
   return y;
 }
 
@@ -86,7 +79,7 @@ export function refVisionLayer(w: W, prefix: string, c: RefVisionConfig, layer: 
   const l = `${prefix}vision_tower.vision_model.encoder.layers.${layer}.`;
   const g = (k: string) => get(w, l + k);
   const P = x.length / c.C, { C, H } = c, hd = C / H;
-  const n1 = layerNorm(x, C, g("layer_norm1.weight"), g("layer_norm1.bias"), c.eps);
+  const n1 = layerNormAffine(x, C, g("layer_norm1.weight"), g("layer_norm1.bias"), c.eps);
   const q = linear(n1, P, C, g("self_attn.q_proj.weight"), g("self_attn.q_proj.bias"), C);
   const k = linear(n1, P, C, g("self_attn.k_proj.weight"), g("self_attn.k_proj.bias"), C);
   const val = linear(n1, P, C, g("self_attn.v_proj.weight"), g("self_attn.v_proj.bias"), C);
@@ -107,7 +100,7 @@ export function refVisionLayer(w: W, prefix: string, c: RefVisionConfig, layer: 
   }
   const o = linear(attn, P, C, g("self_attn.out_proj.weight"), g("self_attn.out_proj.bias"), C);
   const h1 = x.map((xv, i) => xv + o[i]!);
-  const n2 = layerNorm(h1, C, g("layer_norm2.weight"), g("layer_norm2.bias"), c.eps);
+  const n2 = layerNormAffine(h1, C, g("layer_norm2.weight"), g("layer_norm2.bias"), c.eps);
   const f1 = linear(n2, P, C, g("mlp.fc1.weight"), g("mlp.fc1.bias"), c.I).map(geluTanh);
   const f2 = linear(f1, P, c.I, g("mlp.fc2.weight"), g("mlp.fc2.bias"), C);
   return h1.map((hv, i) => hv + f2[i]!);
@@ -118,7 +111,7 @@ export function refVisionTower(w: W, prefix: string, c: RefVisionConfig, pixels:
   let x = refVisionEmbeddings(w, prefix, c, pixels, v);
   for (let l = 0; l < c.L; l++) x = refVisionLayer(w, prefix, c, l, x);
   const p = `${prefix}vision_tower.vision_model.post_layernorm.`;
-  return layerNorm(x, c.C, get(w, `${p}weight`), get(w, `${p}bias`), c.eps);
+  return layerNormAffine(x, c.C, get(w, `${p}weight`), get(w, `${p}bias`), c.eps);
 }
 
 /** The projector: vision output [P, C] → image features [mmTokens, D]. */

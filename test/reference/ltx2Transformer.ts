@@ -1,7 +1,7 @@
 // Independent float64 model of the LTX-2 (19B family) transformer and text connector, written from the formulas
 // in reference/ltx2-architecture.md sections 3 and 5 (not from the engine's code). Weights come in as a map of
 // float64 arrays keyed by checkpoint name (without the model prefix).
-import { roundBf16 } from "../helpers/reference.js";
+import { layerNorm, roundBf16 } from "../helpers/reference.js";
 
 export type Weights = Map<string, { data: Float64Array; shape: number[] }>;
 
@@ -56,20 +56,6 @@ export function rms(x: Float64Array, d: number, weight?: Float64Array, eps = 1e-
     for (let i = 0; i < d; i++) ss += x[r * d + i]! ** 2;
     const inv = 1 / Math.sqrt(ss / d + eps);
     for (let i = 0; i < d; i++) y[r * d + i] = x[r * d + i]! * inv * (weight ? weight[i]! : 1);
-  }
-  return y;
-}
-
-function layerNorm(x: Float64Array, d: number, eps = 1e-6): Float64Array {
-  const y = new Float64Array(x.length);
-  for (let r = 0; r < x.length / d; r++) {
-    let m = 0;
-    for (let i = 0; i < d; i++) m += x[r * d + i]!;
-    m /= d;
-    let v = 0;
-    for (let i = 0; i < d; i++) v += (x[r * d + i]! - m) ** 2;
-    const inv = 1 / Math.sqrt(v / d + eps);
-    for (let i = 0; i < d; i++) y[r * d + i] = (x[r * d + i]! - m) * inv;
   }
   return y;
 }
