@@ -112,6 +112,31 @@ forEachIsa(async (isa) => {
   });
 }).catch((e: unknown) => t.fail(String(e)));
 
+forEachIsa(async (isa) => {
+  await t.test(`scores that rise and fall across key blocks on ${isa}`, async (t) => {
+    // The AVX-512 path fuses the softmax into the score kernel from the second key block on, against the running
+    // max of earlier blocks, and moves that max only when a score beats it by more than e^8; a rise of more than
+    // 80 (exp could overflow) makes it recompute the block. Key groups of growing (or shrinking) amplitude reach
+    // each branch: amplitude 6 raises the max by about 15, amplitude 40 by about 100; falling scores keep it.
+    const c: Case = { b: 1, h: 2, hkv: 2, nq: 45, nk: 900, d: 64 };
+    for (const amps of [[1, 6, 40], [40, 6, 1], [6, 1, 6]]) {
+      const qv = randn(c.b * c.h * c.nq * c.d, 700);
+      const vv = randn(c.b * c.hkv * c.nk * c.d, 702);
+      const kv = randn(c.b * c.hkv * c.nk * c.d, 701).map((x, i) => x * amps[Math.floor((Math.floor(i / c.d) % c.nk) / 300)]!);
+      using q = Tensor.from(qv, [c.b, c.h, c.nq, c.d]);
+      using k = Tensor.from(kv, [c.b, c.hkv, c.nk, c.d]);
+      using v = Tensor.from(vv, [c.b, c.hkv, c.nk, c.d]);
+      using o = attention(q, k, v);
+      const want = reference(c, qv, kv, vv, undefined, 1 / Math.sqrt(c.d));
+      const got = o.toFloat32();
+      const maxV = vv.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+      let worst = 0;
+      for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!));
+      t.ok(worst <= 2e-5 * maxV, `amplitudes ${amps.join("/")}: max error ${worst.toExponential(2)} (bound ${(2e-5 * maxV).toExponential(2)})`);
+    }
+  });
+}).catch((e: unknown) => t.fail(String(e)));
+
 t.test("rows whose keys are all masked give zeros", async (t) => {
   using q = Tensor.from(randn(2 * 4, 1), [1, 1, 2, 4]);
   using k = Tensor.from(randn(3 * 4, 2), [1, 1, 3, 4]);

@@ -89,6 +89,13 @@ struct GemmKernels {
   // (attention's Vᵀ·Pᵀ over head dims 64/128); 0 / nullptr where the path has none.
   size_t mr_narrow;
   UkernelF32 f32_narrow;
+  // Attention's score tile with the softmax fused into its write-back (nullptr where the path has none):
+  // S = A-panel · B-panel over kc as for f32 (mr rows x NR columns), then, while S is still in registers,
+  // p[r][c] = exp(S[r][c] - m[c]) (row stride NR), sum[c] += Σ_r p[r][c] and mx[c] = max(mx[c], max_r S[r][c]),
+  // rows r < mr only. Saves the passes that colmax and colexp make over a stored tile; the caller picks m (the
+  // running max of earlier blocks) and checks mx afterwards (see attention.cc).
+  void (*score_exp)(size_t kc, const float* ap, const float* bp, float* p, size_t mr, const float* m, float* sum,
+                    float* mx);
 };
 
 const GemmKernels* gemm_kernels_avx2();

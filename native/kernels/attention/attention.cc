@@ -71,6 +71,34 @@ void pack_pt_bf16(const float* p, size_t rows, size_t nr, uint16_t* out) {
   }
 }
 
+// Lazy rescaling after a fused block (P = exp(S - m) against the old running max m, block sums bsum, block
+// maxima in mx): while no score exceeds m by more than kLazyHeadroom, m stays and Oᵀ needs no pass (P <= e^8, far
+// from overflow); columns that went higher move m to their new max, scaling their P, sums and Oᵀ by
+// alpha = exp(m_old - m_new). Returns false, changing nothing, when a score beat m by so much that exp(S - m) may
+// have overflowed: the caller recomputes that block unfused.
+constexpr float kLazyHeadroom = 8.0f, kOverflowGuard = 80.0f;
+bool settle_lazy_max(const GemmKernels* kt, float* p, size_t bk, float* ot, size_t d, size_t nr, float* m, float* l,
+                     const float* mx, float* alpha, float* bsum) {
+  bool rescale = false;
+  for (size_t c = 0; c < nr; ++c) {
+    const float rise = mx[c] - m[c];
+    if (!(rise <= kOverflowGuard)) return false;  // also catches NaN
+    rescale = rescale || rise > kLazyHeadroom;
+  }
+  if (rescale) {
+    for (size_t c = 0; c < nr; ++c) alpha[c] = mx[c] - m[c] > kLazyHeadroom ? std::exp(m[c] - mx[c]) : 1.0f;
+    kt->rowmul(p, bk, alpha);
+    kt->rowmul(ot, d, alpha);
+    for (size_t c = 0; c < nr; ++c) {
+      l[c] *= alpha[c];
+      bsum[c] *= alpha[c];
+      if (alpha[c] != 1.0f) m[c] = mx[c];
+    }
+  }
+  for (size_t c = 0; c < nr; ++c) l[c] += bsum[c];
+  return true;
+}
+
 }  // namespace
 
 void attention(const AttentionArgs& a) {
@@ -144,22 +172,49 @@ void attention(const AttentionArgs& a) {
         const float* bias_h = a.bias ? a.bias + b * a.bias_stride_b + h * a.bias_stride_h : nullptr;
         const bool masks = a.causal || a.window;
         const size_t i_end = iu[tiles - 1] + rows_u[tiles - 1];
+        // Softmax fused into the score kernel (f32, no bias or mask) from the second block on, against the running
+        // max of the blocks before; the first block of a tile has none and takes the separate passes.
+        const bool fusable = kt->score_exp && !dp && !bias_h && !masks;
+        // per-block softmax state of tile u, after its running max m and sum l
+        auto mx_of = [&](size_t u) { return l[u] + NR; };
+        auto mexp_of = [&](size_t u) { return l[u] + 2 * NR; };
+        auto alpha_of = [&](size_t u) { return l[u] + 3 * NR; };
+        auto bsum_of = [&](size_t u) { return l[u] + 4 * NR; };
         for (size_t j0 = 0; j0 < a.nk; j0 += BK) {
           const size_t bk = std::min(BK, a.nk - j0);
           if (masks && !block_visible(a, i0, i_end, j0, j0 + bk)) continue;
-          // Sᵀ for every tile; each K micro-panel is loaded once and reused from L1 by all tiles
-          for (size_t r = 0; r * MR < bk; ++r) {
-            const size_t mr = std::min(MR, bk - r * MR);
-            for (size_t u = 0; u < tiles; ++u) {
-              if (dp) {
-                kt->bf16(d2, kp16 + (j0 + r * MR) * 2 * d2, reinterpret_cast<const uint16_t*>(qp[u]), st[u] + r * MR * NR, NR, mr, NR, false);
-              } else {
-                kt->f32(d, kp + (j0 + r * MR) * d, qp[u], st[u] + r * MR * NR, NR, mr, NR, false);
-              }
+          bool fused[QT];
+          for (size_t u = 0; u < tiles; ++u) {
+            fused[u] = fusable && j0 > 0 && std::all_of(m[u], m[u] + NR, [](float x) { return std::isfinite(x); });
+            if (fused[u]) {
+              std::copy(m[u], m[u] + NR, mx_of(u));  // the block's max over the scores and m
+              std::fill(bsum_of(u), bsum_of(u) + NR, 0.0f);
             }
+          }
+          // Sᵀ (or, fused, P) of key panel r for tile u
+          auto scores = [&](size_t r, size_t u, bool fuse) {
+            const size_t mr = std::min(MR, bk - r * MR);
+            float* dst = st[u] + r * MR * NR;
+            if (dp) {
+              kt->bf16(d2, kp16 + (j0 + r * MR) * 2 * d2, reinterpret_cast<const uint16_t*>(qp[u]), dst, NR, mr, NR, false);
+            } else if (fuse) {
+              kt->score_exp(d, kp + (j0 + r * MR) * d, qp[u], dst, mr, m[u], bsum_of(u), mx_of(u));
+            } else {
+              kt->f32(d, kp + (j0 + r * MR) * d, qp[u], dst, NR, mr, NR, false);
+            }
+          };
+          // every tile at once, so each K micro-panel is loaded once and reused from L1 by all tiles
+          for (size_t r = 0; r * MR < bk; ++r) {
+            for (size_t u = 0; u < tiles; ++u) scores(r, u, fused[u]);
           }
           for (size_t u = 0; u < tiles; ++u) {
             float* s_u = st[u];
+            float *mx = mx_of(u), *mexp = mexp_of(u), *alpha = alpha_of(u), *bsum = bsum_of(u);
+            if (fused[u] && !settle_lazy_max(kt, s_u, bk, ot[u], d, NR, m[u], l[u], mx, alpha, bsum)) {
+              for (size_t r = 0; r * MR < bk; ++r) scores(r, u, false);  // a score overflowed exp: redo unfused
+              fused[u] = false;
+            }
+            if (fused[u]) continue;
             if (dp) {
               for (size_t e = 0; e < bk * NR; ++e) s_u[e] *= a.scale;
             }
@@ -172,7 +227,6 @@ void attention(const AttentionArgs& a) {
                 }
               }
             }
-            float *mx = l[u] + NR, *mexp = mx + NR, *alpha = mexp + NR, *bsum = alpha + NR;
             std::copy(m[u], m[u] + NR, mx);
             kt->colmax(s_u, bk, mx);  // mx = max(m, block max) = the new running max
             for (size_t c = 0; c < NR; ++c) {
