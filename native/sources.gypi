@@ -16,6 +16,7 @@
       "native/kernels/gemm/gemm.cc",
       "native/kernels/ref/attention_ref.cc",
       "native/kernels/attention/attention.cc",
+      "native/kernels/attention/attention_tiles.cc",
       "native/kernels/ref/conv3d_ref.cc",
       "native/kernels/conv/conv3d.cc",
       "native/kernels/conv/conv3d_rows.cc",

@@ -90,12 +90,10 @@ struct GemmKernels {
   size_t mr_narrow;
   UkernelF32 f32_narrow;
   // Attention's score tile with the softmax fused into its write-back (nullptr where the path has none):
-  // S = A-panel · B-panel over kc as for f32 (mr rows x NR columns), then, while S is still in registers,
-  // p[r][c] = exp(S[r][c] - m[c]) (row stride NR), sum[c] += Σ_r p[r][c] and mx[c] = max(mx[c], max_r S[r][c]),
-  // rows r < mr only. Saves the passes that colmax and colexp make over a stored tile; the caller picks m (the
-  // running max of earlier blocks) and checks mx afterwards (see attention.cc).
-  void (*score_exp)(size_t kc, const float* ap, const float* bp, float* p, size_t mr, const float* m, float* sum,
-                    float* mx);
+  // S = A-panel · B-panel over kc as for f32 (mr rows x NR columns, scores in base-2 units), then, while S is
+  // still in registers, p[r][c] = 2^(S[r][c] - m[c]) (row stride NR) and sum[c] += Σ_r p[r][c], rows r < mr.
+  // Saves the passes that colmax and colexp make over a stored tile; see attention_tiles.cc for the choice of m.
+  void (*score_exp)(size_t kc, const float* ap, const float* bp, float* p, size_t mr, const float* m, float* sum);
 };
 
 const GemmKernels* gemm_kernels_avx2();

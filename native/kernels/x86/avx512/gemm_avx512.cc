@@ -68,9 +68,10 @@ void ukernel_f32_rows(size_t nseg, size_t seg_len, const ptrdiff_t* seg_off, con
   avx512::store_tile<MR>(c0, c1, c, ldc, mr, nr, accumulate);
 }
 
-// Attention's Sᵀ tile (keys x 32 queries, A = a packed K panel, B = a Q panel) with the softmax of the tile
-// applied before it leaves the registers (see GemmKernels::score_exp). The tile lives in L1, so no C prefetch.
-void score_exp(size_t kc, const float* ap, const float* bp, float* p, size_t mr, const float* m, float* sum, float* mx) {
+// Attention's Sᵀ tile (keys x 32 queries, A = a packed K panel, B = a Q panel) with its softmax weights
+// P = 2^(S - m) computed before the tile leaves the registers (see GemmKernels::score_exp). The tile lives in L1,
+// so no C prefetch.
+void score_exp(size_t kc, const float* ap, const float* bp, float* p, size_t mr, const float* m, float* sum) {
   __m512 c0[MR], c1[MR];
 #pragma GCC unroll 14
   for (size_t i = 0; i < MR; ++i) c0[i] = c1[i] = _mm512_setzero_ps();
@@ -86,18 +87,13 @@ void score_exp(size_t kc, const float* ap, const float* bp, float* p, size_t mr,
     ap += MR;
     bp += NR;
   }
-  const __m512 log2e = _mm512_set1_ps(1.44269504088896341f);
   const __m512 m0 = _mm512_loadu_ps(m), m1 = _mm512_loadu_ps(m + 16);
   __m512 s0 = _mm512_loadu_ps(sum), s1 = _mm512_loadu_ps(sum + 16);
-  __m512 x0 = _mm512_loadu_ps(mx), x1 = _mm512_loadu_ps(mx + 16);
 #pragma GCC unroll 14
   for (size_t i = 0; i < MR; ++i) {
     if (i >= mr) break;
-    x0 = _mm512_max_ps(x0, c0[i]);
-    x1 = _mm512_max_ps(x1, c1[i]);
-    // exp(S - m) = 2^((S - m)·log2 e): the difference first, so a large S near m loses nothing to rounding
-    const __m512 e0 = avx512::vexp2(_mm512_mul_ps(_mm512_sub_ps(c0[i], m0), log2e));
-    const __m512 e1 = avx512::vexp2(_mm512_mul_ps(_mm512_sub_ps(c1[i], m1), log2e));
+    const __m512 e0 = avx512::vexp2(_mm512_sub_ps(c0[i], m0));
+    const __m512 e1 = avx512::vexp2(_mm512_sub_ps(c1[i], m1));
     _mm512_store_ps(p + i * NR, e0);
     _mm512_store_ps(p + i * NR + 16, e1);
     s0 = _mm512_add_ps(s0, e0);
@@ -105,8 +101,6 @@ void score_exp(size_t kc, const float* ap, const float* bp, float* p, size_t mr,
   }
   _mm512_storeu_ps(sum, s0);
   _mm512_storeu_ps(sum + 16, s1);
-  _mm512_storeu_ps(mx, x0);
-  _mm512_storeu_ps(mx + 16, x1);
 }
 
 void epilogue_row(float* c, size_t n, const float* bias, Activation act, const float* gate, const float* residual) {

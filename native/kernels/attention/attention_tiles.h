@@ -1,0 +1,71 @@
+// One attention task: up to QT tiles of NR queries of one head, walked over key blocks with an online softmax.
+// Everything is computed transposed so that nothing is re-packed (see attention.cc):
+//   Sᵀ = K·Qᵀ   [keys x NR queries], exactly the layout of a packed B panel;
+//   softmax down the columns (one vector lane per query);
+//   Oᵀ += Vᵀ·Pᵀ [features x NR queries].
+// Two block paths:
+// - general_block: S, then bias and masks, then column max and exp as separate passes over the stored tile
+//   (natural-log units; bf16 products; any ISA);
+// - fused_block: the score kernel applies the softmax before S leaves the registers (GemmKernels::score_exp), in
+//   base-2 units (Q carries scale·log2 e), against a running max m that moves lazily (see fused_block).
+// A task uses one of them for all of its blocks.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "aiprod/attention.h"
+#include "aiprod/gemm.h"
+
+namespace aiprod {
+
+// Query tiles per task: K and V micro-panels are streamed from L2/L3 once per task and reused from L1 by each
+// tile, halving that traffic at two tiles.
+constexpr size_t QT = 2;
+
+// K and V of one (batch, kv head), packed once for every task: K in MR-key panels (f32, or bf16 pairs of
+// features), Vᵀ in MRV-feature panels (f32, or bf16 pairs of keys).
+struct KvPanels {
+  const float* kp;
+  const float* vt;
+  const uint16_t* kp16;
+  const uint16_t* vt16;
+  size_t nk, d, d2, nk2;  // d2, nk2: bf16 pair steps over features and over keys
+  size_t mrv;             // rows of a Vᵀ panel
+  UkernelF32 pv_kernel;   // the f32 micro-kernel for mrv-row panels
+  size_t v_panels;
+};
+
+class QueryTiles {
+ public:
+  // Tiles of queries [i0, i0 + QT·NR) ∩ [0, nq) of head h in batch item b; max_block: the most keys in a block.
+  QueryTiles(const AttentionArgs& a, const GemmKernels* kt, const KvPanels& kv, size_t b, size_t h, size_t i0,
+             bool fused, size_t max_block);
+  void general_block(size_t j0, size_t bk);
+  void fused_block(size_t j0, size_t bk);
+  // out[b,h,i,:] = Oᵀ[:,i] / l[i] for the task's queries.
+  void write_out() const;
+  size_t i0() const { return iu_[0]; }
+  size_t i_end() const { return iu_[tiles_ - 1] + rows_[tiles_ - 1]; }
+
+ private:
+  // Sᵀ (f32 or bf16 products) of key panel r of the block at j0 for tile u, into the tile's Sᵀ rows.
+  void scores(size_t u, size_t j0, size_t bk, size_t r);
+  // P = 2^(S - m) of key panel r into the tile's Pᵀ rows, adding each query's weights to bsum.
+  void scores_exp(size_t u, size_t j0, size_t bk, size_t r);
+  void settle_fused(size_t u, size_t j0, size_t bk);
+  void pv(size_t j0, size_t bk);
+
+  const AttentionArgs& a_;
+  const GemmKernels* kt_;
+  const KvPanels& kv_;
+  size_t b_, h_, tiles_, mr_, nr_;
+  bool dp_;
+  const float* bias_h_;
+  // per tile u: Q panel [d][NR], Sᵀ/Pᵀ [max_block][NR], Oᵀ [d][NR], running max m and sum l, and per-block
+  // scratch: mx (max), mexp (max used by exp), alpha (rescale), bsum (block sums); bf16 Pᵀ pairs when dp
+  float *qp_[QT], *st_[QT], *ot_[QT], *m_[QT], *l_[QT], *mx_[QT], *mexp_[QT], *alpha_[QT], *bsum_[QT];
+  uint16_t* pt16_[QT];
+  size_t iu_[QT], rows_[QT];
+};
+
+}  // namespace aiprod
