@@ -89,11 +89,17 @@ struct GemmKernels {
   // (attention's Vᵀ·Pᵀ over head dims 64/128); 0 / nullptr where the path has none.
   size_t mr_narrow;
   UkernelF32 f32_narrow;
+  // f32_narrow with A read in place: row i of step p at ap[p*ap_step + i] (attention's Vᵀ straight from
+  // row-major V, ap_step = d); nullptr where the path has none.
+  void (*f32_narrow_at)(size_t kc, const float* ap, size_t ap_step, const float* bp, float* c, size_t ldc, size_t mr,
+                        size_t nr, bool accumulate);
   // Attention's score tile with the softmax fused into its write-back (nullptr where the path has none):
-  // S = A-panel · B-panel over kc as for f32 (mr rows x NR columns, scores in base-2 units), then, while S is
-  // still in registers, p[r][c] = 2^(S[r][c] - m[c]) (row stride NR) and sum[c] += Σ_r p[r][c], rows r < mr.
-  // Saves the passes that colmax and colexp make over a stored tile; see attention_tiles.cc for the choice of m.
-  void (*score_exp)(size_t kc, const float* ap, const float* bp, float* p, size_t mr, const float* m, float* sum);
+  // S = A · B-panel over kc (mr rows x NR columns, scores in base-2 units) with A's rows read in place as
+  // UkernelRowsF32 reads them (row i at a + i*lda; always MR readable rows), then, while S is still in
+  // registers, p[r][c] = 2^(S[r][c] - m[c]) (row stride NR) and sum[c] += Σ_r p[r][c], rows r < mr. Saves the
+  // passes that colmax and colexp make over a stored tile; see attention_tiles.cc for the choice of m.
+  void (*score_exp)(size_t kc, const float* a, size_t lda, const float* bp, float* p, size_t mr, const float* m,
+                    float* sum);
 };
 
 const GemmKernels* gemm_kernels_avx2();

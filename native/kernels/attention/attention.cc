@@ -58,6 +58,22 @@ size_t block_end(size_t j0, size_t nk, size_t bk) {
   return nk - end < bk / 2 ? nk : end;
 }
 
+// The fused path: every (batch item, head, query block) in one parallel loop, K and V read in place.
+void attention_fused(const AttentionArgs& a, const GemmKernels* kt, size_t BK) {
+  const size_t NR = kt->nr, d = a.d, group = a.heads / a.kv_heads;
+  const size_t q_blocks = (a.nq + NR * QT - 1) / (NR * QT);
+  parallel_for(a.batch * a.heads * q_blocks, [&](size_t task) {
+    const size_t bh = task / q_blocks, b = bh / a.heads, h = bh % a.heads, g = h / group;
+    KvPanels kv{};
+    kv.k = a.k + (b * a.kv_heads + g) * a.nk * d;
+    kv.v = a.v + (b * a.kv_heads + g) * a.nk * d;
+    kv.nk = a.nk, kv.d = d, kv.mrv = kt->mr_narrow, kv.v_panels = d / kt->mr_narrow;
+    QueryTiles t(a, kt, kv, b, h, (task % q_blocks) * NR * QT, true, BK + BK / 2);
+    for (size_t j0 = 0; j0 < a.nk; j0 = block_end(j0, a.nk, BK)) t.fused_block(j0, block_end(j0, a.nk, BK) - j0);
+    t.write_out();
+  });
+}
+
 }  // namespace
 
 void attention(const AttentionArgs& a) {
@@ -67,8 +83,11 @@ void attention(const AttentionArgs& a) {
   const size_t MR = kt->mr, NR = kt->nr, d = a.d, group = a.heads / a.kv_heads;
   const size_t BK = MR * std::max<size_t>(1, 256 / MR);  // keys per block, a whole number of K panels
   const bool dp = a.bf16 && kt->bf16 != nullptr;  // bf16 dot products (see attention.h)
-  // The fused softmax serves f32 products without bias or masks (the attention of the video transformer).
-  const bool fusable = kt->score_exp && !dp && !a.bias && !a.causal && !a.window;
+  // The fused softmax serves f32 products without bias or masks (the attention of the video transformer) where
+  // the narrow tile divides the head dim (64, 128): nothing is packed, so nothing waits for a head's packing.
+  if (kt->score_exp && kt->f32_narrow_at && !dp && !a.bias && !a.causal && !a.window && d % kt->mr_narrow == 0) {
+    return attention_fused(a, kt, BK);
+  }
   // Vᵀ panels: the narrow f32 tile where it divides the head dim exactly (no padded feature rows), else MR.
   const bool narrow = !dp && kt->f32_narrow && d % kt->mr_narrow == 0;
   const size_t MRV = narrow ? kt->mr_narrow : MR;
@@ -102,18 +121,15 @@ void attention(const AttentionArgs& a) {
           }
         }
       });
-      const KvPanels kv{kp, vt, kp16, vt16, a.nk, d, d2, nk2, MRV, pv_kernel, v_panels};
+      KvPanels kv{};
+      kv.kp = kp, kv.vt = vt, kv.kp16 = kp16, kv.vt16 = vt16;
+      kv.nk = a.nk, kv.d = d, kv.d2 = d2, kv.nk2 = nk2, kv.mrv = MRV, kv.pv_kernel = pv_kernel, kv.v_panels = v_panels;
       parallel_for(group * q_blocks, [&](size_t task) {
         const size_t h = g * group + task / q_blocks;
-        QueryTiles t(a, kt, kv, b, h, (task % q_blocks) * NR * QT, fusable, BK + BK / 2);
-        for (size_t j0 = 0; j0 < a.nk;) {
+        QueryTiles t(a, kt, kv, b, h, (task % q_blocks) * NR * QT, false, BK + BK / 2);
+        for (size_t j0 = 0; j0 < a.nk; j0 = block_end(j0, a.nk, BK)) {
           const size_t j1 = block_end(j0, a.nk, BK);
-          if (fusable) {
-            t.fused_block(j0, j1 - j0);
-          } else if (!(a.causal || a.window) || block_visible(a, t.i0(), t.i_end(), j0, j1)) {
-            t.general_block(j0, j1 - j0);
-          }
-          j0 = j1;
+          if (!(a.causal || a.window) || block_visible(a, t.i0(), t.i_end(), j0, j1)) t.general_block(j0, j1 - j0);
         }
         t.write_out();
       });

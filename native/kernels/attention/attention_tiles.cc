@@ -38,8 +38,9 @@ void pack_pt_bf16(const float* p, size_t rows, size_t nr, uint16_t* out) {
 
 QueryTiles::QueryTiles(const AttentionArgs& a, const GemmKernels* kt, const KvPanels& kv, size_t b, size_t h,
                        size_t i0, bool fused, size_t max_block)
-    : a_(a), kt_(kt), kv_(kv), b_(b), h_(h), mr_(kt->mr), nr_(kt->nr), dp_(a.bf16 && kt->bf16 != nullptr) {
-  thread_local Scratch scratch16, scratch32;
+    : a_(a), kt_(kt), kv_(kv), b_(b), h_(h), mr_(kt->mr), nr_(kt->nr), dp_(a.bf16 && kt->bf16 != nullptr),
+      fused_(fused), ktail_(nullptr) {
+  thread_local Scratch scratch16, scratch32, scratch_tail;
   const size_t NR = nr_, d = a.d, st_rows = (max_block + mr_ - 1) / mr_ * mr_;
   tiles_ = std::min(QT, (a.nq - i0 + NR - 1) / NR);
   const size_t tile_floats = d * NR + st_rows * NR + d * NR + 6 * NR;
@@ -66,6 +67,12 @@ QueryTiles::QueryTiles(const AttentionArgs& a, const GemmKernels* kt, const KvPa
     std::fill(l_[u], l_[u] + NR, 0.0f);
   }
   bias_h_ = a.bias ? a.bias + b * a.bias_stride_b + h * a.bias_stride_h : nullptr;
+  if (fused && a.nk % mr_ != 0) {
+    const size_t tail = a.nk / mr_ * mr_;
+    ktail_ = scratch_tail.get<float>(mr_ * d);
+    std::copy(kv.k + tail * d, kv.k + a.nk * d, ktail_);
+    std::fill(ktail_ + (a.nk - tail) * d, ktail_ + mr_ * d, 0.0f);
+  }
 }
 
 void QueryTiles::scores(size_t u, size_t j0, size_t bk, size_t r) {
@@ -73,6 +80,9 @@ void QueryTiles::scores(size_t u, size_t j0, size_t bk, size_t r) {
   float* dst = st_[u] + r * mr_ * nr_;
   if (dp_) {
     kt_->bf16(kv_.d2, kv_.kp16 + (j0 + r * mr_) * 2 * kv_.d2, reinterpret_cast<const uint16_t*>(qp_[u]), dst, nr_, mr, nr_, false);
+  } else if (fused_) {
+    const ptrdiff_t whole = 0;
+    kt_->f32_rows(1, d, &whole, k_rows(j0 + r * mr_), d, qp_[u], dst, nr_, mr, nr_, false);
   } else {
     kt_->f32(d, kv_.kp + (j0 + r * mr_) * d, qp_[u], dst, nr_, mr, nr_, false);
   }
@@ -80,7 +90,7 @@ void QueryTiles::scores(size_t u, size_t j0, size_t bk, size_t r) {
 
 void QueryTiles::scores_exp(size_t u, size_t j0, size_t bk, size_t r) {
   const size_t mr = std::min(mr_, bk - r * mr_), d = a_.d;
-  kt_->score_exp(d, kv_.kp + (j0 + r * mr_) * d, qp_[u], st_[u] + r * mr_ * nr_, mr, m_[u], bsum_[u]);
+  kt_->score_exp(d, k_rows(j0 + r * mr_), d, qp_[u], st_[u] + r * mr_ * nr_, mr, m_[u], bsum_[u]);
 }
 
 void QueryTiles::general_block(size_t j0, size_t bk) {
@@ -191,6 +201,8 @@ void QueryTiles::pv(size_t j0, size_t bk) {
     for (size_t u = 0; u < tiles_; ++u) {
       if (dp_) {
         kt_->bf16((bk + 1) / 2, kv_.vt16 + r * mr_ * 2 * kv_.nk2 + j0 * mr_, pt16_[u], ot_[u] + r * mr_ * NR, NR, mr, NR, true);
+      } else if (fused_) {  // Vᵀ in place: step p (key j0 + p) of feature rows r·MRV.. is row j0 + p of V
+        kt_->f32_narrow_at(bk, kv_.v + j0 * d + r * MRV, d, st_[u], ot_[u] + r * MRV * NR, NR, mr, NR, true);
       } else {
         kv_.pv_kernel(bk, kv_.vt + r * MRV * kv_.nk + j0 * MRV, st_[u], ot_[u] + r * MRV * NR, NR, mr, NR, true);
       }

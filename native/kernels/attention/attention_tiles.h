@@ -22,16 +22,19 @@ namespace aiprod {
 // tile, halving that traffic at two tiles.
 constexpr size_t QT = 2;
 
-// K and V of one (batch, kv head), packed once for every task: K in MR-key panels (f32, or bf16 pairs of
-// features), Vᵀ in MRV-feature panels (f32, or bf16 pairs of keys).
+// K and V of one (batch, kv head). The general path packs them once for every task: K in MR-key panels (f32, or
+// bf16 pairs of features), Vᵀ in MRV-feature panels (f32, or bf16 pairs of keys). The fused path reads the
+// row-major [nk, d] inputs in place (k, v).
 struct KvPanels {
   const float* kp;
   const float* vt;
   const uint16_t* kp16;
   const uint16_t* vt16;
+  const float* k;
+  const float* v;
   size_t nk, d, d2, nk2;  // d2, nk2: bf16 pair steps over features and over keys
   size_t mrv;             // rows of a Vᵀ panel
-  UkernelF32 pv_kernel;   // the f32 micro-kernel for mrv-row panels
+  UkernelF32 pv_kernel;   // the f32 micro-kernel for packed mrv-row panels
   size_t v_panels;
 };
 
@@ -53,6 +56,9 @@ class QueryTiles {
   // P = 2^(S - m) of key panel r into the tile's Pᵀ rows, adding each query's weights to bsum.
   void scores_exp(size_t u, size_t j0, size_t bk, size_t r);
   void settle_fused(size_t u, size_t j0, size_t bk);
+  // The fused path's K rows from key j on (MR readable rows): in place, or the zero-padded copy of the last
+  // partial panel.
+  const float* k_rows(size_t j) const { return j + mr_ <= kv_.nk ? kv_.k + j * a_.d : ktail_; }
   void pv(size_t j0, size_t bk);
 
   const AttentionArgs& a_;
@@ -66,6 +72,8 @@ class QueryTiles {
   float *qp_[QT], *st_[QT], *ot_[QT], *m_[QT], *l_[QT], *mx_[QT], *mexp_[QT], *alpha_[QT], *bsum_[QT];
   uint16_t* pt16_[QT];
   size_t iu_[QT], rows_[QT];
+  bool fused_;
+  float* ktail_;
 };
 
 }  // namespace aiprod

@@ -124,7 +124,7 @@ void rowmul(float* x, size_t rows, const float* f) {
 }  // namespace
 
 const GemmKernels* gemm_kernels_avx2() {
-  static const GemmKernels table = {Isa::Avx2, MR, NR, ukernel_f32, nullptr, epilogue_row, colmax, colexp, rowmul, ukernel_f32_rows, 0, nullptr, nullptr};
+  static const GemmKernels table = {Isa::Avx2, MR, NR, ukernel_f32, nullptr, epilogue_row, colmax, colexp, rowmul, ukernel_f32_rows, 0, nullptr, nullptr, nullptr};
   return &table;
 }
 

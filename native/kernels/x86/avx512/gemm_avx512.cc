@@ -12,11 +12,13 @@ namespace {
 using avx512::tail_mask16;
 constexpr size_t MR = 14, NR = 32;
 
-// R rows x 32 columns over kc packed steps (A panel: kc x R). R = 14 is the GEMM tile; R = 8 serves products
-// whose row count is a multiple of 8 (attention's Oᵀ = Vᵀ·Pᵀ over head dims 64 and 128, which 14-row panels pad
-// by 9%).
-template <size_t R>
-void ukernel_f32_tile(size_t kc, const float* ap, const float* bp, float* c, size_t ldc, size_t mr, size_t nr, bool accumulate) {
+// R rows x 32 columns over kc steps; A step p holds the R row values at ap[p*ap_step + i] (a packed panel has
+// ap_step = R; attention reads Vᵀ in place from row-major V with ap_step = d). R = 14 is the GEMM tile; R = 8
+// serves products whose row count is a multiple of 8 (attention's Oᵀ = Vᵀ·Pᵀ over head dims 64 and 128, which
+// 14-row panels pad by 9%).
+template <size_t R, bool kInPlace = false>
+inline void tile_f32(size_t kc, const float* ap, size_t ap_step, const float* bp, float* c, size_t ldc, size_t mr,
+                     size_t nr, bool accumulate) {
   __m512 c0[R], c1[R];
 #pragma GCC unroll 14
   for (size_t i = 0; i < R; ++i) c0[i] = c1[i] = _mm512_setzero_ps();
@@ -24,16 +26,52 @@ void ukernel_f32_tile(size_t kc, const float* ap, const float* bp, float* c, siz
   for (size_t p = 0; p < kc; ++p) {
     const __m512 b0 = _mm512_load_ps(bp), b1 = _mm512_load_ps(bp + 16);
     _mm_prefetch(reinterpret_cast<const char*>(bp + 8 * NR), _MM_HINT_T0);
+    // in place, each step starts a new line of A (a packed panel streams and needs no help)
+    if (kInPlace) _mm_prefetch(reinterpret_cast<const char*>(ap + 8 * ap_step), _MM_HINT_T0);
 #pragma GCC unroll 14
     for (size_t i = 0; i < R; ++i) {
       const __m512 a = _mm512_set1_ps(ap[i]);
       c0[i] = _mm512_fmadd_ps(a, b0, c0[i]);
       c1[i] = _mm512_fmadd_ps(a, b1, c1[i]);
     }
-    ap += R;
+    ap += ap_step;
     bp += NR;
   }
   avx512::store_tile<R>(c0, c1, c, ldc, mr, nr, accumulate);
+}
+
+template <size_t R>
+void ukernel_f32_tile(size_t kc, const float* ap, const float* bp, float* c, size_t ldc, size_t mr, size_t nr, bool accumulate) {
+  tile_f32<R>(kc, ap, R, bp, c, ldc, mr, nr, accumulate);
+}
+
+void ukernel_f32_narrow_at(size_t kc, const float* ap, size_t ap_step, const float* bp, float* c, size_t ldc, size_t mr,
+                           size_t nr, bool accumulate) {
+  tile_f32<8, true>(kc, ap, ap_step, bp, c, ldc, mr, nr, accumulate);
+}
+
+// c0/c1 (14 rows x 32) += A·B over len steps with A's 14 rows read in place: row i, step p at a[i*lda + p].
+// Two base pointers, seven rows each: the row addresses stay base + constant·lda, which the compiler keeps in
+// registers (one pointer per row would spill).
+inline void accumulate_rows(__m512 (&c0)[MR], __m512 (&c1)[MR], const float* a, size_t lda, const float*& bp, size_t len) {
+  const float* a7 = a + 7 * lda;
+  for (size_t p = 0; p < len; ++p) {
+    const __m512 b0 = _mm512_load_ps(bp), b1 = _mm512_load_ps(bp + 16);
+    _mm_prefetch(reinterpret_cast<const char*>(bp + 8 * NR), _MM_HINT_T0);
+#pragma GCC unroll 7
+    for (size_t i = 0; i < 7; ++i) {
+      const __m512 x = _mm512_set1_ps(a[i * lda + p]);
+      c0[i] = _mm512_fmadd_ps(x, b0, c0[i]);
+      c1[i] = _mm512_fmadd_ps(x, b1, c1[i]);
+    }
+#pragma GCC unroll 7
+    for (size_t i = 0; i < 7; ++i) {
+      const __m512 x = _mm512_set1_ps(a7[i * lda + p]);
+      c0[7 + i] = _mm512_fmadd_ps(x, b0, c0[7 + i]);
+      c1[7 + i] = _mm512_fmadd_ps(x, b1, c1[7 + i]);
+    }
+    bp += NR;
+  }
 }
 
 void ukernel_f32_rows(size_t nseg, size_t seg_len, const ptrdiff_t* seg_off, const float* a, size_t lda,
@@ -42,51 +80,18 @@ void ukernel_f32_rows(size_t nseg, size_t seg_len, const ptrdiff_t* seg_off, con
 #pragma GCC unroll 14
   for (size_t i = 0; i < MR; ++i) c0[i] = c1[i] = _mm512_setzero_ps();
   avx512::prefetch_tile(c, ldc, mr);
-  for (size_t s = 0; s < nseg; ++s) {
-    // Two base pointers, seven rows each: the row addresses stay base + constant·lda, which the compiler keeps
-    // in registers (one pointer per row would spill).
-    const float* a0 = a + seg_off[s];
-    const float* a7 = a0 + 7 * lda;
-    for (size_t p = 0; p < seg_len; ++p) {
-      const __m512 b0 = _mm512_load_ps(bp), b1 = _mm512_load_ps(bp + 16);
-      _mm_prefetch(reinterpret_cast<const char*>(bp + 8 * NR), _MM_HINT_T0);
-#pragma GCC unroll 7
-      for (size_t i = 0; i < 7; ++i) {
-        const __m512 x = _mm512_set1_ps(a0[i * lda + p]);
-        c0[i] = _mm512_fmadd_ps(x, b0, c0[i]);
-        c1[i] = _mm512_fmadd_ps(x, b1, c1[i]);
-      }
-#pragma GCC unroll 7
-      for (size_t i = 0; i < 7; ++i) {
-        const __m512 x = _mm512_set1_ps(a7[i * lda + p]);
-        c0[7 + i] = _mm512_fmadd_ps(x, b0, c0[7 + i]);
-        c1[7 + i] = _mm512_fmadd_ps(x, b1, c1[7 + i]);
-      }
-      bp += NR;
-    }
-  }
+  for (size_t s = 0; s < nseg; ++s) accumulate_rows(c0, c1, a + seg_off[s], lda, bp, seg_len);
   avx512::store_tile<MR>(c0, c1, c, ldc, mr, nr, accumulate);
 }
 
-// Attention's Sᵀ tile (keys x 32 queries, A = a packed K panel, B = a Q panel) with its softmax weights
+// Attention's Sᵀ tile (14 keys x 32 queries; K rows read in place, B = a Q panel) with its softmax weights
 // P = 2^(S - m) computed before the tile leaves the registers (see GemmKernels::score_exp). The tile lives in L1,
 // so no C prefetch.
-void score_exp(size_t kc, const float* ap, const float* bp, float* p, size_t mr, const float* m, float* sum) {
+void score_exp(size_t kc, const float* a, size_t lda, const float* bp, float* p, size_t mr, const float* m, float* sum) {
   __m512 c0[MR], c1[MR];
 #pragma GCC unroll 14
   for (size_t i = 0; i < MR; ++i) c0[i] = c1[i] = _mm512_setzero_ps();
-  for (size_t k = 0; k < kc; ++k) {
-    const __m512 b0 = _mm512_load_ps(bp), b1 = _mm512_load_ps(bp + 16);
-    _mm_prefetch(reinterpret_cast<const char*>(bp + 8 * NR), _MM_HINT_T0);
-#pragma GCC unroll 14
-    for (size_t i = 0; i < MR; ++i) {
-      const __m512 a = _mm512_set1_ps(ap[i]);
-      c0[i] = _mm512_fmadd_ps(a, b0, c0[i]);
-      c1[i] = _mm512_fmadd_ps(a, b1, c1[i]);
-    }
-    ap += MR;
-    bp += NR;
-  }
+  accumulate_rows(c0, c1, a, lda, bp, kc);
   const __m512 m0 = _mm512_loadu_ps(m), m1 = _mm512_loadu_ps(m + 16);
   __m512 s0 = _mm512_loadu_ps(sum), s1 = _mm512_loadu_ps(sum + 16);
 #pragma GCC unroll 14
@@ -152,7 +157,7 @@ void rowmul(float* x, size_t rows, const float* f) {
 
 const GemmKernels* gemm_kernels_avx512() {
   static const GemmKernels table = {Isa::Avx512, MR, NR, ukernel_f32_tile<MR>, nullptr, epilogue_row, colmax, colexp, rowmul, ukernel_f32_rows,
-                                     8, ukernel_f32_tile<8>, score_exp};
+                                     8, ukernel_f32_tile<8>, ukernel_f32_narrow_at, score_exp};
   return &table;
 }
 
