@@ -3,8 +3,8 @@
 //              exactly the layout of a packed B panel;
 //   softmax runs down the columns (one vector lane per query: running max m, sum l, rescale alpha);
 //   Oᵀ += Vᵀ·Pᵀ (A = V transposed in MR-feature panels, B = the Pᵀ tile as it is).
-// Per (batch, kv head) K and V are packed once; tasks are (query head of the group, QT tiles of NR queries), each
-// walking the key blocks (attention_tiles.h).
+// Tasks are (batch item, query head, one or two tiles of NR queries), each walking the key blocks
+// (attention_tiles.h). The general path packs K and V once per (batch, kv head); the fused path reads them in place.
 // Extra memory: packed K and V of one kv head (2·Nk·d floats) plus per-thread tiles, never Nq x Nk.
 #include <algorithm>
 #include <cmath>
@@ -61,14 +61,15 @@ size_t block_end(size_t j0, size_t nk, size_t bk) {
 // The fused path: every (batch item, head, query block) in one parallel loop, K and V read in place.
 void attention_fused(const AttentionArgs& a, const GemmKernels* kt, size_t BK) {
   const size_t NR = kt->nr, d = a.d, group = a.heads / a.kv_heads;
-  const size_t q_blocks = (a.nq + NR * QT - 1) / (NR * QT);
+  const size_t tiles = a.nk >= 8 * BK ? 1 : QT;  // see QT
+  const size_t q_blocks = (a.nq + NR * tiles - 1) / (NR * tiles);
   parallel_for(a.batch * a.heads * q_blocks, [&](size_t task) {
     const size_t bh = task / q_blocks, b = bh / a.heads, h = bh % a.heads, g = h / group;
     KvPanels kv{};
     kv.k = a.k + (b * a.kv_heads + g) * a.nk * d;
     kv.v = a.v + (b * a.kv_heads + g) * a.nk * d;
     kv.nk = a.nk, kv.d = d, kv.mrv = kt->mr_narrow, kv.v_panels = d / kt->mr_narrow;
-    QueryTiles t(a, kt, kv, b, h, (task % q_blocks) * NR * QT, true, BK + BK / 2);
+    QueryTiles t(a, kt, kv, b, h, (task % q_blocks) * NR * tiles, tiles, true, BK + BK / 2);
     for (size_t j0 = 0; j0 < a.nk; j0 = block_end(j0, a.nk, BK)) t.fused_block(j0, block_end(j0, a.nk, BK) - j0);
     t.write_out();
   });
@@ -126,7 +127,7 @@ void attention(const AttentionArgs& a) {
       kv.nk = a.nk, kv.d = d, kv.d2 = d2, kv.nk2 = nk2, kv.mrv = MRV, kv.pv_kernel = pv_kernel, kv.v_panels = v_panels;
       parallel_for(group * q_blocks, [&](size_t task) {
         const size_t h = g * group + task / q_blocks;
-        QueryTiles t(a, kt, kv, b, h, (task % q_blocks) * NR * QT, false, BK + BK / 2);
+        QueryTiles t(a, kt, kv, b, h, (task % q_blocks) * NR * QT, QT, false, BK + BK / 2);
         for (size_t j0 = 0; j0 < a.nk; j0 = block_end(j0, a.nk, BK)) {
           const size_t j1 = block_end(j0, a.nk, BK);
           if (!(a.causal || a.window) || block_visible(a, t.i0(), t.i_end(), j0, j1)) t.general_block(j0, j1 - j0);

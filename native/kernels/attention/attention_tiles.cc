@@ -37,12 +37,12 @@ void pack_pt_bf16(const float* p, size_t rows, size_t nr, uint16_t* out) {
 }  // namespace
 
 QueryTiles::QueryTiles(const AttentionArgs& a, const GemmKernels* kt, const KvPanels& kv, size_t b, size_t h,
-                       size_t i0, bool fused, size_t max_block)
+                       size_t i0, size_t tiles, bool fused, size_t max_block)
     : a_(a), kt_(kt), kv_(kv), b_(b), h_(h), mr_(kt->mr), nr_(kt->nr), dp_(a.bf16 && kt->bf16 != nullptr),
       fused_(fused), ktail_(nullptr) {
   thread_local Scratch scratch16, scratch32, scratch_tail;
   const size_t NR = nr_, d = a.d, st_rows = (max_block + mr_ - 1) / mr_ * mr_;
-  tiles_ = std::min(QT, (a.nq - i0 + NR - 1) / NR);
+  tiles_ = std::min(std::min(tiles, QT), (a.nq - i0 + NR - 1) / NR);
   const size_t tile_floats = d * NR + st_rows * NR + d * NR + 6 * NR;
   float* base = scratch32.get<float>(QT * tile_floats);
   uint16_t* base16 = dp_ ? scratch16.get<uint16_t>(QT * (st_rows / 2 + 1) * 2 * NR) : nullptr;
