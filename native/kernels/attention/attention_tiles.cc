@@ -177,8 +177,8 @@ void QueryTiles::settle_fused(size_t u, size_t j0, size_t bk) {
     kt_->rowmul(ot_[u], a_.d, alpha);
     return;
   }
-  // A weight overflowed (a score beat m by more than 2^128), or m is too large to move exactly: find the block's true max from plain scores, rescale
-  // what came before to it, and redo the block's weights against it (all <= 1 now).
+  // A weight overflowed (a score beat m by more than 2^128), or m is too large to move exactly: find the block's
+  // true max from plain scores, rescale what came before to it, and redo the block's weights against it (<= 1).
   for (size_t r = 0; r * mr_ < bk; ++r) scores(u, j0, bk, r);
   std::copy(m, m + NR, mx);
   kt_->colmax(p, bk, mx);
