@@ -22,7 +22,8 @@ const CASES: Case[] = [
   { b: 1, h: 2, hkv: 2, nq: 300, nk: 300, d: 64, causal: true },
   { b: 1, h: 4, hkv: 2, nq: 300, nk: 300, d: 32, causal: true, window: 50 },
   { b: 1, h: 1, hkv: 1, nq: 64, nk: 64, d: 16, window: 9 },
-  { b: 1, h: 2, hkv: 1, nq: 40, nk: 2100, d: 64 }, // long keys: one query tile per task on the fused path
+  { b: 1, h: 2, hkv: 1, nq: 40, nk: 2100, d: 64 }, // long keys
+  { b: 1, h: 4, hkv: 2, nq: 520, nk: 300, d: 64 }, // enough query tiles for several per task on the fused path
 ];
 
 function visible(c: Case, i: number, j: number): boolean {

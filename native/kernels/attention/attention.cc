@@ -61,7 +61,9 @@ size_t block_end(size_t j0, size_t nk, size_t bk) {
 // The fused path: every (batch item, head, query block) in one parallel loop, K and V read in place.
 void attention_fused(const AttentionArgs& a, const GemmKernels* kt, size_t BK) {
   const size_t NR = kt->nr, d = a.d, group = a.heads / a.kv_heads;
-  const size_t tiles = a.nk >= 8 * BK ? 1 : QT;  // see QT
+  // kMaxTiles query tiles per task, fewer when that would leave threads without at least 8 tasks each.
+  const size_t all_tiles = a.batch * a.heads * ((a.nq + NR - 1) / NR);
+  const size_t tiles = std::clamp<size_t>(all_tiles / (8 * size_t(thread_count())), 1, kMaxTiles);
   const size_t q_blocks = (a.nq + NR * tiles - 1) / (NR * tiles);
   parallel_for(a.batch * a.heads * q_blocks, [&](size_t task) {
     const size_t bh = task / q_blocks, b = bh / a.heads, h = bh % a.heads, g = h / group;

@@ -42,17 +42,19 @@ QueryTiles::QueryTiles(const AttentionArgs& a, const GemmKernels* kt, const KvPa
       fused_(fused), ktail_(nullptr) {
   thread_local Scratch scratch16, scratch32, scratch_tail;
   const size_t NR = nr_, d = a.d, st_rows = (max_block + mr_ - 1) / mr_ * mr_;
-  tiles_ = std::min(std::min(tiles, QT), (a.nq - i0 + NR - 1) / NR);
-  const size_t tile_floats = d * NR + st_rows * NR + d * NR + 6 * NR;
-  float* base = scratch32.get<float>(QT * tile_floats);
-  uint16_t* base16 = dp_ ? scratch16.get<uint16_t>(QT * (st_rows / 2 + 1) * 2 * NR) : nullptr;
+  tiles_ = std::min(std::min(tiles, kMaxTiles), (a.nq - i0 + NR - 1) / NR);
+  // per tile: Q panel, Oᵀ, softmax state, and (general path) its own Sᵀ/Pᵀ; the fused path shares one Pᵀ
+  const size_t tile_floats = d * NR + d * NR + 6 * NR + (fused ? 0 : st_rows * NR);
+  float* base = scratch32.get<float>(tiles_ * tile_floats + (fused ? st_rows * NR : 0));
+  uint16_t* base16 = dp_ ? scratch16.get<uint16_t>(tiles_ * (st_rows / 2 + 1) * 2 * NR) : nullptr;
   const float* qh = a.q + (b * a.heads + h) * a.nq * d;
   // bf16 Q cannot absorb the scale exactly: its Sᵀ is scaled after the product instead. The fused path's scores
   // are in base-2 units.
   const float q_scale = fused ? a.scale * kLog2e : a.scale;
   for (size_t u = 0; u < tiles_; ++u) {
     float* t0 = base + u * tile_floats;
-    qp_[u] = t0, st_[u] = t0 + d * NR, ot_[u] = st_[u] + st_rows * NR, m_[u] = ot_[u] + d * NR;
+    qp_[u] = t0, ot_[u] = t0 + d * NR, m_[u] = ot_[u] + d * NR;
+    st_[u] = fused ? base + tiles_ * tile_floats : m_[u] + 6 * NR;
     l_[u] = m_[u] + NR, mx_[u] = l_[u] + NR, mexp_[u] = mx_[u] + NR, alpha_[u] = mexp_[u] + NR, bsum_[u] = alpha_[u] + NR;
     pt16_[u] = dp_ ? base16 + u * (st_rows / 2 + 1) * 2 * NR : nullptr;
     iu_[u] = i0 + u * NR, rows_[u] = std::min(NR, a.nq - iu_[u]);
@@ -131,7 +133,7 @@ void QueryTiles::general_block(size_t j0, size_t bk) {
     if (rescale) kt_->rowmul(ot_[u], a_.d, alpha);
     if (dp_) pack_pt_bf16(s, bk, NR, pt16_[u]);  // P rounded to bf16
   }
-  pv(j0, bk);
+  pv(j0, bk, 0, tiles_);
 }
 
 // The fused block: P = 2^(S - m) straight from the score kernel against the running max m of the blocks before
@@ -139,19 +141,16 @@ void QueryTiles::general_block(size_t j0, size_t bk) {
 // a reference point, not necessarily the max: weights above 1 are fine, and settle_fused moves m only when they
 // grow large, so most blocks skip the rescale of Oᵀ and the column-max pass entirely.
 void QueryTiles::fused_block(size_t j0, size_t bk) {
-  const size_t NR = nr_;
   for (size_t u = 0; u < tiles_; ++u) {
     if (j0 == 0) {
       scores(u, j0, bk, 0);
       kt_->colmax(st_[u], std::min(mr_, bk), m_[u]);
     }
-    std::fill(bsum_[u], bsum_[u] + NR, 0.0f);
+    std::fill(bsum_[u], bsum_[u] + nr_, 0.0f);
+    for (size_t r = 0; r * mr_ < bk; ++r) scores_exp(u, j0, bk, r);
+    settle_fused(u, j0, bk);
+    pv(j0, bk, u, u + 1);
   }
-  for (size_t r = 0; r * mr_ < bk; ++r) {
-    for (size_t u = 0; u < tiles_; ++u) scores_exp(u, j0, bk, r);
-  }
-  for (size_t u = 0; u < tiles_; ++u) settle_fused(u, j0, bk);
-  pv(j0, bk);
 }
 
 void QueryTiles::settle_fused(size_t u, size_t j0, size_t bk) {
@@ -193,12 +192,12 @@ void QueryTiles::settle_fused(size_t u, size_t j0, size_t bk) {
   for (size_t c = 0; c < NR; ++c) l[c] += bsum[c];
 }
 
-// Oᵀ += Vᵀ·Pᵀ for every tile; each V micro-panel is reused from L1 by all tiles.
-void QueryTiles::pv(size_t j0, size_t bk) {
+// Each V micro-panel is reused from L1 by all the tiles in [u0, u1).
+void QueryTiles::pv(size_t j0, size_t bk, size_t u0, size_t u1) {
   const size_t NR = nr_, d = a_.d, MRV = kv_.mrv;
   for (size_t r = 0; r < kv_.v_panels; ++r) {
     const size_t mr = std::min(MRV, d - r * MRV);
-    for (size_t u = 0; u < tiles_; ++u) {
+    for (size_t u = u0; u < u1; ++u) {
       if (dp_) {
         kt_->bf16((bk + 1) / 2, kv_.vt16 + r * mr_ * 2 * kv_.nk2 + j0 * mr_, pt16_[u], ot_[u] + r * mr_ * NR, NR, mr, NR, true);
       } else if (fused_) {  // Vᵀ in place: step p (key j0 + p) of feature rows r·MRV.. is row j0 + p of V

@@ -1,4 +1,4 @@
-// One attention task: up to QT tiles of NR queries of one head, walked over key blocks with an online softmax.
+// One attention task: up to kMaxTiles tiles of NR queries of one head, walked over key blocks with an online softmax.
 // Everything is computed transposed so that nothing is re-packed (see attention.cc):
 //   Sᵀ = K·Qᵀ   [keys x NR queries], exactly the layout of a packed B panel;
 //   softmax down the columns (one vector lane per query);
@@ -18,11 +18,14 @@
 
 namespace aiprod {
 
-// Query tiles per task, at most: K and V micro-panels are streamed from L2/L3 once per task and reused from L1 by
-// each tile, halving that traffic at two tiles; but two tiles' Pᵀ (2 x 32 KiB) push the PV product's operands out
-// of L1. Measured: the packed general path gains from two; the fused path (K, V in place) runs one tile per task
-// 4-7% faster on long key sequences (Nk 4096), two tiles 3% faster on short ones (Nk 1024: few blocks per task).
+// Query tiles per task on the general path: K and V micro-panels are streamed from L2/L3 once per task and reused
+// from L1 by each tile, halving that traffic at two tiles.
 constexpr size_t QT = 2;
+// The fused path's tiles per task, at most: it runs each tile's whole block (scores, softmax, PV) before the next,
+// so L1 holds one tile's P while the block's K and V stay in L2 for all of the task's tiles. Interleaving two
+// tiles' panels as the general path does pushed the PV operands out of L1 (one tile per task ran 4-7% faster);
+// four sequential tiles per task measured +2-6% over one (D64 self, cross), D128 self unchanged.
+constexpr size_t kMaxTiles = 4;
 
 // K and V of one (batch, kv head). The general path packs them once for every task: K in MR-key panels (f32, or
 // bf16 pairs of features), Vᵀ in MRV-feature panels (f32, or bf16 pairs of keys). The fused path reads the
@@ -42,8 +45,8 @@ struct KvPanels {
 
 class QueryTiles {
  public:
-  // Tiles of queries [i0, i0 + tiles·NR) ∩ [0, nq) of head h in batch item b (tiles <= QT); max_block: the most
-  // keys in a block.
+  // Tiles of queries [i0, i0 + tiles·NR) ∩ [0, nq) of head h in batch item b (tiles <= kMaxTiles); max_block:
+  // the most keys in a block.
   QueryTiles(const AttentionArgs& a, const GemmKernels* kt, const KvPanels& kv, size_t b, size_t h, size_t i0,
              size_t tiles, bool fused, size_t max_block);
   void general_block(size_t j0, size_t bk);
@@ -62,7 +65,8 @@ class QueryTiles {
   // The fused path's K rows from key j on (MR readable rows): in place, or the zero-padded copy of the last
   // partial panel.
   const float* k_rows(size_t j) const { return j + mr_ <= kv_.nk ? kv_.k + j * a_.d : ktail_; }
-  void pv(size_t j0, size_t bk);
+  // Oᵀ += Vᵀ·Pᵀ for tiles [u0, u1).
+  void pv(size_t j0, size_t bk, size_t u0, size_t u1);
 
   const AttentionArgs& a_;
   const GemmKernels* kt_;
@@ -72,9 +76,10 @@ class QueryTiles {
   const float* bias_h_;
   // per tile u: Q panel [d][NR], Sᵀ/Pᵀ [max_block][NR], Oᵀ [d][NR], running max m and sum l, and per-block
   // scratch: mx (max), mexp (max used by exp), alpha (rescale), bsum (block sums); bf16 Pᵀ pairs when dp
-  float *qp_[QT], *st_[QT], *ot_[QT], *m_[QT], *l_[QT], *mx_[QT], *mexp_[QT], *alpha_[QT], *bsum_[QT];
-  uint16_t* pt16_[QT];
-  size_t iu_[QT], rows_[QT];
+  float *qp_[kMaxTiles], *st_[kMaxTiles], *ot_[kMaxTiles], *m_[kMaxTiles], *l_[kMaxTiles], *mx_[kMaxTiles];
+  float *mexp_[kMaxTiles], *alpha_[kMaxTiles], *bsum_[kMaxTiles];
+  uint16_t* pt16_[kMaxTiles];
+  size_t iu_[kMaxTiles], rows_[kMaxTiles];
   bool fused_;
   float* ktail_;
 };
