@@ -138,7 +138,7 @@ static void check_conv_winograd(Isa isa, std::mt19937& rng) {
     a.out = got.data();
     if (chunked) conv3d_winograd_set_v_budget(1);
     conv3d(a);
-    if (chunked) conv3d_winograd_set_v_budget(size_t(256) << 20);
+    if (chunked) conv3d_winograd_set_v_budget(kWinogradVBudget);
     const double K = double(a.cin * taps);
     double worst = 0;
     for (size_t i = 0; i < nout; ++i) {

@@ -3,12 +3,11 @@
 //              exactly the layout of a packed B panel;
 //   softmax runs down the columns (one vector lane per query: running max m, sum l, rescale alpha);
 //   Oᵀ += Vᵀ·Pᵀ (A = V transposed in MR-feature panels, B = the Pᵀ tile as it is).
-// Tasks are (batch item, query head, one or two tiles of NR queries), each walking the key blocks
+// Tasks are (batch item, query head, up to kMaxTiles tiles of NR queries), each walking the key blocks
 // (attention_tiles.h). The general path packs K and V once per (batch, kv head); the fused path reads them in place.
-// Extra memory: packed K and V of one kv head (2·Nk·d floats) plus per-thread tiles, never Nq x Nk.
+// Extra memory: per-thread tiles, plus on the general path the packed K and V of one kv head (2·Nk·d floats);
+// never Nq x Nk.
 #include <algorithm>
-#include <cmath>
-#include <limits>
 
 #include "aiprod/attention.h"
 #include "aiprod/gemm.h"
@@ -72,7 +71,10 @@ void attention_fused(const AttentionArgs& a, const GemmKernels* kt, size_t BK) {
     kv.v = a.v + (b * a.kv_heads + g) * a.nk * d;
     kv.nk = a.nk, kv.d = d, kv.mrv = kt->mr_narrow, kv.v_panels = d / kt->mr_narrow;
     QueryTiles t(a, kt, kv, b, h, (task % q_blocks) * NR * tiles, tiles, true, BK + BK / 2);
-    for (size_t j0 = 0; j0 < a.nk; j0 = block_end(j0, a.nk, BK)) t.fused_block(j0, block_end(j0, a.nk, BK) - j0);
+    for (size_t j0 = 0, j1; j0 < a.nk; j0 = j1) {
+      j1 = block_end(j0, a.nk, BK);
+      t.fused_block(j0, j1 - j0);
+    }
     t.write_out();
   });
 }
@@ -130,8 +132,8 @@ void attention(const AttentionArgs& a) {
       parallel_for(group * q_blocks, [&](size_t task) {
         const size_t h = g * group + task / q_blocks;
         QueryTiles t(a, kt, kv, b, h, (task % q_blocks) * NR * QT, QT, false, BK + BK / 2);
-        for (size_t j0 = 0; j0 < a.nk; j0 = block_end(j0, a.nk, BK)) {
-          const size_t j1 = block_end(j0, a.nk, BK);
+        for (size_t j0 = 0, j1; j0 < a.nk; j0 = j1) {
+          j1 = block_end(j0, a.nk, BK);
           if (!(a.causal || a.window) || block_visible(a, t.i0(), t.i_end(), j0, j1)) t.general_block(j0, j1 - j0);
         }
         t.write_out();

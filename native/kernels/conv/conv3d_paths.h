@@ -12,8 +12,10 @@ void conv3d_rows(const Conv3dArgs& a, const GemmKernels& kt);
 
 // Requires a.k[1] == a.k[2] == 3 and a.stride[1] == a.stride[2] == 1 (uses kt.f32).
 void conv3d_winograd(const Conv3dArgs& a, const GemmKernels& kt);
-// The most bytes Winograd's transformed input may take before output frames are processed in chunks (default
-// 256 MiB). For tests, which need the chunked path on small inputs; not thread-safe against running convolutions.
+// The most bytes Winograd's transformed input may take before output frames are processed in chunks: by default
+// kWinogradVBudget. For tests, which need the chunked path on small inputs; not thread-safe against running
+// convolutions.
+constexpr size_t kWinogradVBudget = size_t(256) << 20;
 void conv3d_winograd_set_v_budget(size_t bytes);
 
 }  // namespace aiprod

@@ -36,7 +36,7 @@ namespace {
 constexpr size_t kMBytes = 8 * 1024 * 1024;
 
 // V bytes at most (the output frames are processed in chunks beyond it): V is 4x the padded input.
-size_t g_v_budget = size_t(256) << 20;
+size_t g_v_budget = kWinogradVBudget;
 
 }  // namespace
 
