@@ -15,11 +15,6 @@ export function geluTanh(x: number): number {
   return 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3)));
 }
 
-/**
- * Largest violation of |got - want| <= rel * scale + abs over all elements, as a ratio (<= 1 passes), where
- * scale is the per-element magnitude that bounds rounding error (e.g. Σ|a·b| for a dot product). Arrays of
- * different lengths give Infinity.
- */
 /** LayerNorm over the last `d` values of each row, no affine (float64). */
 export function layerNorm(x: Float64Array, d: number, eps = 1e-6): Float64Array {
   const y = new Float64Array(x.length);
@@ -35,6 +30,11 @@ export function layerNorm(x: Float64Array, d: number, eps = 1e-6): Float64Array 
   return y;
 }
 
+/**
+ * Largest violation of |got - want| <= rel * scale + abs over all elements, as a ratio (<= 1 passes), where
+ * scale is the per-element magnitude that bounds rounding error (e.g. Σ|a·b| for a dot product). Arrays of
+ * different lengths give Infinity.
+ */
 export function worstError(got: ArrayLike<number>, want: ArrayLike<number>, scale: ArrayLike<number>, rel: number, abs: number): { ratio: number; index: number } {
   if (got.length !== want.length) return { ratio: Infinity, index: -1 };
   let ratio = 0;

@@ -116,10 +116,11 @@ forEachIsa(async (isa) => {
 
 forEachIsa(async (isa) => {
   await t.test(`scores that rise and fall across key blocks on ${isa}`, async (t) => {
-    // The AVX-512 path fuses the softmax into the score kernel from the second key block on, against the running
-    // max of earlier blocks, and moves that max only when a score beats it by more than e^8; a rise of more than
-    // 80 (exp could overflow) makes it recompute the block. Key groups of growing (or shrinking) amplitude reach
-    // each branch: amplitude 6 raises the max by about 15, amplitude 40 by about 100; falling scores keep it.
+    // The AVX-512 path fuses the softmax into the score kernel against a running max that it moves only when a
+    // block's weights for a query sum past 2^20 (scores more than ~20 bits above it), and recomputes a block whose
+    // weights overflowed (scores more than 128 bits, ~89 nats, above it). Key groups of growing (or shrinking)
+    // amplitude reach each branch: amplitude 6 raises the max by about 15 nats, amplitude 40 by about 100;
+    // falling scores keep it.
     const c: Case = { b: 1, h: 2, hkv: 2, nq: 45, nk: 900, d: 64 };
     for (const amps of [[1, 6, 40], [40, 6, 1], [6, 1, 6]]) {
       const qv = randn(c.b * c.h * c.nq * c.d, 700);
