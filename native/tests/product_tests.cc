@@ -1,6 +1,7 @@
 // GEMM, attention and convolution on every ISA path against the ref path, on fresh random shapes and inputs
 // each run (the seed is printed, and AIPROD_TEST_SEED reproduces a run), with unaligned input pointers.
 // Bounds: products 4·K·2^-24·Σ|a·b| per element; attention 4e-5·max|v| (f32) or 4e-3·max|v| (bf16 inputs).
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -94,6 +95,67 @@ static void check_attention(Isa isa, std::mt19937& rng) {
     expect(worst <= (bf16 ? 4e-3f : 4e-5f) * maxv, std::string("attention ") + isa_name(isa) + " H=" + std::to_string(h) + "/" + std::to_string(hkv) +
                                                         " Nq=" + std::to_string(nq) + " Nk=" + std::to_string(nk) + " D=" + std::to_string(d) +
                                                         (bf16 ? " bf16" : "") + " worst " + std::to_string(worst));
+  }
+}
+
+// The fused attention score kernel (GemmKernels::score_exp, AVX-512 only) against float64: p = 2^(S - m) for random
+// K rows (lda > kc), a packed Q panel, 1..MR rows, per-query references m from far below the scores (weights near
+// 2^40) to far above (weights that underflow to 0), and queries whose weights overflow (S - m >= 129: +inf).
+// Inputs lie on grids that make every partial sum exact in f32 (a, b multiples of 1/8 in [-2, 2]; m a multiple of
+// 2^-13 below 2^10; |S - m| < 2^11): the only error left is the exp's, so the bound is tight, 4e-7 relative.
+static void check_score_exp(Isa isa, std::mt19937& rng) {
+  const GemmKernels* kt = gemm_kernels();
+  if (!kt || !kt->score_exp) return;
+  const size_t MR = kt->mr, NR = kt->nr;
+  for (int rep = 0; rep < 6; ++rep) {
+    const size_t kc = pick(rng, 1, 160), lda = kc + pick(rng, 0, 9), mr = pick(rng, 1, MR);
+    auto grid = [](float x, float step, float lim) { return std::clamp(std::round(x / step) * step, -lim, lim); };
+    std::vector<float> a = randn(MR * lda, rng);
+    for (auto& e : a) e = grid(e, 0.125f, 2.0f);
+    auto aligned = [](size_t n) { return std::vector<float>(n + 16); };
+    std::vector<float> bstore = aligned(kc * NR), pstore = aligned(MR * NR);
+    auto align64 = [](std::vector<float>& v) { return reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(v.data()) + 63) & ~uintptr_t(63)); };
+    float *bp = align64(bstore), *p = align64(pstore);
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    for (size_t e = 0; e < kc * NR; ++e) bp[e] = grid(nd(rng), 0.125f, 2.0f);
+    std::vector<double> s(MR * NR);
+    for (size_t r = 0; r < MR; ++r)
+      for (size_t c = 0; c < NR; ++c)
+        for (size_t q = 0; q < kc; ++q) s[r * NR + c] += double(a[1 + r * lda + q]) * bp[q * NR + c];
+    std::vector<float> m(NR), sum(NR), sum0(NR);
+    for (size_t c = 0; c < NR; ++c) {
+      const double offset = c % 8 == 0 ? -40.0 : c % 8 == 1 ? 150.0 : c % 8 == 2 ? -140.0 : 12.0 * nd(rng);
+      m[c] = grid(float(s[c] + offset), 1.0f / 8192.0f, 1000.0f);  // relative to row 0's score
+      sum[c] = sum0[c] = std::fabs(nd(rng));
+    }
+    kt->score_exp(kc, a.data() + 1, lda, bp, p, mr, m.data(), sum.data());
+    double worst = 0;
+    bool specials = true;
+    std::vector<double> want_sum(sum0.begin(), sum0.end());
+    std::vector<bool> in_range(NR, true);  // sums are compared where every weight of the column was
+    for (size_t r = 0; r < mr; ++r)
+      for (size_t c = 0; c < NR; ++c) {
+        const double x = s[r * NR + c] - m[c], got = p[r * NR + c];
+        if (x >= 129.0) {
+          specials = specials && std::isinf(got) && got > 0;
+          in_range[c] = false;
+        } else if (x <= -150.0) {
+          specials = specials && got == 0.0;
+        } else if (x < 127.0 && x > -125.0) {
+          const double want = std::exp2(x);
+          worst = std::max(worst, std::fabs(got - want) / (want * 4e-7));
+          want_sum[c] += want;
+        } else {
+          in_range[c] = false;
+        }
+      }
+    double worst_sum = 0;
+    for (size_t c = 0; c < NR; ++c)
+      if (in_range[c]) worst_sum = std::max(worst_sum, std::fabs(sum[c] - want_sum[c]) / want_sum[c]);
+    const std::string what = std::string("score_exp ") + isa_name(isa) + " kc=" + std::to_string(kc) + " lda=" + std::to_string(lda) + " mr=" + std::to_string(mr);
+    expect(worst <= 1.0, what + " weights worst " + std::to_string(worst) + " of the bound");
+    expect(specials, what + ": weights past 2^129 must be +inf and below 2^-150 exactly 0");
+    expect(worst_sum <= 1e-4, what + " sums rel err " + std::to_string(worst_sum));
   }
 }
 
@@ -202,6 +264,7 @@ int main() {
     select_isa(isa);
     check_linear(isa, rng);
     check_attention(isa, rng);
+    check_score_exp(isa, rng);
     check_conv(isa, rng);
     ++paths;
   }

