@@ -101,7 +101,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     peer: peerVersion(),
     peaks: { f32_gflops: f32.gflops, f32_isa: f32.isa, bf16_gflops: bf16?.gflops ?? null, f32_samples: f32.samples, bf16_samples: bf16?.samples ?? null },
-    settings: { repeat: args.repeat, warmup: args.warmup, statistic: "median" },
+    settings: { repeat: args.repeat, rounds: args.rounds, warmup: args.warmup, statistic: "median" },
     entries,
     memory,
     models,

@@ -6,8 +6,10 @@ export interface BenchArgs {
   json?: string;
   /** Run only cases whose name contains this. */
   filter?: string;
-  /** Timed runs per measurement; the median is reported. */
+  /** Timed runs per side per round; the median of all rounds' runs is reported. */
   repeat: number;
+  /** Alternating rounds of ours and the peers per case. */
+  rounds: number;
   /** Untimed runs before timing (first-touch, caches, thread start-up). */
   warmup: number;
   /** Seconds per FMA peak measurement. */
@@ -15,12 +17,13 @@ export interface BenchArgs {
   help: boolean;
 }
 
-export const USAGE = `usage: npm run bench -- [--json FILE] [--filter SUBSTRING] [--repeat N] [--warmup N] [--peak-seconds S]
+export const USAGE = `usage: npm run bench -- [--json FILE] [--filter SUBSTRING] [--repeat N] [--rounds N] [--warmup N] [--peak-seconds S]
   --json FILE        also write the results as JSON to FILE
   --filter SUBSTRING only cases whose name contains SUBSTRING (the attention memory case is "attention-memory";
                      model-level cases run only when named: "transformer-block-19b", "vae-decode", "pipeline-distilled")
-  --repeat N         timed runs per measurement, median reported (default 5)
-  --warmup N         untimed runs first (default 1)
+  --repeat N         timed runs per side and round (default 3)
+  --rounds N         rounds per case, alternating ours and the peers; median of all runs reported (default 3)
+  --warmup N         untimed runs before each side's runs in a round (default 1)
   --peak-seconds S   seconds per FMA peak measurement; 5 before and 5 after the cases, best reported (default 0.5)`;
 
 function positiveInt(name: string, v: string | undefined, dflt: number, min: number): number {
@@ -37,6 +40,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       json: { type: "string" },
       filter: { type: "string" },
       repeat: { type: "string" },
+      rounds: { type: "string" },
       warmup: { type: "string" },
       "peak-seconds": { type: "string" },
       help: { type: "boolean", short: "h" },
@@ -48,7 +52,8 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
   return {
     ...(values.json !== undefined ? { json: values.json } : {}),
     ...(values.filter !== undefined ? { filter: values.filter } : {}),
-    repeat: positiveInt("repeat", values.repeat, 5, 1),
+    repeat: positiveInt("repeat", values.repeat, 3, 1),
+    rounds: positiveInt("rounds", values.rounds, 3, 1),
     warmup: positiveInt("warmup", values.warmup, 1, 0),
     peakSeconds,
     help: values.help ?? false,

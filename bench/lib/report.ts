@@ -41,7 +41,7 @@ export interface BenchReport {
   peer: string;
   /** Best of several measurements (the samples), in GFLOP/s. */
   peaks: { f32_gflops: number; f32_isa: string; bf16_gflops: number | null; f32_samples: number[]; bf16_samples: number[] | null };
-  settings: { repeat: number; warmup: number; statistic: "median" };
+  settings: { repeat: number; rounds: number; warmup: number; statistic: "median" };
   entries: CaseResult[];
   memory: AttentionMemory[];
   models?: TransformerBlockResult[];

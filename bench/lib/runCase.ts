@@ -1,48 +1,59 @@
-// One benchmark case: our op (when exported) timed first, then every peer formulation in its own
-// onnxruntime session, released before the next; the fastest peer is reported, and our output is checked
-// against that peer's so a fast but wrong kernel shows up.
+// One benchmark case: our op (when exported) and every peer formulation, each peer in its own onnxruntime
+// session released before the next, timed in alternating rounds (ours, then the peers, `rounds` times) so that
+// a machine that speeds up or slows down during the case moves both sides alike; each side's number is the
+// median of all its samples. The fastest peer is reported, and our output is checked against that peer's so a
+// fast but wrong kernel shows up.
 import type { BenchCase } from "../cases.js";
 import { createPeerSession, peerVersion } from "../onnx/session.js";
 import type { BenchArgs } from "./args.js";
 import { log } from "./log.js";
 import type { OurOps } from "./ours.js";
 import type { CaseResult, PeerVariant } from "./report.js";
-import { gflops, timeMedian } from "./timing.js";
+import { gflops, median, timeRuns } from "./timing.js";
 
-export async function runCase(c: BenchCase, ops: OurOps, args: Pick<BenchArgs, "warmup" | "repeat">, threads: number, peak: number): Promise<CaseResult> {
+export async function runCase(c: BenchCase, ops: OurOps, args: Pick<BenchArgs, "warmup" | "repeat" | "rounds">, threads: number, peak: number): Promise<CaseResult> {
   const p = c.prepare();
   try {
-    // Ours first: onnxruntime's threads keep spinning for a while after a run and would steal our cores.
-    let ours: { gflops: number; seconds: number; output: Float32Array } | null = null;
-    let oursStatus = "ok";
     const runner = p.ours(ops);
-    if ("unavailable" in runner) {
-      oursStatus = `not available (${runner.unavailable})`;
-    } else {
-      try {
-        const first = runner.run();
-        const shape = first.shape;
-        const output = first.toFloat32();
-        first.dispose();
-        if (shape.join(",") !== p.outputShape.join(",")) throw new Error(`output shape [${shape.join(",")}], expected [${p.outputShape.join(",")}]`);
-        const t = await timeMedian(() => runner.run(), args.warmup, args.repeat, (out) => out.dispose());
-        ours = { gflops: gflops(c.flops, t.medianSeconds), seconds: t.medianSeconds, output };
-      } catch (e) {
-        oursStatus = `error: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`;
+    let oursStatus = "unavailable" in runner ? `not available (${runner.unavailable})` : "ok";
+    let oursOutput: Float32Array | null = null;
+    const oursSamples: number[] = [];
+    const peerSamples: number[][] = p.peers.map(() => []);
+    const peerOutputs: (Float32Array | null)[] = p.peers.map(() => null);
+    for (let round = 0; round < args.rounds; round++) {
+      // Ours before the peers within a round: onnxruntime's threads keep spinning for a while after a run and
+      // would steal our cores; releasing its session ends them before our next round.
+      if (!("unavailable" in runner) && oursStatus === "ok") {
+        try {
+          if (round === 0) {
+            const first = runner.run();
+            const shape = first.shape;
+            oursOutput = first.toFloat32();
+            first.dispose();
+            if (shape.join(",") !== p.outputShape.join(",")) throw new Error(`output shape [${shape.join(",")}], expected [${p.outputShape.join(",")}]`);
+          }
+          oursSamples.push(...(await timeRuns(() => runner.run(), args.warmup, args.repeat, (out) => out.dispose())));
+        } catch (e) {
+          oursStatus = `error: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`;
+        }
+      }
+      for (const [index, model] of p.peers.entries()) {
+        const session = await createPeerSession(model.model, model.inputs, model.output.name, threads);
+        try {
+          const feeds = p.feeds(model);
+          if (round === 0) peerOutputs[index] = await session.run(feeds);
+          peerSamples[index]!.push(...(await timeRuns(() => session.run(feeds), args.warmup, args.repeat)));
+        } finally {
+          await session.release();
+        }
       }
     }
-    const variants: (PeerVariant & { output: Float32Array; index: number })[] = [];
-    for (const [index, model] of p.peers.entries()) {
-      const session = await createPeerSession(model.model, model.inputs, model.output.name, threads);
-      try {
-        const feeds = p.feeds(model);
-        const output = await session.run(feeds);
-        const t = await timeMedian(() => session.run(feeds), args.warmup, args.repeat);
-        variants.push({ peer: model.peer, gflops: gflops(c.flops, t.medianSeconds), seconds: t.medianSeconds, output, index });
-      } finally {
-        await session.release();
-      }
-    }
+    const oursSeconds = oursStatus === "ok" && oursOutput ? median(oursSamples) : null;
+    const ours = oursSeconds !== null ? { seconds: oursSeconds, gflops: gflops(c.flops, oursSeconds), output: oursOutput! } : null;
+    const variants: (PeerVariant & { output: Float32Array; index: number })[] = p.peers.map((model, index) => {
+      const seconds = median(peerSamples[index]!);
+      return { peer: model.peer, gflops: gflops(c.flops, seconds), seconds, output: peerOutputs[index]!, index };
+    });
     const best = variants.reduce((a, b) => (b.gflops > a.gflops ? b : a));
     const check = ours ? p.relError(ours.output, best.output, p.peers[best.index]!) : null;
     const result: CaseResult = {

@@ -11,7 +11,7 @@ import { runCase } from "../../bench/lib/runCase.js";
 import { Tensor } from "../../src/index.js";
 import { naiveAttention, naiveConv3d, naiveLinear } from "../helpers/naiveOps.js";
 
-const opts = { warmup: 1, repeat: 3 };
+const opts = { warmup: 1, repeat: 2, rounds: 2 };
 const PEAK = 100;
 
 const jsOps: OurOps = {
@@ -44,6 +44,14 @@ t.test("each op kind: timed, checked against the fastest peer, fractions of peak
   }
 });
 
+t.test("ours is timed in every round: one checked run, then warm-up and timed runs per round", async (t) => {
+  let calls = 0;
+  const counting: OurOps = { linear: (x, w) => { calls++; return jsOps.linear!(x, w); } };
+  const r = await runCase(gemmCase(8, 16, 4, "f32"), counting, { warmup: 1, repeat: 2, rounds: 3 }, 2, PEAK);
+  t.equal(r.ours_status, "ok");
+  t.equal(calls, 1 + 3 * (1 + 2));
+});
+
 t.test("missing and wrong ops are reported, the peer is still measured", async (t) => {
   const missing = await runCase(gemmCase(8, 16, 4, "f32"), {}, opts, 2, PEAK);
   t.match(missing.ours_status, /^not available/);
@@ -74,7 +82,9 @@ t.test("a shape-correct but wrong op is flagged in the table", async (t) => {
 });
 
 t.test("command line", async (t) => {
-  t.same(parseBenchArgs(["--json", "out.json", "--filter", "gemm", "--repeat", "7"]), { json: "out.json", filter: "gemm", repeat: 7, warmup: 1, peakSeconds: 0.5, help: false });
+  t.same(parseBenchArgs(["--json", "out.json", "--filter", "gemm", "--repeat", "7"]), { json: "out.json", filter: "gemm", repeat: 7, rounds: 3, warmup: 1, peakSeconds: 0.5, help: false });
+  t.same(parseBenchArgs(["--rounds", "5"]).rounds, 5);
   t.throws(() => parseBenchArgs(["--repeat", "0"]), /--repeat must be an integer >= 1/);
+  t.throws(() => parseBenchArgs(["--rounds", "0"]), /--rounds must be an integer >= 1/);
   t.throws(() => parseBenchArgs(["--bogus"]));
 });
