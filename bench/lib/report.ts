@@ -74,10 +74,16 @@ export function formatTable(report: BenchReport): string {
   }
   if (notes.length) out.push("", ...notes);
   for (const m of report.memory) {
-    out.push("", `${m.name} ${m.shape}: extra ${m.extra_mib.toFixed(0)} MiB over the inputs (output ${m.output_mib.toFixed(0)} MiB, workspace ${m.workspace_mib.toFixed(0)} MiB; ${m.method})`);
+    out.push("", `${m.name} ${m.shape}: extra ${m.extra_mib.toFixed(0)} MiB over the inputs (output ${m.output_mib.toFixed(0)} MiB, workspace ${formatWorkspace(m.workspace_mib)}; ${m.method})`);
   }
   for (const m of report.models ?? []) {
     out.push("", `${m.name} (${m.shape}): ${m.seconds.toFixed(1)} s, ${m.gflops.toFixed(1)} GFLOP/s = ${(100 * m.fraction_of_peak).toFixed(1)}% of the ${m.peak_kind} peak; peak RSS ${m.peak_mib.toFixed(0)} MiB (+${m.extra_mib.toFixed(0)} MiB during the forward)`);
   }
   return out.join("\n");
+}
+
+// The workspace is a difference of two resident-set readings, and other memory of the process (the JS heap) can
+// shrink during the call: below 1 MiB it is reported as such, not as a small or negative number.
+function formatWorkspace(mib: number): string {
+  return mib < 1 ? "under 1 MiB" : `${mib.toFixed(0)} MiB`;
 }

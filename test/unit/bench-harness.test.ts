@@ -81,6 +81,21 @@ t.test("a shape-correct but wrong op is flagged in the table", async (t) => {
   t.match(formatTable(report), /gemm-f32: WARNING ours differs from the peer by 1\.00e\+0/);
 });
 
+t.test("attention memory line: workspace from two RSS readings, under 1 MiB said so", async (t) => {
+  const base: BenchReport = {
+    machine: { cpu: "test", threads: 2, isa: "avx512", peak_threads: 2, load_avg: { start: 0, end: 0 } },
+    date: "",
+    peer: "",
+    peaks: { f32_gflops: PEAK, f32_isa: "avx512", bf16_gflops: null, f32_samples: [PEAK], bf16_samples: null },
+    settings: { ...opts, statistic: "median" },
+    entries: [],
+    memory: [],
+  };
+  const mem = (workspace: number) => ({ name: "attention-memory", shape: "B1 H16 N16384 D128", extra_mib: 128 + workspace, output_mib: 128, workspace_mib: workspace, method: "VmHWM after reset", seconds: 1 });
+  t.match(formatTable({ ...base, memory: [mem(-2)] }), /output 128 MiB, workspace under 1 MiB;/);
+  t.match(formatTable({ ...base, memory: [mem(5.2)] }), /output 128 MiB, workspace 5 MiB;/);
+});
+
 t.test("command line", async (t) => {
   t.same(parseBenchArgs(["--json", "out.json", "--filter", "gemm", "--repeat", "7"]), { json: "out.json", filter: "gemm", repeat: 7, rounds: 3, warmup: 1, peakSeconds: 0.5, help: false });
   t.same(parseBenchArgs(["--rounds", "5"]).rounds, 5);
