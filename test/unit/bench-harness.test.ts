@@ -30,6 +30,20 @@ const jsOps: OurOps = {
   },
 };
 
+// A report around the given entries or memory lines, for formatTable.
+function testReport(parts: Partial<Pick<BenchReport, "entries" | "memory">>): BenchReport {
+  return {
+    machine: { cpu: "test", threads: 2, isa: "avx512", peak_threads: 2, load_avg: { start: 0, end: 0 } },
+    date: "",
+    peer: "",
+    peaks: { f32_gflops: PEAK, f32_isa: "avx512", bf16_gflops: null, f32_samples: [PEAK], bf16_samples: null },
+    settings: { ...opts, statistic: "median" },
+    entries: [],
+    memory: [],
+    ...parts,
+  };
+}
+
 t.test("each op kind: timed, checked against the fastest peer, fractions of peak", async (t) => {
   for (const c of [gemmCase(8, 16, 4, "f32"), gemmCase(8, 16, 4, "bf16"), attentionCase("attn", 1, 2, 8, 5, 4), conv3dCase(3, 2, 4, 5, 6)]) {
     const r = await runCase(c, jsOps, opts, 2, PEAK);
@@ -69,31 +83,13 @@ t.test("a shape-correct but wrong op is flagged in the table", async (t) => {
   const off: OurOps = { linear: (x, w) => Tensor.zeros([x.shape[0]!, w.shape[0]!]) };
   const r = await runCase(gemmCase(8, 16, 4, "f32"), off, opts, 2, PEAK);
   t.equal(r.check_rel_err, 1, "zeros differ by the whole output");
-  const report: BenchReport = {
-    machine: { cpu: "test", threads: 2, isa: "avx512", peak_threads: 2, load_avg: { start: 0, end: 0 } },
-    date: "",
-    peer: "",
-    peaks: { f32_gflops: PEAK, f32_isa: "avx512", bf16_gflops: null, f32_samples: [PEAK], bf16_samples: null },
-    settings: { ...opts, statistic: "median" },
-    entries: [r],
-    memory: [],
-  };
-  t.match(formatTable(report), /gemm-f32: WARNING ours differs from the peer by 1\.00e\+0/);
+  t.match(formatTable(testReport({ entries: [r] })), /gemm-f32: WARNING ours differs from the peer by 1\.00e\+0/);
 });
 
 t.test("attention memory line: workspace from two RSS readings, under 1 MiB said so", async (t) => {
-  const base: BenchReport = {
-    machine: { cpu: "test", threads: 2, isa: "avx512", peak_threads: 2, load_avg: { start: 0, end: 0 } },
-    date: "",
-    peer: "",
-    peaks: { f32_gflops: PEAK, f32_isa: "avx512", bf16_gflops: null, f32_samples: [PEAK], bf16_samples: null },
-    settings: { ...opts, statistic: "median" },
-    entries: [],
-    memory: [],
-  };
   const mem = (workspace: number) => ({ name: "attention-memory", shape: "B1 H16 N16384 D128", extra_mib: 128 + workspace, output_mib: 128, workspace_mib: workspace, method: "VmHWM after reset", seconds: 1 });
-  t.match(formatTable({ ...base, memory: [mem(-2)] }), /output 128 MiB, workspace under 1 MiB;/);
-  t.match(formatTable({ ...base, memory: [mem(5.2)] }), /output 128 MiB, workspace 5 MiB;/);
+  t.match(formatTable(testReport({ memory: [mem(-2)] })), /output 128 MiB, workspace under 1 MiB;/);
+  t.match(formatTable(testReport({ memory: [mem(5.2)] })), /output 128 MiB, workspace 5 MiB;/);
 });
 
 t.test("command line", async (t) => {
