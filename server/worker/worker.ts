@@ -16,6 +16,7 @@ import { GenerationParamsSchema, type GenerationParams } from "../schemas/genera
 import type { GenerationBackend, GenerationInputs, ProgressUpdate } from "./backend.js";
 import { withDevice } from "./deviceLock.js";
 import { inspectVideo, type QaVerdict } from "./qa.js";
+import { sleep } from "../util/sleep.js";
 
 export interface WorkerDeps {
   id: string;
@@ -57,15 +58,6 @@ class Stop extends Error {
     super(why);
   }
 }
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
-      clearTimeout(t);
-      resolve();
-    }, { once: true });
-  });
 
 export class Worker {
   private running = false;
