@@ -5,9 +5,10 @@ import { loadavg } from "node:os";
 import { type FmaPeak, getInfo, measureFmaPeak } from "../src/index.js";
 import { CASES } from "./cases.js";
 import { parseBenchArgs, USAGE } from "./lib/args.js";
+import { otherCpuShare, readCpuTimes } from "./lib/cpuShare.js";
 import { log } from "./lib/log.js";
 import { ourOps } from "./lib/ours.js";
-import { type BenchReport, type CaseResult, formatTable } from "./lib/report.js";
+import { type BenchReport, type CaseResult, formatTable, otherWorkNote } from "./lib/report.js";
 import { runCase } from "./lib/runCase.js";
 import { type AttentionMemory, measureAttentionMemory } from "./memory/attentionMemory.js";
 import { measureTransformerBlock, type TransformerBlockResult } from "./model/transformerBlock.js";
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
     return;
   }
   const loadStart = loadavg()[0]!;
+  const cpuStart = readCpuTimes();
   const info = getInfo();
   const threads = info.threads;
   log(`aiprod bench: ${info.cpu.brand}, ${threads} threads, kernel path ${info.isa}; peer ${peerVersion()}`);
@@ -97,7 +99,7 @@ async function main(): Promise<void> {
   log(`FMA peak (best of start and end): f32 ${f32.gflops.toFixed(1)} GFLOP/s${bf16 ? `, bf16 ${bf16.gflops.toFixed(1)} GFLOP/s` : ""}`);
 
   const report: BenchReport = {
-    machine: { cpu: info.cpu.brand, threads, isa: info.isa, peak_threads: f32.threads, load_avg: { start: loadStart, end: loadavg()[0]! } },
+    machine: { cpu: info.cpu.brand, threads, isa: info.isa, peak_threads: f32.threads, load_avg: { start: loadStart, end: loadavg()[0]! }, other_cpu_share: otherCpuShare(cpuStart, readCpuTimes()) },
     date: new Date().toISOString(),
     peer: peerVersion(),
     peaks: { f32_gflops: f32.gflops, f32_isa: f32.isa, bf16_gflops: bf16?.gflops ?? null, f32_samples: f32.samples, bf16_samples: bf16?.samples ?? null },
@@ -108,11 +110,10 @@ async function main(): Promise<void> {
     vae,
   };
   console.log(`\n${formatTable(report)}`);
-  console.log(`\nFMA peak f32 ${f32.gflops.toFixed(1)} GFLOP/s${bf16 ? `, bf16 ${bf16.gflops.toFixed(1)} GFLOP/s` : ""}; ${threads} threads; ${report.date}`);
-  const { start, end } = report.machine.load_avg;
-  if (Math.max(start, end) > threads * 0.5) {
-    console.log(`note: load average ${start.toFixed(2)} at start, ${end.toFixed(2)} at end on ${threads} threads: other work shared the CPUs, numbers are low and noisy`);
-  }
+  console.log(`\nFMA peak f32 ${f32.gflops.toFixed(1)} GFLOP/s${bf16 ? `, bf16 ${bf16.gflops.toFixed(1)} GFLOP/s` : ""}; ${threads} threads; ${report.date}` +
+    (report.machine.other_cpu_share !== null ? `; other work ${(report.machine.other_cpu_share * 100).toFixed(1)}% of the CPU time` : ""));
+  const busy = otherWorkNote(report.machine);
+  if (busy) console.log(busy);
   if (args.json) {
     writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`);
     log(`wrote ${args.json}`);

@@ -35,8 +35,15 @@ export interface CaseResult {
 }
 
 export interface BenchReport {
-  /** load_avg: 1-minute load average at start and end; above the thread count, something else shared the CPUs. */
-  machine: { cpu: string; threads: number; isa: string; peak_threads: number; load_avg: { start: number; end: number } };
+  /**
+   * load_avg: 1-minute load average at start and end (the end includes the bench's own threads).
+   * other_cpu_share: the fraction of all CPU time during the run that went to other processes or to steal
+   * (bench/lib/cpuShare.ts); null where it cannot be read.
+   */
+  machine: {
+    cpu: string; threads: number; isa: string; peak_threads: number;
+    load_avg: { start: number; end: number }; other_cpu_share: number | null;
+  };
   date: string;
   peer: string;
   /** Best of several measurements (the samples), in GFLOP/s. */
@@ -50,6 +57,24 @@ export interface BenchReport {
 
 const fmt = (v: number | null, digits = 1): string => (v === null ? "-" : v.toFixed(digits));
 const pct = (v: number | null): string => (v === null ? "-" : `${(v * 100).toFixed(1)}%`);
+
+/** Above this share of the CPUs going to other work during the run, the report warns. */
+export const OTHER_WORK_WARN = 0.05;
+
+/**
+ * A warning when other work shared the CPUs during the run, or null. Measured where it can be (Linux); elsewhere
+ * only a load average above half the threads at the start is taken as a sign (the end's includes our own).
+ */
+export function otherWorkNote(machine: BenchReport["machine"]): string | null {
+  const share = machine.other_cpu_share;
+  if (share !== null) {
+    if (share <= OTHER_WORK_WARN) return null;
+    return `note: other processes or steal took ${(share * 100).toFixed(1)}% of the CPU time during the run: numbers are low and noisy`;
+  }
+  const { start } = machine.load_avg;
+  if (start <= machine.threads * 0.5) return null;
+  return `note: load average ${start.toFixed(2)} at start on ${machine.threads} threads: other work may have shared the CPUs`;
+}
 
 export function formatTable(report: BenchReport): string {
   const header = ["case", "shape", "ours GFLOP/s", "peer GFLOP/s", "ours/peer", "ours % peak", "peer % peak", "peer"];

@@ -33,7 +33,7 @@ const jsOps: OurOps = {
 // A report around the given entries or memory lines, for formatTable.
 function testReport(parts: Partial<Pick<BenchReport, "entries" | "memory">>): BenchReport {
   return {
-    machine: { cpu: "test", threads: 2, isa: "avx512", peak_threads: 2, load_avg: { start: 0, end: 0 } },
+    machine: { cpu: "test", threads: 2, isa: "avx512", peak_threads: 2, load_avg: { start: 0, end: 0 }, other_cpu_share: 0 },
     date: "",
     peer: "",
     peaks: { f32_gflops: PEAK, f32_isa: "avx512", bf16_gflops: null, f32_samples: [PEAK], bf16_samples: null },
