@@ -55,14 +55,21 @@ export async function sendWebhook(d: Pick<DeliveryRow, "url" | "message_id" | "p
   };
   const mod = url.protocol === "https:" ? https : http;
   return new Promise<SendOutcome>((resolve) => {
-    const req = mod.request(url, { method: "POST", headers, lookup, timeout: opts.timeoutMs, agent: false }, (res) => {
-      res.resume(); // the body is not used; drain it
+    // A deadline for the whole exchange up to the status line, not an idle timeout: an endpoint that trickles
+    // its headers a byte at a time is never idle, and one such endpoint held housekeeping (and shutdown) forever.
+    const deadline = setTimeout(() => req.destroy(new Error(`timed out after ${opts.timeoutMs} ms`)), opts.timeoutMs);
+    const req = mod.request(url, { method: "POST", headers, lookup, agent: false }, (res) => {
+      clearTimeout(deadline);
+      // The body is not used: close the socket rather than drain it (an endpoint could stream one forever).
+      res.destroy();
       const code = res.statusCode ?? 0;
       const ok = code >= 200 && code < 300;
       resolve({ delivered: ok, statusCode: code, error: ok ? null : `HTTP ${code}`, retry: !ok && code !== 410 });
     });
-    req.on("timeout", () => req.destroy(new Error(`timed out after ${opts.timeoutMs} ms`)));
-    req.on("error", (e) => resolve({ delivered: false, statusCode: null, error: e.message, retry: true }));
+    req.on("error", (e) => {
+      clearTimeout(deadline);
+      resolve({ delivered: false, statusCode: null, error: e.message, retry: true });
+    });
     req.end(body);
   });
 }

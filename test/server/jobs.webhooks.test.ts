@@ -1,13 +1,15 @@
 // Webhooks: the Standard Webhooks signature (a published test vector, and the deliveries a receiver gets),
 // retries with the same webhook-id, and SSRF refusal before any connection.
 import { createServer, type IncomingMessage } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, createServer as createNetServer } from "node:net";
 import t from "tap";
 import { sign, verify, webhookHeaders } from "../../server/webhooks/signing.js";
 import { isForbiddenAddress, resolveSafe } from "../../server/webhooks/ssrf.js";
 import { sendWebhook } from "../../server/webhooks/deliverer.js";
 import { openEmbedded } from "../helpers/server.js";
 import { SMALL, finished, startJobServer, waitForJob } from "../helpers/jobs.js";
+
+const SECRET = "whsec_" + Buffer.from("k".repeat(32)).toString("base64");
 
 t.test("signature: the Standard Webhooks test vector", async (t) => {
   // From standard-webhooks/standard-webhooks (libraries' shared test case).
@@ -43,12 +45,53 @@ t.test("SSRF: internal addresses are refused before any connection", async (t) =
   const port = (srv.address() as AddressInfo).port;
   const opts = { allowPrivate: false, timeoutMs: 1000, scheduleScale: 1 };
   for (const url of [`http://127.0.0.1:${port}/hook`, `http://localhost:${port}/hook`, `http://[::ffff:127.0.0.1]:${port}/hook`]) {
-    const out = await sendWebhook({ url, message_id: "msg_x", payload: {} }, "whsec_" + Buffer.from("k".repeat(32)).toString("base64"), opts);
+    const out = await sendWebhook({ url, message_id: "msg_x", payload: {} }, SECRET, opts);
     t.equal(out.delivered, false);
     t.match(out.error, /refused/, url);
     t.equal(out.retry, false, "a refused target is not retried");
   }
   t.equal(connections, 0, "no connection was made");
+});
+
+t.test("a slow endpoint: the timeout bounds the whole exchange, not each idle gap", async (t) => {
+  // Sends its status line one byte every 100 ms: never idle, never done. An idle timeout never fires on it.
+  const srv = createNetServer((sock) => {
+    const line = "HTTP/1.1 200 OK\r\nX-Pad: " + "a".repeat(200) + "\r\n\r\n";
+    let i = 0;
+    const drip = setInterval(() => i < line.length && sock.write(line[i++]!), 100);
+    sock.on("close", () => clearInterval(drip));
+    sock.on("error", () => {});
+  });
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+  t.teardown(() => new Promise<void>((r) => srv.close(() => r())));
+  const port = (srv.address() as AddressInfo).port;
+  const send = sendWebhook({ url: `http://127.0.0.1:${port}/hook`, message_id: "msg_slow", payload: {} }, SECRET,
+    { allowPrivate: true, timeoutMs: 500, scheduleScale: 1 });
+  const pending = Symbol("pending");
+  const out = await Promise.race([send, new Promise<typeof pending>((r) => setTimeout(() => r(pending), 15_000).unref())]);
+  if (out === pending) return t.fail("sendWebhook still pending after 15 s with a 500 ms timeout");
+  t.equal(out.delivered, false);
+  t.match(out.error, /timed out after 500 ms/);
+  t.equal(out.retry, true, "a timeout is retried on the schedule");
+});
+
+t.test("a response body is not read: an endless one does not hold the connection", async (t) => {
+  let closed!: () => void;
+  const serverSawClose = new Promise<void>((r) => (closed = r));
+  const srv = createServer((_req, res) => {
+    res.writeHead(200, { "content-type": "text/plain" });
+    const chunk = setInterval(() => res.write("x".repeat(1024)), 10);
+    res.on("close", () => (clearInterval(chunk), closed()));
+  });
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+  t.teardown(() => new Promise<void>((r) => (srv.closeAllConnections(), srv.close(() => r()))));
+  const port = (srv.address() as AddressInfo).port;
+  const out = await sendWebhook({ url: `http://127.0.0.1:${port}/hook`, message_id: "msg_stream", payload: {} }, SECRET,
+    { allowPrivate: true, timeoutMs: 500, scheduleScale: 1 });
+  t.same(out, { delivered: true, statusCode: 200, error: null, retry: false });
+  const open = Symbol("open");
+  const seen = await Promise.race([serverSawClose, new Promise<typeof open>((r) => setTimeout(() => r(open), 15_000).unref())]);
+  t.not(seen, open, "the endpoint saw the connection closed (not drained forever)");
 });
 
 t.test("deliveries: signed, retried with the same webhook-id, on completion and failure", async (t) => {
