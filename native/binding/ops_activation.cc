@@ -13,7 +13,7 @@ namespace {
 Napi::Value unary(const Napi::CallbackInfo& info, Activation act, const char* op, float param) {
   Napi::Env env = info.Env();
   TensorWrap* x = float_tensor(info, 0, op, "x");
-  Napi::Object out = new_tensor(env, x->dtype(), x->shape());
+  Napi::Object out = new_tensor(env, op, x->dtype(), x->shape());
   TensorWrap* y = TensorWrap::Unwrap(out);
   guard(env, op, [&] {
     activation(act, param, in_of(x), out_of(y), x->numel());
@@ -42,7 +42,7 @@ Napi::Value Lerp(const Napi::CallbackInfo& info) {
   if (a->shape() != b->shape()) {
     throw op_error(env, op, "a is " + a->describe() + " but b is " + b->describe() + " (shapes must be equal)");
   }
-  Napi::Object out = new_tensor(env, a->dtype(), a->shape());
+  Napi::Object out = new_tensor(env, op, a->dtype(), a->shape());
   TensorWrap* y = TensorWrap::Unwrap(out);
   guard(env, op, [&] {
     lerp(in_of(a), in_of(b), t, out_of(y), a->numel());
@@ -64,7 +64,7 @@ Napi::Value Softmax(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   TensorWrap* x = float_tensor(info, 0, op, "x");
   const size_t d = last_dim(env, op, x);
-  Napi::Object out = new_tensor(env, x->dtype(), x->shape());
+  Napi::Object out = new_tensor(env, op, x->dtype(), x->shape());
   TensorWrap* y = TensorWrap::Unwrap(out);
   guard(env, op, [&] {
     softmax(in_of(x), out_of(y), x->numel() / d, d);
@@ -85,7 +85,7 @@ Napi::Value moments(const Napi::CallbackInfo& info, bool want_std) {
   const size_t d = last_dim(env, op, x);
   std::vector<int64_t> shape = x->shape();
   shape.pop_back();
-  Napi::Object out = new_tensor(env, x->dtype(), shape);
+  Napi::Object out = new_tensor(env, op, x->dtype(), shape);
   TensorWrap* y = TensorWrap::Unwrap(out);
   guard(env, op, [&] {
     if (want_std) row_std(in_of(x), unbiased, out_of(y), x->numel() / d, d);

@@ -49,7 +49,10 @@ Napi::Value Attention(const Napi::CallbackInfo& info) {
   a.scale = float(scale);
   a.causal = optional_bool(opts, "causal", false, op);
   const double window = optional_number(opts, "window", 0, op);
-  if (window < 0 || std::floor(window) != window) throw op_error(env, op, "option 'window' must be a non-negative integer");
+  // Finite too: Infinity passes the integer test, and size_t(Infinity) is undefined behaviour.
+  if (!std::isfinite(window) || window < 0 || std::floor(window) != window || window > 9007199254740992.0) {
+    throw op_error(env, op, "option 'window' must be a non-negative integer (0 = no window)");
+  }
   a.window = size_t(window);
   TensorWrap* bias = optional_tensor(opts, "bias", op);
   if (bias) {
@@ -66,7 +69,7 @@ Napi::Value Attention(const Napi::CallbackInfo& info) {
     a.bias_stride_b = bs.size() == 4 && bs[0] != 1 ? size_t(bs[1]) * plane : 0;
     a.bias_stride_h = bs.size() == 4 && bs[1] != 1 ? plane : 0;
   }
-  Napi::Object out = TensorWrap::Create(env, DType::F32, qs, false);
+  Napi::Object out = TensorWrap::Create(env, DType::F32, qs, false, op);
   TensorWrap* o = TensorWrap::Unwrap(out);
   guard(env, op, [&] {
     std::unique_ptr<HostStorage> q32, k32, v32;

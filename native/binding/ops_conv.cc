@@ -65,6 +65,14 @@ Napi::Value Conv(const Napi::CallbackInfo& info, size_t dims, const std::string&
                                 w->describe() + " (Cin=" + std::to_string(ws[1]) + ")");
   }
   if (xs[1] == 0 || ws[0] == 0) throw op_error(env, op, "channel counts must be positive: x " + x->describe() + ", weight " + w->describe());
+  for (size_t i = 2; i < ws.size(); ++i) {
+    if (ws[i] == 0) throw op_error(env, op, "kernel sizes must be positive: weight " + w->describe());
+  }
+  // An empty spatial axis has nothing to pad from (replicate and reflect would read element 0 of nothing)
+  // and no output position of its own; PyTorch refuses it too.
+  for (size_t i = 2; i < xs.size(); ++i) {
+    if (xs[i] == 0) throw op_error(env, op, "x " + x->describe() + " has an empty spatial axis");
+  }
   Conv3dArgs a{};
   a.batch = size_t(xs[0]), a.cin = size_t(xs[1]), a.cout = size_t(ws[0]);
   const size_t lead = 3 - dims;  // unit axes in front
@@ -105,7 +113,7 @@ Napi::Value Conv(const Napi::CallbackInfo& info, size_t dims, const std::string&
   TensorWrap* bias = optional_vector(opts, "bias", a.cout, op);
   std::vector<int64_t> out_shape = {int64_t(a.batch), int64_t(a.cout)};
   for (size_t i = lead; i < 3; ++i) out_shape.push_back(int64_t(a.out_size[i]));
-  Napi::Object out = TensorWrap::Create(env, DType::F32, out_shape, false);
+  Napi::Object out = TensorWrap::Create(env, DType::F32, out_shape, false, op);
   TensorWrap* o = TensorWrap::Unwrap(out);
   guard(env, op, [&] {
     a.x = static_cast<const float*>(x->data());
@@ -142,9 +150,10 @@ Napi::Value ConvTranspose1d(const Napi::CallbackInfo& info) {
   a.dilation = per_axis(opts, "dilation", 1, 1, op, true)[0];
   if (a.output_padding >= std::max(a.stride, a.dilation)) throw op_error(env, op, "outputPadding must be smaller than stride or dilation");
   a.out_len = conv_transpose1d_out_len(a.len, a.k, a.stride, a.padding, a.output_padding, a.dilation);
+  if (a.k == 0) throw op_error(env, op, "kernel size must be positive: weight " + w->describe());
   if (a.out_len == 0 || a.len == 0) throw op_error(env, op, "the output would be empty for x " + x->describe() + " and weight " + w->describe());
   TensorWrap* bias = optional_vector(opts, "bias", a.cout, op);
-  Napi::Object out = TensorWrap::Create(env, DType::F32, {int64_t(a.batch), int64_t(a.cout), int64_t(a.out_len)}, false);
+  Napi::Object out = TensorWrap::Create(env, DType::F32, {int64_t(a.batch), int64_t(a.cout), int64_t(a.out_len)}, false, op);
   TensorWrap* o = TensorWrap::Unwrap(out);
   guard(env, op, [&] {
     a.x = static_cast<const float*>(x->data());

@@ -21,7 +21,7 @@ Napi::Value binary(const Napi::CallbackInfo& info, BinaryOp op, const char* name
     throw op_error(env, name, "shape mismatch: a is " + a->describe() + ", b is " + b->describe() +
                                   " (shapes must be equal)");
   }
-  Napi::Object out = TensorWrap::Create(env, a->dtype(), a->shape(), false);
+  Napi::Object out = TensorWrap::Create(env, a->dtype(), a->shape(), false, name);
   TensorWrap* o = TensorWrap::Unwrap(out);
   guard(env, name, [&] {
     binary_op(op, a->dtype(), a->data(), b->data(), o->data(), a->numel());
@@ -43,7 +43,7 @@ Napi::Value Cast(const Napi::CallbackInfo& info) {
     throw op_error(env, "cast", "unknown target dtype '" + info[1].ToString().Utf8Value() + "' for " +
                                     a->describe() + "; expected one of f32, bf16, f16, f8e4m3");
   }
-  Napi::Object out = TensorWrap::Create(env, to, a->shape(), false);
+  Napi::Object out = TensorWrap::Create(env, to, a->shape(), false, "cast");
   TensorWrap* o = TensorWrap::Unwrap(out);
   guard(env, "cast", [&] {
     cast(a->dtype(), a->data(), to, o->data(), a->numel());

@@ -39,7 +39,9 @@ Napi::Value Linear(const Napi::CallbackInfo& info) {
   }
   std::vector<int64_t> out_shape = x->shape();
   out_shape.back() = int64_t(n);
-  const size_t m = k ? x->numel() / k : 0;
+  // Rows from the leading dims, not numel / K: with K = 0 there are still M rows (bias and residual only).
+  size_t m = 1;
+  for (size_t i = 0; i + 1 < x->shape().size(); ++i) m *= size_t(x->shape()[i]);
   TensorWrap* bias = optional_vector(opts, "bias", n, op, " for weight " + w->describe());
   TensorWrap* gate = optional_tensor(opts, "gate", op);
   TensorWrap* residual = optional_tensor(opts, "residual", op);
@@ -57,7 +59,7 @@ Napi::Value Linear(const Napi::CallbackInfo& info) {
   const double scale = optional_number(opts, "weightScale", 1.0, op);
   if (scale != 1.0 && w->dtype() != DType::F8E4M3) throw op_error(env, op, "weightScale applies to f8e4m3 weights only");
 
-  Napi::Object out = TensorWrap::Create(env, DType::F32, out_shape, false);
+  Napi::Object out = TensorWrap::Create(env, DType::F32, out_shape, false, op);
   TensorWrap* y = TensorWrap::Unwrap(out);
   guard(env, op, [&] {
     std::unique_ptr<HostStorage> x32;
@@ -109,7 +111,7 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
   std::vector<int64_t> out_shape = a_batch;
   out_shape.push_back(int64_t(m));
   out_shape.push_back(int64_t(n));
-  Napi::Object out = TensorWrap::Create(env, DType::F32, out_shape, false);
+  Napi::Object out = TensorWrap::Create(env, DType::F32, out_shape, false, op);
   TensorWrap* c = TensorWrap::Unwrap(out);
   guard(env, op, [&] {
     MatmulArgs args{static_cast<const float*>(a->data()), static_cast<const float*>(b->data()), static_cast<float*>(c->data()),

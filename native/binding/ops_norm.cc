@@ -32,7 +32,7 @@ Napi::Value RmsNorm(const Napi::CallbackInfo& info) {
     throw op_error(env, op, "x is " + x->describe() + " but weight is " + w->describe() + " (weight must be [" +
                                 std::to_string(d) + "], the last dim of x)");
   }
-  Napi::Object out = new_tensor(env, x->dtype(), x->shape());
+  Napi::Object out = new_tensor(env, op, x->dtype(), x->shape());
   TensorWrap* y = TensorWrap::Unwrap(out);
   guard(env, op, [&] {
     const FloatIn wi = w ? in_of(w) : FloatIn{};
@@ -50,7 +50,7 @@ Napi::Value LayerNorm(const Napi::CallbackInfo& info) {
   const float eps = number_arg(info, 1, op, "eps", true);
   require_rank(env, op, x, 1, "normalized over its last dim");
   const int64_t d = x->shape().back();
-  Napi::Object out = new_tensor(env, x->dtype(), x->shape());
+  Napi::Object out = new_tensor(env, op, x->dtype(), x->shape());
   TensorWrap* y = TensorWrap::Unwrap(out);
   guard(env, op, [&] {
     layer_norm(in_of(x), eps, out_of(y), d ? x->numel() / size_t(d) : 0, size_t(d));
@@ -74,7 +74,7 @@ Napi::Value PixelNorm(const Napi::CallbackInfo& info) {
   }
   const size_t dim = size_t(dim_in < 0 ? dim_in + double(rank) : dim_in);
   const std::vector<int64_t>& s = x->shape();
-  Napi::Object out = new_tensor(env, x->dtype(), s);
+  Napi::Object out = new_tensor(env, op, x->dtype(), s);
   TensorWrap* y = TensorWrap::Unwrap(out);
   guard(env, op, [&] {
     if (x->numel()) {
@@ -108,7 +108,7 @@ Napi::Value GroupNorm(const Napi::CallbackInfo& info) {
                                   p->describe() + " (it must be [" + std::to_string(C) + "], one per channel)");
     }
   }
-  Napi::Object out = new_tensor(env, x->dtype(), s);
+  Napi::Object out = new_tensor(env, op, x->dtype(), s);
   TensorWrap* y = TensorWrap::Unwrap(out);
   guard(env, op, [&] {
     const FloatIn wi = w ? in_of(w) : FloatIn{}, bi = b ? in_of(b) : FloatIn{};
@@ -138,7 +138,7 @@ Napi::Value AdaLN(const Napi::CallbackInfo& info) {
   const RowMap sm = broadcast_rows(env, op, x, scale, "scale");
   const RowMap hm = broadcast_rows(env, op, x, shift, "shift");
   const size_t d = size_t(x->shape()[2]);
-  Napi::Object out = new_tensor(env, x->dtype(), x->shape());
+  Napi::Object out = new_tensor(env, op, x->dtype(), x->shape());
   TensorWrap* y = TensorWrap::Unwrap(out);
   guard(env, op, [&] {
     if (d) ada_ln(in_of(x), in_of(scale), sm, in_of(shift), hm, out_of(y), x->numel() / d, d);
@@ -160,7 +160,7 @@ Napi::Value AddMul(const Napi::CallbackInfo& info) {
   }
   const RowMap gm = broadcast_rows(env, op, r, g, "g");
   const size_t d = size_t(r->shape()[2]);
-  Napi::Object out = new_tensor(env, r->dtype(), r->shape());
+  Napi::Object out = new_tensor(env, op, r->dtype(), r->shape());
   TensorWrap* y = TensorWrap::Unwrap(out);
   guard(env, op, [&] {
     if (d) add_mul(in_of(r), in_of(x), in_of(g), gm, out_of(y), r->numel() / d, d);

@@ -36,7 +36,7 @@ Napi::Value rope_op(const Napi::CallbackInfo& info, bool interleaved) {
   if (s->shape() != cs) {
     throw op_error(env, op, "cos is " + c->describe() + " but sin is " + s->describe() + " (shapes must be equal)");
   }
-  Napi::Object out = new_tensor(env, x->dtype(), xs);
+  Napi::Object out = new_tensor(env, op, x->dtype(), xs);
   TensorWrap* y = TensorWrap::Unwrap(out);
   guard(env, op, [&] {
     if (x->numel()) {

@@ -69,7 +69,7 @@ Napi::Value MapFile(const Napi::CallbackInfo& info) {
     if (size_t(offset) % dtype_size(dtype) == 0) {
       out.Set(i, TensorWrap::CreateView(env, dtype, shape, file, size_t(offset)));
     } else {
-      Napi::Object t = new_tensor(env, dtype, shape);
+      Napi::Object t = new_tensor(env, op, dtype, shape);
       std::memcpy(TensorWrap::Unwrap(t)->data(), file->bytes() + size_t(offset), size_t(bytes));
       out.Set(i, t);
     }
@@ -114,7 +114,7 @@ Napi::Value Narrow(const Napi::CallbackInfo& info) {
   if (outer == 1) {
     return TensorWrap::CreateView(env, x->dtype(), o, x->buffer(), x->byte_offset() + size_t(start) * inner);
   }
-  Napi::Object out = new_tensor(env, x->dtype(), o);
+  Napi::Object out = new_tensor(env, op, x->dtype(), o);
   TensorWrap* y = TensorWrap::Unwrap(out);
   guard(env, op, [&] {
     copy_rows(static_cast<uint8_t*>(x->data()) + size_t(start) * inner, size_t(s[size_t(dim)]) * inner, y->data(),
@@ -145,7 +145,7 @@ Napi::Value Permute(const Napi::CallbackInfo& info) {
   }
   Shape o(s.size());
   for (size_t i = 0; i < s.size(); ++i) o[i] = s[size_t(perm[i])];
-  Napi::Object out = new_tensor(env, x->dtype(), o);
+  Napi::Object out = new_tensor(env, op, x->dtype(), o);
   TensorWrap* y = TensorWrap::Unwrap(out);
   guard(env, op, [&] {
     if (x->numel()) permute_copy(x->data(), y->data(), dtype_size(x->dtype()), s, perm);
@@ -181,7 +181,7 @@ Napi::Value Concat(const Napi::CallbackInfo& info) {
     }
     o[size_t(dim)] += si[size_t(dim)];
   }
-  Napi::Object out = new_tensor(env, xs[0]->dtype(), o);
+  Napi::Object out = new_tensor(env, op, xs[0]->dtype(), o);
   TensorWrap* y = TensorWrap::Unwrap(out);
   const size_t elem = dtype_size(xs[0]->dtype());
   const size_t inner = size_t(product(s0, size_t(dim) + 1, s0.size())) * elem;
@@ -236,7 +236,7 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
     bstride *= bd;
   }
   const DType dt = a->dtype() == b->dtype() ? a->dtype() : DType::F32;
-  Napi::Object out = new_tensor(env, dt, o);
+  Napi::Object out = new_tensor(env, op, dt, o);
   TensorWrap* y = TensorWrap::Unwrap(out);
   guard(env, op, [&] {
     if (y->numel()) broadcast_binary(*bop, in_of(a), ast, in_of(b), bst, out_of(y), o);
@@ -250,7 +250,7 @@ Napi::Value Affine(const Napi::CallbackInfo& info) {
   const char* op = "affine";
   TensorWrap* x = float_tensor(info, 0, op, "x");
   const float alpha = number_arg(info, 1, op, "alpha", false), beta = number_arg(info, 2, op, "beta", false);
-  Napi::Object out = new_tensor(info.Env(), x->dtype(), x->shape());
+  Napi::Object out = new_tensor(info.Env(), op, x->dtype(), x->shape());
   TensorWrap* y = TensorWrap::Unwrap(out);
   guard(info.Env(), op, [&] {
     affine(in_of(x), alpha, beta, out_of(y), x->numel());

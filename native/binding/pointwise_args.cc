@@ -83,8 +83,8 @@ RowMap broadcast_rows(Napi::Env env, const std::string& op, TensorWrap* x, Tenso
   return m;
 }
 
-Napi::Object new_tensor(Napi::Env env, DType dtype, const std::vector<int64_t>& shape) {
-  return TensorWrap::Create(env, dtype, shape, false);
+Napi::Object new_tensor(Napi::Env env, const std::string& op, DType dtype, const std::vector<int64_t>& shape) {
+  return TensorWrap::Create(env, dtype, shape, false, op);
 }
 
 }  // namespace aiprod

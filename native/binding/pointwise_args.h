@@ -35,6 +35,6 @@ int64_t product(const std::vector<int64_t>& shape, size_t from, size_t to);
 RowMap broadcast_rows(Napi::Env env, const std::string& op, TensorWrap* x, TensorWrap* p, const char* name);
 
 // A fresh output tensor (uninitialized: every op writes all of it).
-Napi::Object new_tensor(Napi::Env env, DType dtype, const std::vector<int64_t>& shape);
+Napi::Object new_tensor(Napi::Env env, const std::string& op, DType dtype, const std::vector<int64_t>& shape);
 
 }  // namespace aiprod

@@ -2,8 +2,11 @@
 
 #include <atomic>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
+
+#include <unistd.h>
 
 #include "addon_data.h"
 #include "errors.h"
@@ -51,6 +54,40 @@ const char* typed_array_name(napi_typedarray_type t) {
   return "TypedArray";
 }
 
+// This machine's physical memory in bytes (0 when unknown). A fresh tensor larger than it can never be backed:
+// with overcommit its allocation succeeds and the kernel's OOM killer ends the process at the first write.
+double physical_memory_bytes() {
+#if defined(_SC_PHYS_PAGES) && defined(_SC_PAGE_SIZE)
+  static const double bytes = [] {
+    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+    return pages > 0 && page > 0 ? double(pages) * double(page) : 0.0;
+  }();
+  return bytes;
+#else
+  return 0.0;
+#endif
+}
+
+std::string gib(double bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f GiB", bytes / double(1ull << 30));
+  return buf;
+}
+
+// Fresh storage for dtype[shape] must fit in 1 TiB and in this machine's memory; `op` names the caller (an op
+// creating its output, or "Tensor" for a tensor made from JavaScript).
+void check_fresh_size(Napi::Env env, const std::string& op, DType dtype, const std::vector<int64_t>& shape) {
+  double bytes = double(dtype_size(dtype));
+  for (int64_t d : shape) bytes *= double(d);
+  const std::string what = (op == "Tensor" ? "" : "the output ") + describe(dtype, shape);
+  if (bytes > kMaxBytes) throw op_error(env, op, what + " would need more than 1 TiB", "ERR_AIPROD_TOO_LARGE");
+  const double physical = physical_memory_bytes();
+  if (physical > 0 && bytes > physical) {
+    throw op_error(env, op, what + " would need " + gib(bytes) + ", more than this machine's " + gib(physical) + " of memory",
+                   "ERR_AIPROD_OUT_OF_MEMORY");
+  }
+}
+
 std::vector<int64_t> parse_shape(Napi::Env env, const Napi::Value& v, DType dtype, size_t* numel) {
   if (!v.IsArray()) throw op_error(env, "Tensor", "shape must be an array of non-negative integers");
   Napi::Array arr = v.As<Napi::Array>();
@@ -93,7 +130,9 @@ Napi::Function TensorWrap::Define(Napi::Env env) {
                      });
 }
 
-Napi::Object TensorWrap::Create(Napi::Env env, DType dtype, const std::vector<int64_t>& shape, bool zero) {
+Napi::Object TensorWrap::Create(Napi::Env env, DType dtype, const std::vector<int64_t>& shape, bool zero,
+                                const std::string& op) {
+  check_fresh_size(env, op, dtype, shape);
   Napi::Array js_shape = Napi::Array::New(env, shape.size());
   for (size_t i = 0; i < shape.size(); ++i) js_shape.Set(uint32_t(i), Napi::Number::New(env, double(shape[i])));
   return addon_data(env).tensor_constructor.New(
@@ -149,6 +188,7 @@ TensorWrap::TensorWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Tensor
     return;
   }
   const bool zero = info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value();
+  check_fresh_size(env, "Tensor", dtype_, shape_);
   guard(env, "Tensor", [&] {
     storage_ = std::make_shared<HostStorage>(nbytes(), zero);
     return 0;
@@ -182,6 +222,13 @@ void TensorWrap::ThrowIfDisposed(Napi::Env env, const char* op) const {
   if (!storage_) {
     throw op_error(env, op, "tensor " + describe() + " is disposed", "ERR_AIPROD_DISPOSED");
   }
+}
+
+const std::shared_ptr<Buffer>& TensorWrap::live() const {
+  if (!storage_) {
+    throw op_error(Env(), "Tensor", "tensor " + describe() + " was disposed while an op was using it", "ERR_AIPROD_DISPOSED");
+  }
+  return storage_;
 }
 
 Napi::Value TensorWrap::GetDType(const Napi::CallbackInfo& info) {

@@ -19,8 +19,10 @@ namespace aiprod {
 class TensorWrap : public Napi::ObjectWrap<TensorWrap> {
  public:
   static Napi::Function Define(Napi::Env env);
-  // A new JavaScript tensor object with fresh storage (zeroed if zero is true).
-  static Napi::Object Create(Napi::Env env, DType dtype, const std::vector<int64_t>& shape, bool zero);
+  // A new JavaScript tensor object with fresh storage (zeroed if zero is true). A shape too large for this
+  // machine is an error naming `op`, the op whose output it is.
+  static Napi::Object Create(Napi::Env env, DType dtype, const std::vector<int64_t>& shape, bool zero,
+                             const std::string& op = "Tensor");
   // A new JavaScript tensor viewing `buffer` from byte `offset` (the caller checked that it fits).
   static Napi::Object CreateView(Napi::Env env, DType dtype, const std::vector<int64_t>& shape,
                                  std::shared_ptr<Buffer> buffer, size_t offset);
@@ -34,12 +36,15 @@ class TensorWrap : public Napi::ObjectWrap<TensorWrap> {
   const std::vector<int64_t>& shape() const { return shape_; }
   size_t numel() const { return numel_; }
   size_t nbytes() const { return numel_ * dtype_size(dtype_); }
-  void* data() { return storage_->bytes() + offset_; }
-  const std::shared_ptr<Buffer>& buffer() const { return storage_; }
+  // data(), buffer() and weight_key() throw ERR_AIPROD_DISPOSED on a disposed tensor instead of touching freed
+  // memory: an op reads its JavaScript options after taking its tensor arguments, and a getter in those options
+  // is user code that may dispose an argument in between.
+  void* data() { return live()->bytes() + offset_; }
+  const std::shared_ptr<Buffer>& buffer() const { return live(); }
   size_t byte_offset() const { return offset_; }
   std::string describe() const;
   // Identity for caches of derived data (packed weights): unique in the process, bumped by every write.
-  WeightKey weight_key() const { return WeightKey{uid_, storage_->version.load(std::memory_order_relaxed)}; }
+  WeightKey weight_key() const { return WeightKey{uid_, live()->version.load(std::memory_order_relaxed)}; }
 
  private:
   Napi::Value GetDType(const Napi::CallbackInfo& info);
@@ -52,6 +57,7 @@ class TensorWrap : public Napi::ObjectWrap<TensorWrap> {
   Napi::Value Dispose(const Napi::CallbackInfo& info);
   void Release(Napi::Env env);
   void ThrowIfDisposed(Napi::Env env, const char* op) const;
+  const std::shared_ptr<Buffer>& live() const;
 
   DType dtype_ = DType::F32;
   std::vector<int64_t> shape_;

@@ -20,7 +20,11 @@ export function reshape(x: Tensor, shape: Shape): Tensor {
   const known = shape.reduce((n, d) => (d === -1 ? n : n * d), 1);
   const inferred = shape.filter((d) => d === -1).length;
   if (inferred > 1) throw new AiprodError("ERR_AIPROD_INVALID_ARGUMENT", `aiprod.reshape: only one dimension may be -1, got [${shape.join(",")}]`);
-  const full = inferred && known > 0 ? shape.map((d) => (d === -1 ? x.numel / known : d)) : shape;
+  if (inferred && (known === 0 || x.numel % known !== 0)) {
+    throw new AiprodError("ERR_AIPROD_INVALID_ARGUMENT", `aiprod.reshape: cannot view ${x.dtype}[${x.shape.join(",")}] (${x.numel} elements) as [${shape.join(",")}]: ` +
+      (known === 0 ? "the other dimensions multiply to 0" : `${x.numel} is not a multiple of ${known}`));
+  }
+  const full = inferred ? shape.map((d) => (d === -1 ? x.numel / known : d)) : shape;
   return Tensor.fromNative(loadBinding().reshape(native, full));
 }
 

@@ -50,6 +50,11 @@ export class Tensor implements Disposable {
     const target = checkDType(dtype ?? (data instanceof Uint16Array ? "bf16" : data instanceof Uint8Array ? "f8e4m3" : "f32"), "Tensor.from");
     const values = Array.isArray(data) ? Float32Array.from(data) : (data as StorageArray);
     if (values instanceof Float32Array && target !== "f32") {
+      // Checked here, or the f32 staging tensor's error would name the wrong dtype and call.
+      const count = shape.every((d) => Number.isSafeInteger(d) && d >= 0) ? shape.reduce((a, d) => a * d, 1) : null;
+      if (count !== null && count !== values.length) {
+        throw new AiprodError("ERR_AIPROD_INVALID_ARGUMENT", `aiprod.Tensor.from: ${target}[${shape.join(",")}] holds ${count} elements, got ${values.length}`);
+      }
       using f32 = Tensor.from(values, shape, "f32");
       return f32.cast(target);
     }
