@@ -1,6 +1,7 @@
 // GET /api/v1/videos/{id}/download: the MP4 with single-range support (RFC 9110 section 14); 410 once the
 // output's retention has ended; 409 while the job has no output.
 import { createReadStream, existsSync, statSync } from "node:fs";
+import { pipeline } from "node:stream/promises";
 import type { Request, Response } from "express";
 import { ApiError } from "../http/problem.js";
 import type { JobRow } from "../repositories/jobsRepository.js";
@@ -47,16 +48,15 @@ export async function sendOutput(req: Request, res: Response, job: JobRow, outpu
     res.end();
     return;
   }
-  await new Promise<void>((resolve) => {
-    const stream = createReadStream(outputPath, { start, end });
-    stream.on("error", () => {
-      res.destroy();
-      resolve();
-    });
-    res.on("close", () => {
-      stream.destroy();
-      resolve();
-    });
-    stream.pipe(res);
-  });
+  // pipeline(), not stream.pipe(res): a client that disconnected before we got here (auth and database lookups
+  // come first; video players routinely abort Range requests) left `res` destroyed with its 'close' already
+  // emitted, so pipe() waited forever for 'drain' with the file open (its descriptor, and the disk space of a file
+  // deleted later) and this promise never settled. pipeline() destroys the file stream when either side ends early.
+  try {
+    await pipeline(createReadStream(outputPath, { start, end }), res);
+  } catch (e) {
+    // The client left (before or during the body): nothing to report. A read error has destroyed the response
+    // too (the client sees a cut-off body); it goes on to the error handler to be logged.
+    if ((e as NodeJS.ErrnoException).code !== "ERR_STREAM_PREMATURE_CLOSE") throw e;
+  }
 }

@@ -10,6 +10,8 @@ import { isFinished } from "./stateMachine.js";
 import { jobView } from "./view.js";
 
 const open = new Map<string, number>();
+/** Open streams per user on this instance (tests read it). */
+export const openStreams: ReadonlyMap<string, number> = open;
 
 export interface StreamOptions {
   pollMs: number;
@@ -26,6 +28,11 @@ export async function streamEvents(req: Request, res: Response, userId: string, 
   open.set(userId, n + 1);
   let closed = false;
   req.on("close", () => (closed = true));
+  // A client that disconnected during the lookup above has already emitted 'close': without this check the loop
+  // polled the database until the job finished (hours for a queued one) and held one of the user's slots.
+  // res.destroyed, not req.destroyed: a request whose (empty) body was read is destroyed while its client is
+  // still connected.
+  if (res.destroyed) closed = true;
   try {
     res.status(200);
     res.setHeader("Content-Type", "text/event-stream; charset=utf-8");
@@ -37,7 +44,7 @@ export async function streamEvents(req: Request, res: Response, userId: string, 
     let last = lastEventId;
     let lastProgress = "";
     let lastKeepAlive = Date.now();
-    while (!closed) {
+    while (!closed && !res.destroyed) {
       const events = await jobs.eventsAfter(jobId, last);
       for (const e of events) {
         send("state", { job_id: jobId, from: e.from_status, to: e.to_status, attempt: e.attempt, reason: e.details.reason ?? null, at: new Date(e.created_at).toISOString() }, Number(e.id));
@@ -76,7 +83,10 @@ export async function streamEvents(req: Request, res: Response, userId: string, 
   } catch {
     // The database went away mid-stream, or the socket did: end the stream; the client resumes with Last-Event-ID.
   } finally {
-    open.set(userId, (open.get(userId) ?? 1) - 1);
+    // Entries at 0 are removed, or the map grew by one entry per user that ever opened a stream.
+    const left = (open.get(userId) ?? 1) - 1;
+    if (left > 0) open.set(userId, left);
+    else open.delete(userId);
     if (!res.writableEnded) res.end();
   }
 }

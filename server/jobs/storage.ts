@@ -1,7 +1,7 @@
 // Where job outputs and uploads live: under the data directory (shared by every worker and API instance, e.g. a
 // network volume when workers run on other machines). Output names carry the attempt and QA round, so a stale
 // attempt can never overwrite the file of a newer one.
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, rmdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 
 export class Storage {
@@ -24,6 +24,16 @@ export class Storage {
 
   removeJob(jobId: string): void {
     rmSync(join(this.outputs, jobId), { recursive: true, force: true });
+  }
+
+  /** Removes the job's output folder if it is empty (a failed or cancelled job's files are gone, not its folder). */
+  removeJobDirIfEmpty(jobId: string): void {
+    try {
+      rmdirSync(join(this.outputs, jobId));
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== "ENOTEMPTY" && code !== "EEXIST" && code !== "ENOENT") throw e;
+    }
   }
 
   uploadPath(userId: string, id: string): string {

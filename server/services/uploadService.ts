@@ -2,6 +2,7 @@
 // checked by content (magic bytes / safetensors header), hashed; jobs reference them by id.
 import { createHash, randomUUID } from "node:crypto";
 import { createWriteStream, renameSync, rmSync } from "node:fs";
+import { pipeline } from "node:stream/promises";
 import type { Request } from "express";
 import type { JobsConfig } from "../config.js";
 import type { Principal } from "../http/context.js";
@@ -41,30 +42,39 @@ export class UploadService {
     const hash = createHash("sha256");
     let size = 0;
     let head = Buffer.alloc(0);
-    await new Promise<void>((resolve, reject) => {
-      const out = createWriteStream(tmp, { mode: 0o600 });
-      const fail = (e: Error) => {
-        req.unpipe(out);
-        out.destroy();
-        rmSync(tmp, { force: true });
-        reject(e);
-      };
-      req.on("data", (c: Buffer) => {
-        size += c.length;
-        if (size > max) {
-          req.pause();
-          fail(new ApiError(413, "payload_too_large", `Uploads are limited to ${max} bytes`));
-          return;
-        }
-        if (head.length < 64) head = Buffer.concat([head, c.subarray(0, 64)]);
-        hash.update(c);
-      });
-      req.on("aborted", () => fail(new ApiError(400, "bad_request", "The upload was interrupted")));
-      req.on("error", fail);
-      out.on("error", fail);
-      out.on("finish", resolve);
-      req.pipe(out);
+    // pipeline(), not req.pipe(out): from a request already destroyed (the client left while the route was
+    // authenticating) pipe() never ended `out`, so 'finish' never came: the handler hung with the .part file open
+    // and left on disk. pipeline() settles in every case; any failure removes the .part file.
+    const out = createWriteStream(tmp, { mode: 0o600 });
+    const abort = new AbortController();
+    let tooLarge: ApiError | undefined;
+    req.on("data", (c: Buffer) => {
+      if (tooLarge) return;
+      size += c.length;
+      if (size > max) {
+        tooLarge = new ApiError(413, "payload_too_large", `Uploads are limited to ${max} bytes`);
+        abort.abort(tooLarge); // stops the pipeline (it destroys the request and the file stream)
+        return;
+      }
+      if (head.length < 64) head = Buffer.concat([head, c.subarray(0, 64)]);
+      hash.update(c);
     });
+    try {
+      await pipeline(req, out, { signal: abort.signal });
+    } catch (e) {
+      // pipeline() destroyed the request, so the rest of its body is never read and its socket stays paused: close
+      // the connection once the error response is sent, or it stayed open (and server.close() waited on it).
+      if (req.res && !req.res.headersSent) req.res.setHeader("Connection", "close");
+      // The file stream may still be opening: wait for its close, or the open would create the file again after
+      // the removal (and its descriptor would outlive the request).
+      out.destroy();
+      if (!out.closed) await new Promise<void>((r) => out.once("close", () => r()));
+      rmSync(tmp, { force: true });
+      if (tooLarge) throw tooLarge;
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ECONNRESET" || code === "ERR_STREAM_PREMATURE_CLOSE") throw new ApiError(400, "bad_request", "The upload was interrupted");
+      throw e;
+    }
     const valid = kind === "image" ? (IMAGE_TYPES[type] as (b: Buffer) => boolean)(head) : looksLikeSafetensors(head, size);
     if (size === 0 || !valid) {
       rmSync(tmp, { force: true });

@@ -6,7 +6,7 @@ import { hostname } from "node:os";
 import type { Logger } from "pino";
 import type { JobsConfig } from "../config.js";
 import type { JobLifecycle, Hold } from "../jobs/lifecycle.js";
-import type { JobState } from "../jobs/stateMachine.js";
+import { isFinished, type JobState } from "../jobs/stateMachine.js";
 import type { Storage } from "../jobs/storage.js";
 import type { Metrics } from "../metrics.js";
 import type { JobRow, JobsRepository } from "../repositories/jobsRepository.js";
@@ -199,6 +199,7 @@ export class Worker {
 
     let gpuSeconds = 0;
     const written: string[] = [];
+    let done = false;
     try {
       const { images: _images, loras: _loras, ...generation } = job.params;
       const params = GenerationParamsSchema.parse(generation) as GenerationParams;
@@ -234,16 +235,32 @@ export class Worker {
         if (!(await lifecycle.toState(hold, "qa_check", "finalizing", { progress: 99, stage: "finalizing" }, "QA passed", { checks: verdict.checks.length }))) throw new Stop("lost");
         state = "finalizing";
         const bytes = statSync(res.outputPath).size;
-        const ok = await lifecycle.complete(hold, {
-          outputPath: res.outputPath,
-          bytes,
-          gpuSeconds,
-          device: this.d.device,
-          result: { width: res.width, height: res.height, frames: res.frames, fps: res.fps, duration_seconds: res.durationSeconds, seed,
-            ...(res.enhancedPrompt !== undefined ? { enhanced_prompt: res.enhancedPrompt } : {}) },
-          metadata: { ...res.metadata, backend: this.d.backend.name, qa: verdict.checks },
-        });
+        let ok: boolean;
+        try {
+          ok = await lifecycle.complete(hold, {
+            outputPath: res.outputPath,
+            bytes,
+            gpuSeconds,
+            device: this.d.device,
+            result: { width: res.width, height: res.height, frames: res.frames, fps: res.fps, duration_seconds: res.durationSeconds, seed,
+              ...(res.enhancedPrompt !== undefined ? { enhanced_prompt: res.enhancedPrompt } : {}) },
+            metadata: { ...res.metadata, backend: this.d.backend.name, qa: verdict.checks },
+          });
+        } catch (e) {
+          // The commit may have gone through before the error (e.g. the connection dropped while COMMIT was
+          // acknowledged): the job is then completed and charged, and deleting `written` below would delete its
+          // video. Ask again; when the answer is unknown too, keep the files (a stray file beats a lost output).
+          const now = await jobs.findById(job.id).catch(() => undefined);
+          if (!now) {
+            written.splice(written.indexOf(res.outputPath), 1);
+            throw e;
+          }
+          if (now.status !== "completed" || now.attempt !== hold.attempt || now.worker_id !== hold.workerId) throw e;
+          log.warn({ err: e }, "the completion reported an error but was committed; the output is kept");
+          ok = true;
+        }
         if (!ok) throw new Stop("lost");
+        done = true;
         written.splice(written.indexOf(res.outputPath), 1);
         if (this.completed.length < 100_000) this.completed.push(job.id);
         log.info({ gpu_seconds: gpuSeconds, bytes }, "job completed");
@@ -267,6 +284,19 @@ export class Worker {
       clearInterval(cancelPoll);
       lifecycle.cancels.off(job.id, onLocalCancel);
       for (const f of written) rmSync(f, { force: true });
+      if (!done) {
+        // Removing the files left the failed or cancelled job's outputs/<jobId>/ folder behind, empty, forever.
+        // Only once the job has finished: a job back in the queue (retry, release, lost lease) may be running
+        // again elsewhere, with this folder created and its file not yet written.
+        const now = await jobs.findById(job.id).catch(() => undefined);
+        if (now && isFinished(now.status) && now.status !== "completed") {
+          try {
+            this.d.storage.removeJobDirIfEmpty(job.id);
+          } catch (e) {
+            log.warn({ err: e }, "could not remove the output folder");
+          }
+        }
+      }
       this.current = undefined;
       await this.d.workers.beat(this.d.id, "idle", null).catch(() => undefined);
     }
