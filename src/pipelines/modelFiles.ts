@@ -138,9 +138,19 @@ export async function sha256Of(path: string): Promise<string> {
   return h.digest("hex");
 }
 
+/**
+ * (path, size, mtime) -> SHA-256, oldest entry dropped first past MODEL_HASH_CACHE_ENTRIES: a server sees a new
+ * LoRA file with every LoRA upload, and an unbounded cache grew by one entry per upload for the process's life.
+ */
+export const MODEL_HASH_CACHE_ENTRIES = 1024;
 const hashCache = new Map<string, string>();
 
-/** Hashes of every file in `info`, keyed by role; cached per (path, size, mtime) for the life of the process. */
+/** Entries in the model-hash cache (tests read it). */
+export function modelHashCacheSize(): number {
+  return hashCache.size;
+}
+
+/** Hashes of every file in `info`, keyed by role; cached per (path, size, mtime), the most recent 1024 kept. */
 export async function modelHashes(info: ModelInfo): Promise<Record<string, string>> {
   const roles: [string, string][] = [["checkpoint", info.files.checkpoint], ["textEncoder", info.files.textEncoder]];
   if (info.upsampler) roles.push(["upsampler", info.upsampler.path]);
@@ -151,10 +161,10 @@ export async function modelHashes(info: ModelInfo): Promise<Record<string, strin
     const st = statSync(path);
     const key = `${path}\0${st.size}\0${st.mtimeMs}`;
     let h = hashCache.get(key);
-    if (!h) {
-      h = await sha256Of(path);
-      hashCache.set(key, h);
-    }
+    if (h) hashCache.delete(key); // re-inserted below as the most recent
+    else h = await sha256Of(path);
+    hashCache.set(key, h);
+    if (hashCache.size > MODEL_HASH_CACHE_ENTRIES) hashCache.delete(hashCache.keys().next().value as string);
     out[role] = h;
   }
   return out;
