@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { findMediaTool } from "../../src/media/ffmpeg.js";
 import type { GenerationParams } from "../../server/schemas/generationParams.js";
 import { type GenerateOptions, type GenerationBackend, type GenerationResult, RetryableGenerationError } from "../../server/worker/backend.js";
+import { sleep } from "../../server/util/sleep.js";
 
 export interface SyntheticOptions {
   stepMs?: number;
@@ -70,13 +71,7 @@ export class SyntheticBackend implements GenerationBackend {
         this.abortedAtStep.push(step);
         throw new AbortedError();
       }
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, stepMs);
-        opts.signal.addEventListener("abort", () => {
-          clearTimeout(t);
-          resolve();
-        }, { once: true });
-      });
+      await sleep(stepMs, opts.signal); // removes its abort listener after each step (one per step piled up)
       if (opts.signal.aborted) {
         this.abortedAtStep.push(step);
         throw new AbortedError();
