@@ -7,6 +7,7 @@ import * as m0002 from "./0002_projects_and_presets.js";
 import * as m0003 from "./0003_audit_usage_limits_errors.js";
 import * as m0004 from "./0004_jobs_and_billing.js";
 import * as m0005 from "./0005_job_runtime.js";
+import * as m0006 from "./0006_api_usage_retention.js";
 
 export interface Migration {
   name: string;
@@ -20,4 +21,5 @@ export const migrations: readonly Migration[] = [
   { name: "0003_audit_usage_limits_errors", ...m0003 },
   { name: "0004_jobs_and_billing", ...m0004 },
   { name: "0005_job_runtime", ...m0005 },
+  { name: "0006_api_usage_retention", ...m0006 },
 ];

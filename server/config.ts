@@ -57,6 +57,7 @@ const envSchema = z.object({
   OUTPUT_TTL_HOURS: z.coerce.number().min(0.0001).max(24 * 365).default(24 * 7),
   QUEUE_TTL_HOURS: z.coerce.number().min(0.0001).max(24 * 30).default(24),
   IDEMPOTENCY_TTL_HOURS: z.coerce.number().min(0.01).max(24 * 30).default(24),
+  API_USAGE_RETENTION_DAYS: z.coerce.number().min(0.001).max(3650).default(90),
   UPLOAD_MAX_BYTES: int(1024, 2 * 1024 * 1024 * 1024).default(512 * 1024 * 1024),
   WEBHOOK_ALLOW_PRIVATE: bool.default(false),
   WEBHOOK_TIMEOUT_MS: int(100, 60_000).default(15_000),
@@ -117,6 +118,8 @@ export interface JobsConfig {
   outputTtlMs: number;
   queueTtlMs: number;
   idempotencyTtlSeconds: number;
+  /** api_usage rows older than this are deleted by housekeeping. */
+  apiUsageRetentionMs: number;
   uploadMaxBytes: number;
   webhookAllowPrivate: boolean;
   webhookTimeoutMs: number;
@@ -226,6 +229,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       outputTtlMs: Math.round(e.OUTPUT_TTL_HOURS * 3_600_000),
       queueTtlMs: Math.round(e.QUEUE_TTL_HOURS * 3_600_000),
       idempotencyTtlSeconds: Math.round(e.IDEMPOTENCY_TTL_HOURS * 3600),
+      apiUsageRetentionMs: Math.round(e.API_USAGE_RETENTION_DAYS * 86_400_000),
       uploadMaxBytes: e.UPLOAD_MAX_BYTES,
       webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
       webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,

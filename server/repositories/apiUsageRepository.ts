@@ -19,6 +19,12 @@ export class ApiUsageRepository {
     await this.db("api_usage").insert(row);
   }
 
+  /** Deletes up to `limit` rows created before `cutoff` (batched, so one housekeeping round stays short). */
+  async deleteOlderThan(cutoff: Date, limit = 10_000): Promise<number> {
+    const old = this.db("api_usage").select("id").where("created_at", "<", cutoff).orderBy("created_at").limit(limit);
+    return Number(await this.db("api_usage").whereIn("id", old).del());
+  }
+
   allForUser(userId: string): Promise<ApiUsageRow[]> {
     return this.db<ApiUsageRow>("api_usage").where({ user_id: userId }).orderBy("id");
   }

@@ -1,5 +1,6 @@
 // The workers of one process (inside `aiprod serve`, or `aiprod worker`) and their housekeeping: reclaiming
-// expired leases, expiring old outputs and unstarted jobs, delivering webhooks, dropping old idempotency keys.
+// expired leases, expiring old outputs and unstarted jobs, delivering webhooks, dropping old idempotency keys and
+// api_usage rows past their retention.
 // Every instance may run the housekeeping: each step locks its rows with SKIP LOCKED.
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
@@ -19,10 +20,15 @@ export interface PoolOptions {
   idPrefix?: string;
 }
 
+const USAGE_RETENTION_EVERY_MS = 10 * 60_000;
+const USAGE_RETENTION_BATCH = 10_000;
+
 export class WorkerPool {
   readonly workers: Worker[] = [];
   private timer?: NodeJS.Timeout;
   private housekeeping?: Promise<void>;
+  /** When api_usage retention last ran: it deletes in batches, so every USAGE_RETENTION_EVERY_MS is enough. */
+  private usageRetentionAt = 0;
   private readonly deliverer: WebhookDeliverer;
   private readonly log: Logger;
 
@@ -73,6 +79,7 @@ export class WorkerPool {
       ["expire", () => this.s.lifecycle.expireDue()],
       ["webhooks", () => this.deliverer.runOnce()],
       ["idempotency", () => this.s.repos.idempotency.deleteExpired()],
+      ["api_usage retention", () => this.applyUsageRetention()],
     ];
     for (const [name, step] of steps) {
       try {
@@ -81,6 +88,20 @@ export class WorkerPool {
         this.log.warn({ err: e, step: name }, "housekeeping step failed");
       }
     }
+  }
+
+  /**
+   * Deletes api_usage rows past API_USAGE_RETENTION_DAYS (one row per authenticated request: without it the
+   * table only grew). At most one batch per USAGE_RETENTION_EVERY_MS; a backlog drains over the following rounds.
+   * Returns the rows deleted; `now` is a parameter so tests can step the clock past the interval.
+   */
+  async applyUsageRetention(now = Date.now()): Promise<number> {
+    if (now - this.usageRetentionAt < USAGE_RETENTION_EVERY_MS) return 0;
+    this.usageRetentionAt = now;
+    const deleted = await this.s.repos.usage.deleteOlderThan(new Date(now - this.s.config.jobs.apiUsageRetentionMs), USAGE_RETENTION_BATCH);
+    // A full batch means more are due: come back on the next round instead of waiting the whole interval.
+    if (deleted >= USAGE_RETENTION_BATCH) this.usageRetentionAt = 0;
+    return deleted;
   }
 
   /** Graceful: stop claiming, let jobs in hand finish within timeoutMs, then return them to the queue. */
