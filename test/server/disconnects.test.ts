@@ -19,6 +19,7 @@ import type { UploadsRepository } from "../../server/repositories/uploadsReposit
 import type { JobService } from "../../server/services/jobService.js";
 import { UploadService } from "../../server/services/uploadService.js";
 import { sleep } from "../../server/util/sleep.js";
+import { within } from "../helpers/within.js";
 
 /** This process's open descriptors on files under `dir` (from /proc/self/fd). */
 function openUnder(dir: string): string[] {
@@ -33,17 +34,6 @@ function openUnder(dir: string): string[] {
     }
   }
   return out;
-}
-
-/** "settled" / "rejected" when `p` settles within `ms`, else "hung" (with the rejection for the caller to check). */
-async function within(p: Promise<unknown>, ms = 3000): Promise<{ outcome: "settled" | "rejected" | "hung"; error?: unknown }> {
-  let timer: NodeJS.Timeout | undefined;
-  const r = await Promise.race([
-    p.then(() => ({ outcome: "settled" as const }), (error: unknown) => ({ outcome: "rejected" as const, error })),
-    new Promise<{ outcome: "hung" }>((res) => (timer = setTimeout(() => res({ outcome: "hung" }), ms))),
-  ]);
-  clearTimeout(timer);
-  return r;
 }
 
 /** Polls until no descriptor is open on a file under `dir` (descriptors close asynchronously); what is left. */

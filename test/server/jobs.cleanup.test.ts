@@ -6,14 +6,8 @@ import { join } from "node:path";
 import t from "tap";
 import { openEmbedded } from "../helpers/server.js";
 import { SMALL, finished, jobServerFor, waitForJob } from "../helpers/jobs.js";
+import { waitUntil } from "../helpers/workerProcess.js";
 import type { CompletionInput, Hold } from "../../server/jobs/lifecycle.js";
-
-/** The worker removes files after it settled the job: wait for the folder to be gone (or not). */
-async function gone(path: string, ms = 3000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (existsSync(path) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
-  return !existsSync(path);
-}
 
 t.test("output folders of failed, cancelled and completed jobs", async (t) => {
   const { tdb, ts } = await jobServerFor(t, openEmbedded, { QA_MAX_RETRIES: "0" }, { stepMs: 50, mode: "copy" });
@@ -29,7 +23,8 @@ t.test("output folders of failed, cancelled and completed jobs", async (t) => {
     const done = await waitForJob(c, u.access, id, finished);
     t.equal(done.status, "failed");
     t.equal(done.error.code, "qa.failed");
-    t.ok(await gone(folder(id)), "outputs/<jobId>/ removed");
+    // The worker removes the folder after it settled the job.
+    await t.resolves(waitUntil("outputs/<jobId>/ removed", async () => !existsSync(folder(id)), 3000, 25), "outputs/<jobId>/ removed");
   });
 
   await t.test("a job cancelled while processing leaves no folder", async (t) => {
@@ -38,7 +33,8 @@ t.test("output folders of failed, cancelled and completed jobs", async (t) => {
     t.ok(existsSync(folder(id)), "the folder exists while the job runs");
     t.equal((await c.post(`/api/v1/videos/${id}/cancel`, undefined, { token: u.access })).status, 200);
     t.equal((await waitForJob(c, u.access, id, finished)).status, "cancelled");
-    t.ok(await gone(folder(id)), "outputs/<jobId>/ removed");
+    // The worker removes the folder after it settled the job.
+    await t.resolves(waitUntil("outputs/<jobId>/ removed", async () => !existsSync(folder(id)), 3000, 25), "outputs/<jobId>/ removed");
   });
 
   await t.test("a completion that commits and then throws keeps the video", async (t) => {
