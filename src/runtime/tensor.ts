@@ -51,7 +51,7 @@ export class Tensor implements Disposable {
     const values = Array.isArray(data) ? Float32Array.from(data) : (data as StorageArray);
     if (values instanceof Float32Array && target !== "f32") {
       // Checked here, or the f32 staging tensor's error would name the wrong dtype and call.
-      const count = shape.every((d) => Number.isSafeInteger(d) && d >= 0) ? shape.reduce((a, d) => a * d, 1) : null;
+      const count = shape.every((d) => Number.isSafeInteger(d) && d >= 0) ? numel(shape) : null;
       if (count !== null && count !== values.length) {
         throw new AiprodError("ERR_AIPROD_INVALID_ARGUMENT", `aiprod.Tensor.from: ${target}[${shape.join(",")}] holds ${count} elements, got ${values.length}`);
       }
