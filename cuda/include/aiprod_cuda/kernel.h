@@ -29,13 +29,9 @@
 #define AIPROD_DYNAMIC_SMEM(T, name) T* name = static_cast<T*>(::aiprod_emu::dynamic_shared_memory())
 #endif
 
-namespace aiprod_cuda {
+#include "aiprod_cuda/error.h"
 
-// Thrown by launchers; the API layer turns it into an aiprod_cuda_error naming the op.
-struct Error : std::runtime_error {
-  int code;
-  Error(int c, const std::string& m) : std::runtime_error(m), code(c) {}
-};
+namespace aiprod_cuda {
 
 #if defined(__CUDACC__)
 using Stream = cudaStream_t;

@@ -28,23 +28,35 @@ AIPROD_DI float f16_to_f32(uint16_t h) {
   return __uint_as_float(sign | ((exp + 112u) << 23) | (man << 13));
 }
 
+// The CPU's formulas (native/include/aiprod/half.h), so both round identically.
 AIPROD_DI uint16_t f32_to_f16(float f) {
-  const unsigned u = __float_as_uint(f);
-  const unsigned sign = (u >> 16) & 0x8000u;
-  const unsigned a = u & 0x7fffffffu;
-  if (a > 0x7f800000u) return 0x7e00;                // canonical NaN
-  if (a >= 0x477ff000u) return uint16_t(sign | 0x7c00u);  // rounds to infinity (>= 65520)
-  if (a < 0x38800000u) {                              // below the smallest normal (2^-14): subnormal or zero
-    // value / 2^-24 rounded to nearest even; exact in f32 arithmetic for these magnitudes
-    const float v = __uint_as_float(a) * 16777216.0f;
-    const float r = rintf(v);
-    return uint16_t(sign | unsigned(r));
+  unsigned x = __float_as_uint(f);
+  const unsigned sign = (x >> 16) & 0x8000u;
+  x &= 0x7fffffffu;
+  if (x > 0x7f800000u) return 0x7e00;                   // NaN
+  if (x >= 0x477ff000u) return uint16_t(sign | 0x7c00u);  // >= 65520 rounds to inf
+  if (x < 0x38800000u) {                                 // below 2^-14: subnormal or zero
+    // Adding 0.5 puts the value's 2^-24 units in the low mantissa bits; the FPU rounds to nearest even.
+    const float v = __uint_as_float(x) + 0.5f;
+    return uint16_t(sign | (__float_as_uint(v) - 0x3f000000u));
   }
-  const unsigned e = (a >> 23) - 112u, m = a & 0x7fffffu;
-  unsigned h = (e << 10) | (m >> 13);
-  const unsigned rest = m & 0x1fffu;
-  if (rest > 0x1000u || (rest == 0x1000u && (h & 1u))) h += 1;
-  return uint16_t(sign | h);
+  const unsigned odd = (x >> 13) & 1u;
+  x += 0xc8000fffu + odd;  // rebias exponent 127 -> 15 and round the 13 dropped bits to nearest even
+  return uint16_t(sign | (x >> 13));
+}
+
+AIPROD_DI uint8_t f32_to_f8e4m3(float f) {
+  unsigned x = __float_as_uint(f);
+  const unsigned sign = (x >> 24) & 0x80u;
+  x &= 0x7fffffffu;
+  if (x >= 0x43f00000u) return uint8_t(sign | 0x7fu);  // >= 480, inf or NaN -> NaN
+  if (x < 0x3c800000u) {                               // below 2^-6: subnormal or zero, units of 2^-9
+    const float v = __uint_as_float(x) + 16384.0f;     // 2^14: its ulp is 2^-9
+    return uint8_t(sign | (__float_as_uint(v) - 0x46800000u));
+  }
+  const unsigned odd = (x >> 20) & 1u;
+  x += 0xc407ffffu + odd;  // rebias exponent 127 -> 7 and round the 20 dropped bits to nearest even
+  return uint8_t(sign | (x >> 20));
 }
 
 // OCP FP8 E4M3 ("fn": no infinities, 0x7f/0xff NaN), the format of fp8 checkpoints.
@@ -71,8 +83,10 @@ AIPROD_DI void store_from_f32(void* p, int dtype, size_t i, float v) {
     static_cast<float*>(p)[i] = v;
   } else if (dtype == 1) {
     static_cast<uint16_t*>(p)[i] = f32_to_bf16(v);
-  } else {
+  } else if (dtype == 2) {
     static_cast<uint16_t*>(p)[i] = f32_to_f16(v);
+  } else {
+    static_cast<uint8_t*>(p)[i] = f32_to_f8e4m3(v);
   }
 }
 
