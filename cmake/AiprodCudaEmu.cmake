@@ -40,3 +40,7 @@ add_executable(aiprod_cuda_kernel_tests_emu ${CMAKE_SOURCE_DIR}/cuda/tests/harne
 target_compile_definitions(aiprod_cuda_kernel_tests_emu PRIVATE AIPROD_CUDA_EMULATION=1)
 target_link_libraries(aiprod_cuda_kernel_tests_emu PRIVATE aiprod_cuda_emu_kernels aiprod_cuda_emu_core aiprod_kernels)
 target_compile_options(aiprod_cuda_kernel_tests_emu PRIVATE -O2)
+
+# The GPU kernel bench program, under the emulation: `--smoke` checks the program itself in CI.
+add_executable(aiprod_cuda_kernel_bench_emu ${CMAKE_SOURCE_DIR}/cuda/bench/kernel_bench.cc)
+target_link_libraries(aiprod_cuda_kernel_bench_emu PRIVATE aiprod_cuda_emu_kernels aiprod_cuda_emu_core Threads::Threads)

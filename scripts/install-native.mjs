@@ -83,7 +83,7 @@ if (builder === "cmake") {
   const build = (target, log) => run(process.execPath, [cmakeJs, "build", "--parallel", jobs, "--target", target, cdef(configuredCuda)], log);
   // The CUDA emulation (libaiprod_cuda_emu and its test programs) needs only the C++ compiler: always built.
   const cpuTargets = ["aiprod", "aiprod_kernel_tests", "aiprod_product_tests", "aiprod_pointwise_tests",
-    "aiprod_cuda_emu", "aiprod_cuda_emu_tests", "aiprod_cuda_kernel_tests_emu"];
+    "aiprod_cuda_emu", "aiprod_cuda_emu_tests", "aiprod_cuda_kernel_tests_emu", "aiprod_cuda_kernel_bench_emu"];
   if (!cpuTargets.every((target) => build(target, cpuLog))) {
     fail(`the CPU addon failed to compile with ${cxx}. This is a bug or an unsupported compiler (C++17 needed).`, cpuLog);
   }
@@ -99,7 +99,7 @@ if (builder === "cmake") {
     say(`CUDA library not built: ${status.cuda.reason}`);
   } else {
     say("building the CUDA library (sm_80, sm_90a)");
-    if (build("aiprod_cuda", cudaLog) && build("aiprod_cuda_kernel_tests", cudaLog)) {
+    if (build("aiprod_cuda", cudaLog) && build("aiprod_cuda_kernel_tests", cudaLog) && build("aiprod_cuda_kernel_bench", cudaLog)) {
       status.cuda.built = true;
     } else {
       status.cuda.reason = `CUDA build failed (see ${cudaLog})`;
@@ -137,7 +137,7 @@ if (builder === "cmake") {
 
 // A CUDA library left from an earlier build must not outlive a build that did not make one.
 if (!status.cuda.built) {
-  for (const f of ["libaiprod_cuda.so", "aiprod_cuda.dll", "aiprod_cuda_kernel_tests"]) rmSync(join(buildDir, "Release", f), { force: true });
+  for (const f of ["libaiprod_cuda.so", "aiprod_cuda.dll", "aiprod_cuda_kernel_tests", "aiprod_cuda_kernel_bench"]) rmSync(join(buildDir, "Release", f), { force: true });
 }
 
 // Load the fresh addon in a child process: a broken binary fails here, not in the user's app.
