@@ -182,6 +182,7 @@ void check_group(size_t batch, size_t ch, size_t groups, size_t inner, int xdt, 
   const size_t n = batch * ch * inner;
   std::vector<float> xv = harness::random_floats(n, seed, -2.f, 2.f);
   for (size_t i = 0; i < n; i += 2) xv[i] += 1.5f;
+  for (size_t i = 0; i < n; ++i) xv[i] += float((i / inner) % 3);  // channel means differ (so do chunk means)
   DevT x(xv, xdt);
   DevT y(n, ydt);
   DevT w(harness::random_floats(ch, seed + 1, 0.5f, 1.5f), wdt >= 0 ? wdt : kF32);
@@ -243,6 +244,9 @@ KERNEL_TEST(norm_group_norm_matches_cpu) {
   check_group(1, 9, 1, 37, kBF16, kBF16, kBF16, -1, 14);
   check_group(2, 32, 4, 100, kF32, kF32, -1, kF32, 15);   // 800 elements a group: 64 threads
   check_group(1, 10, 2, 410, kBF16, kF32, kF32, kF32, 16);  // 2050 a group: 256 threads
+  // Few large groups: split into chunks over several blocks (per-chunk mean/M2 merged), 4 and 2 chunks.
+  check_group(1, 4, 2, 4100, kF32, kBF16, kBF16, kBF16, 17);
+  check_group(2, 9, 3, 1500, kBF16, kF32, -1, kF32, 18);
 }
 
 KERNEL_TEST(norm_rejects_bad_arguments) {

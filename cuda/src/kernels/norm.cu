@@ -10,13 +10,15 @@
 // f32/bf16 rows with d % 4 == 0 and aligned pointers move 4 elements per access (16 or 8 bytes).
 // pixel_norm: one thread per (outer, inner) position walking the c channels (coalesced over inner); inner == 1
 // is rms_norm over rows of c, as on the CPU. group_norm: one block per (batch, group) of cpg·inner contiguous
-// elements, three passes (sum, Σ(x − mean)², write).
+// elements, three passes (sum, Σ(x − mean)², write); few large groups are split into chunks over many blocks
+// (per-chunk mean and M2 in a workspace from the stream-ordered allocator, merged exactly as Chan et al.).
 #include <cmath>
 
 #include "aiprod_cuda/kernel.h"
 #include "aiprod_cuda/numerics.h"
 #include "ops.h"
 #include "pointwise_device.h"
+#include "../runtime/runtime.h"
 
 namespace aiprod_cuda {
 namespace {
@@ -177,7 +179,8 @@ __global__ void pixel_norm_kernel(const void* x, int xdt, void* y, int ydt, size
   }
 }
 
-// group_norm: block (batch, group) over cpg·inner contiguous elements.
+// group_norm, one block per (batch, group) over its cpg·inner contiguous elements (groups small enough to
+// keep the GPU busy this way).
 __global__ void group_norm_kernel(const void* x, int xdt, const void* w, int wdt, const void* b, int bdt, void* y,
                                   int ydt, size_t channels, size_t groups, size_t inner, float eps) {
   __shared__ float red[32];
@@ -197,6 +200,62 @@ __global__ void group_norm_kernel(const void* x, int xdt, const void* w, int wdt
     const float a = w ? rstd * pw::ld(w, wdt, ch) : rstd;
     const float bb = b ? pw::ld(b, bdt, ch) : 0.0f;
     pw::st(y, ydt, base + i, __fadd_rn(__fmul_rn(pw::ld(x, xdt, base + i) - mean, a), bb));
+  }
+}
+
+// Large groups (few of them: the VAE's 32 groups of 16 channels of a video) are split into chunks of `chunk`
+// elements, one block each (blockIdx.x chunk, blockIdx.y group), so every SM gets work. Pass 1 writes each
+// chunk's mean and Σ(x − chunk mean)² (two-pass within the chunk); pass 2 merges them (Chan et al.: M2 =
+// Σ M2_c + Σ n_c·(mean_c − mean)², no cancellation) and normalizes its chunk.
+__global__ void group_stats_kernel(const void* x, int xdt, float2* stats, size_t channels, size_t groups, size_t inner,
+                                   size_t chunk) {
+  __shared__ float red[32];
+  const size_t g = blockIdx.y % groups, n = channels / groups * inner;
+  const size_t base = size_t(blockIdx.y / groups) * channels * inner + g * (channels / groups) * inner;
+  const size_t c0 = size_t(blockIdx.x) * chunk, nc = n - c0 < chunk ? n - c0 : chunk;
+  float s = 0.0f;
+  for (size_t i = threadIdx.x; i < nc; i += blockDim.x) s += pw::ld(x, xdt, base + c0 + i);
+  const float mean = pw::block_sum(s, red) / float(nc);
+  float ss = 0.0f;
+  for (size_t i = threadIdx.x; i < nc; i += blockDim.x) {
+    const float c = pw::ld(x, xdt, base + c0 + i) - mean;
+    ss += c * c;
+  }
+  ss = pw::block_sum(ss, red);
+  if (threadIdx.x == 0) {
+    float2 v;
+    v.x = mean, v.y = ss;
+    stats[size_t(blockIdx.y) * gridDim.x + blockIdx.x] = v;
+  }
+}
+
+__global__ void group_apply_kernel(const void* x, int xdt, const float2* stats, const void* w, int wdt, const void* b,
+                                   int bdt, void* y, int ydt, size_t channels, size_t groups, size_t inner, size_t chunk,
+                                   float eps) {
+  __shared__ float red[32];
+  const size_t g = blockIdx.y % groups, cpg = channels / groups, n = cpg * inner, chunks = gridDim.x;
+  const size_t base = size_t(blockIdx.y / groups) * channels * inner + g * cpg * inner;
+  const float2* st = stats + size_t(blockIdx.y) * chunks;
+  // Every thread merges a strided share of the chunks; the block sums the shares.
+  float s = 0.0f;
+  for (size_t c = threadIdx.x; c < chunks; c += blockDim.x) {
+    const size_t nc = n - c * chunk < chunk ? n - c * chunk : chunk;
+    s += float(nc) * st[c].x;
+  }
+  const float mean = pw::block_sum(s, red) / float(n);
+  float m2 = 0.0f;
+  for (size_t c = threadIdx.x; c < chunks; c += blockDim.x) {
+    const size_t nc = n - c * chunk < chunk ? n - c * chunk : chunk;
+    const float dm = st[c].x - mean;
+    m2 += st[c].y + float(nc) * dm * dm;
+  }
+  const float rstd = 1.0f / sqrtf(pw::block_sum(m2, red) / float(n) + eps);
+  const size_t c0 = size_t(blockIdx.x) * chunk, nc = n - c0 < chunk ? n - c0 : chunk;
+  for (size_t i = threadIdx.x; i < nc; i += blockDim.x) {
+    const size_t ch = g * cpg + (c0 + i) / inner;
+    const float a = w ? rstd * pw::ld(w, wdt, ch) : rstd;
+    const float bb = b ? pw::ld(b, bdt, ch) : 0.0f;
+    pw::st(y, ydt, base + c0 + i, __fadd_rn(__fmul_rn(pw::ld(x, xdt, base + c0 + i) - mean, a), bb));
   }
 }
 
@@ -281,10 +340,32 @@ void norm(const aiprod_cuda_norm_args& a, void* stream) {
   const size_t blocks = a.outer * a.groups;
   if (blocks > 0x7fffffffu) invalid_argument(name + ": " + shape + ": more than 2^31-1 groups in all");
   const size_t n = a.channels / a.groups * a.inner;
-  const unsigned threads = n >= 8192 ? 1024 : n >= 1024 ? 256 : 64;
-  launch("group_norm", group_norm_kernel, dim3(unsigned(blocks)), dim3(threads), 0, st, a.x, a.x_dtype,
-         has_w ? a.weight : nullptr, a.weight_dtype, has_b ? a.bias : nullptr, a.bias_dtype, a.y, a.y_dtype,
-         a.channels, a.groups, a.inner, a.eps);
+  const void* w = has_w ? a.weight : nullptr;
+  const void* b = has_b ? a.bias : nullptr;
+  // Chunks per group: enough blocks in all for a full GPU (~2 per SM of an H100), none under kMinChunk elements.
+  constexpr size_t kMinChunk = 2048, kTargetBlocks = 264;
+  size_t chunks = blocks >= kTargetBlocks || blocks > 65535 ? 1 : (kTargetBlocks + blocks - 1) / blocks;
+  if (chunks > n / kMinChunk) chunks = n / kMinChunk;
+  if (chunks <= 1) {
+    const unsigned threads = n >= 8192 ? 1024 : n >= 1024 ? 256 : 64;
+    launch("group_norm", group_norm_kernel, dim3(unsigned(blocks)), dim3(threads), 0, st, a.x, a.x_dtype, w,
+           a.weight_dtype, b, a.bias_dtype, a.y, a.y_dtype, a.channels, a.groups, a.inner, a.eps);
+    return;
+  }
+  const size_t chunk = (n + chunks - 1) / chunks;
+  chunks = (n + chunk - 1) / chunk;
+  float2* stats = static_cast<float2*>(rt::malloc(blocks * chunks * sizeof(float2), stream));
+  try {
+    const dim3 grid{unsigned(chunks), unsigned(blocks)}, block{256};
+    launch("group_norm_stats", group_stats_kernel, grid, block, 0, st, a.x, a.x_dtype, stats, a.channels, a.groups,
+           a.inner, chunk);
+    launch("group_norm_apply", group_apply_kernel, grid, block, 0, st, a.x, a.x_dtype, static_cast<const float2*>(stats),
+           w, a.weight_dtype, b, a.bias_dtype, a.y, a.y_dtype, a.channels, a.groups, a.inner, chunk, a.eps);
+  } catch (...) {
+    rt::free(stats, stream);
+    throw;
+  }
+  rt::free(stats, stream);  // stream-ordered: reused only by work queued after the kernels
 }
 
 }  // namespace aiprod_cuda
