@@ -32,6 +32,7 @@ struct RowCase {
   int xdt, ydt, wdt;  // wdt -1: no weight
   bool unbiased = false;
   bool misalign = false;  // x and y one element past an aligned address: the scalar path
+  bool in_place = false;  // y = x (ydt must equal xdt)
 };
 
 void check_rows(const RowCase& c, uint64_t seed) {
@@ -52,14 +53,14 @@ void check_rows(const RowCase& c, uint64_t seed) {
   a.x_dtype = c.xdt;
   a.weight = c.wdt >= 0 ? w.get() : nullptr;
   a.weight_dtype = c.wdt >= 0 ? c.wdt : 0;
-  a.y = static_cast<char*>(y.get()) + (c.misalign ? esize(c.ydt) : 0);
+  a.y = c.in_place ? x.get() : static_cast<char*>(y.get()) + (c.misalign ? esize(c.ydt) : 0);
   a.y_dtype = c.ydt;
   a.rows = c.rows;
   a.d = c.d;
   a.eps = 1e-6f;
   a.unbiased = c.unbiased;
   aiprod_cuda::norm(a, nullptr);
-  std::vector<float> got = y.download();
+  std::vector<float> got = c.in_place ? x.download() : y.download();
   if (c.misalign) got.erase(got.begin());
 
   std::vector<float> ref(outn);
@@ -100,7 +101,7 @@ void check_rows(const RowCase& c, uint64_t seed) {
   }
   char what[160];
   std::snprintf(what, sizeof what, "norm kind %d rows %zu d %zu x %s y %s w %s%s%s", c.kind, c.rows, c.d, dn(c.xdt), dn(c.ydt),
-                c.wdt >= 0 ? dn(c.wdt) : "none", c.unbiased ? " unbiased" : "", c.misalign ? " misaligned" : "");
+                c.wdt >= 0 ? dn(c.wdt) : "none", c.unbiased ? " unbiased" : "", c.misalign ? " misaligned" : c.in_place ? " in place" : "");
   harness::expect_within(what, got, ref, out_bounds(ref, bound, c.ydt));
 }
 
@@ -137,7 +138,13 @@ KERNEL_TEST(norm_row_ops_long_and_misaligned_rows) {
     check_rows(RowCase{kind, 2, 8200, kDt[kind % 2], kDt[(kind + 1) % 2], kind == 0 ? kBF16 : -1, kind == 4}, seed++);
     check_rows(RowCase{kind, 1, 8193, kDt[(kind + 1) % 2], kDt[kind % 2], kind == 0 ? kF32 : -1}, seed++);
     check_rows(RowCase{kind, 5, 64, kF32, kF32, kind == 0 ? kF32 : -1, false, true}, seed++);
-    check_rows(RowCase{kind, 3, 1028, kBF16, kBF16, kind == 0 ? kBF16 : -1, true, true}, seed++);
+    check_rows(RowCase{kind, 3, 1028, kBF16, kBF16, kind == 0 ? kBF16 : -1, kind == 4, true}, seed++);
+  }
+  // In place (y = x): staged rows, and unstaged ones where every pass re-reads x.
+  for (int kind : {0, 1, 2}) {
+    check_rows(RowCase{kind, 3, 100, kBF16, kBF16, kind == 0 ? kF32 : -1, false, false, true}, seed++);
+    check_rows(RowCase{kind, 2, 8200, kF32, kF32, -1, false, false, true}, seed++);
+    check_rows(RowCase{kind, 1, 8193, kF32, kF32, -1, false, false, true}, seed++);
   }
 }
 
