@@ -37,7 +37,10 @@ template <int kOp>
 __global__ void binary_kernel(const void* a, int adt, const void* b, int bdt, void* out, int odt, BinShape s, int64_t n) {
   for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
     int64_t rest = i, ao = 0, bo = 0;
-    for (int k = s.ndim - 1; k >= 0; --k) {
+    if (s.ndim == 1) {  // same-shape, scalar or fully merged operands: no index decode
+      ao = i * s.as[0], bo = i * s.bs[0], rest = 0;
+    }
+    for (int k = s.ndim == 1 ? -1 : s.ndim - 1; k >= 0; --k) {
       const int64_t idx = rest % s.shape[k];
       rest /= s.shape[k];
       ao += idx * s.as[k];
