@@ -261,8 +261,8 @@ KERNEL_TEST(norm_rejects_bad_arguments) {
   aiprod_cuda_norm_args a{};
   a.x = x.get(), a.y = y.get(), a.rows = 4, a.d = 16, a.eps = 1e-6f;
   const int code = AIPROD_CUDA_ERR_INVALID_ARGUMENT;
-  a.kind = 7;
-  harness::expect_error("kind 7", code, "unknown kind 7", [&] { aiprod_cuda::norm(a, nullptr); });
+  a.kind = 9;
+  harness::expect_error("kind 9", code, "unknown kind 9", [&] { aiprod_cuda::norm(a, nullptr); });
   a.kind = -1;
   harness::expect_error("kind -1", code, "unknown kind -1", [&] { aiprod_cuda::norm(a, nullptr); });
   a.kind = 0;

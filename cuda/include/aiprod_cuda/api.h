@@ -116,7 +116,14 @@ typedef struct aiprod_cuda_conv_transpose1d_args {
 /* Row-wise norms and statistics over the last dim d (rows x d), f32 or bf16 in and out, math in f32:
  * kind 0 rms_norm (weight optional), 1 layer_norm (no affine), 2 softmax, 3 row mean (out [rows]),
  * 4 row std (out [rows], unbiased flag). pixel_norm over the channel dim of [outer, c, inner]: kind 5.
- * group_norm [batch, channels, inner] with optional weight/bias per channel: kind 6. */
+ * group_norm [batch, channels, inner] with optional weight/bias per channel: kind 6.
+ * Fused norm + AdaLN modulation on rows x d (one pass: the normalized row stays in f32 on chip, y is rounded
+ * once): kind 7 layer_norm_modulate y = layer_norm(x)*(1 + scale) + shift (no affine, no weight);
+ * kind 8 rms_norm_modulate y = rms_norm(x, weight optional)*(1 + scale) + shift. scale and shift are required
+ * tables of d-element rows (f32 or bf16), row r of x reading table row (r / div) % count as in
+ * aiprod_cuda_modulate_args (div, count >= 1); y may alias x, not the tables.
+ * The fields after `unbiased` were appended to the end of the struct within API version 2 and are read only
+ * for kinds 7 and 8, so callers built against the shorter struct keep working for kinds 0-6. */
 typedef struct aiprod_cuda_norm_args {
   int kind;
   const void* x; int x_dtype;
@@ -127,6 +134,8 @@ typedef struct aiprod_cuda_norm_args {
   size_t outer, channels, inner, groups;  /* kinds 5, 6 (batch = outer for group_norm) */
   float eps;
   int unbiased;
+  const void* scale; int scale_dtype; size_t scale_div, scale_count;  /* kinds 7, 8 */
+  const void* shift; int shift_dtype; size_t shift_div, shift_count;  /* kinds 7, 8 */
 } aiprod_cuda_norm_args;
 
 /* Per-token modulation, rows x d, tables indexed by row r at ((r / div) % count):

@@ -8,6 +8,11 @@
 // 8192 elements are staged once in shared memory as f32 (one read of x from global memory, one write of y,
 // weight read in the same pass); longer rows are read again from global memory (L2) for each pass.
 // f32/bf16 rows with d % 4 == 0 and aligned pointers move 4 elements per access (16 or 8 bytes).
+// Kinds 7/8 (layer_norm / rms_norm then AdaLN modulation) are the same row kernel with the modulation
+// y = n·(1 + scale) + shift applied to the f32 normalized value n in the output pass (scale and shift rows
+// read there, 4-wide when aligned): the normalized row never goes to global memory and y is rounded once.
+// n and the modulation round step by step as the CPU's layer_norm/rms_norm and ada_ln (no FMA contraction),
+// so the fused op equals the CPU composition with an f32 intermediate up to the norm's reduction order.
 // pixel_norm: one thread per (outer, inner) position walking the c channels (coalesced over inner); inner == 1
 // is rms_norm over rows of c, as on the CPU. group_norm: one block per (batch, group) of cpg·inner contiguous
 // elements, three passes (sum, Σ(x − mean)², write); few large groups are split into chunks over many blocks
@@ -37,7 +42,20 @@ struct RowParams {
   float eps;
   int unbiased;
   int stage;  // rows staged in shared memory
+  // Modulation after the norm (kinds 7, 8; kind is then 1 or 0): tables of d-element rows, row (r / div) % count.
+  int mod;
+  const void* sc;
+  int scdt;
+  size_t sc_div, sc_count;
+  const void* sh;
+  int shdt;
+  size_t sh_div, sh_count;
 };
+
+// y = n·(1 + scale) + shift, rounded step by step like the CPU's ada_ln.
+AIPROD_DI float modulate1(float n, float scale, float shift) {
+  return __fadd_rn(__fmul_rn(n, __fadd_rn(1.0f, scale)), shift);
+}
 
 // kBlock: one block per row (else one warp per row); kVec: 4-wide accesses (d % 4 == 0, aligned).
 template <bool kBlock, bool kVec>
@@ -66,6 +84,18 @@ __global__ void norm_rows_kernel(RowParams p) {
   };
   // Element i of the row as f32 (staged copy when there is one).
   auto get = [&](size_t i) { return stage ? stage[i] : pw::ld(p.x, p.xdt, off + i); };
+  // The modulation of the output pass (identity without tables): element i, and 4 from i (kVec only).
+  const size_t so = p.mod ? (row / p.sc_div) % p.sc_count * d : 0, ho = p.mod ? (row / p.sh_div) % p.sh_count * d : 0;
+  auto mod = [&](size_t i, float n) {
+    return p.mod ? modulate1(n, pw::ld(p.sc, p.scdt, so + i), pw::ld(p.sh, p.shdt, ho + i)) : n;
+  };
+  auto mod4 = [&](size_t i, float* v) {
+    if (!p.mod) return;
+    float sc[4], sh[4];
+    pw::ld4(p.sc, p.scdt, so + i, sc);
+    pw::ld4(p.sh, p.shdt, ho + i, sh);
+    for (int k = 0; k < 4; ++k) v[k] = modulate1(v[k], sc[k], sh[k]);
+  };
 
   // Pass 1: read the row (staging it), accumulate Σx² (rms), max (softmax) or Σx (the others).
   float acc = kind == 2 ? -INFINITY : 0.0f;
@@ -107,10 +137,11 @@ __global__ void norm_rows_kernel(RowParams p) {
         }
         if (p.w) pw::ld4(p.w, p.wdt, i, w);
         for (int k = 0; k < 4; ++k) v[k] = p.w ? (v[k] * inv) * w[k] : v[k] * inv;
+        mod4(i, v);
         pw::st4(p.y, p.ydt, off + i, v);
       }
     } else {
-      for (size_t i = tid; i < d; i += nthr) pw::st(p.y, p.ydt, off + i, out(i, get(i)));
+      for (size_t i = tid; i < d; i += nthr) pw::st(p.y, p.ydt, off + i, mod(i, out(i, get(i))));
     }
     return;
   }
@@ -156,10 +187,11 @@ __global__ void norm_rows_kernel(RowParams p) {
     for (size_t i = size_t(tid) * 4; i < d; i += size_t(nthr) * 4) {
       float v[4];
       for (int k = 0; k < 4; ++k) v[k] = __fmul_rn(get(i + k) - mean, inv);
+      mod4(i, v);
       pw::st4(p.y, p.ydt, off + i, v);
     }
   } else {
-    for (size_t i = tid; i < d; i += nthr) pw::st(p.y, p.ydt, off + i, __fmul_rn(get(i) - mean, inv));
+    for (size_t i = tid; i < d; i += nthr) pw::st(p.y, p.ydt, off + i, mod(i, __fmul_rn(get(i) - mean, inv)));
   }
 }
 
@@ -260,13 +292,15 @@ __global__ void group_apply_kernel(const void* x, int xdt, const float2* stats, 
 }
 
 const char* kind_name(int k) {
-  static const char* names[] = {"rms_norm", "layer_norm", "softmax", "row_mean", "row_std", "pixel_norm", "group_norm"};
-  return k >= 0 && k <= 6 ? names[k] : "unknown";
+  static const char* names[] = {"rms_norm",   "layer_norm", "softmax",  "row_mean", "row_std",
+                                 "pixel_norm", "group_norm", "layer_norm_modulate", "rms_norm_modulate"};
+  return k >= 0 && k <= 8 ? names[k] : "unknown";
 }
 
 void launch_rows(const RowParams& base, Stream st) {
   RowParams p = base;
-  const bool vec = p.d % 4 == 0 && pw::vec_ok(p.x, p.xdt) && pw::vec_ok(p.y, p.ydt) && pw::vec_ok(p.w, p.wdt);
+  const bool vec = p.d % 4 == 0 && pw::vec_ok(p.x, p.xdt) && pw::vec_ok(p.y, p.ydt) && pw::vec_ok(p.w, p.wdt) &&
+                   pw::vec_ok(p.sc, p.scdt) && pw::vec_ok(p.sh, p.shdt);
   if (p.d <= 1024) {
     p.stage = 1;
     const unsigned rows_per_block = 4;
@@ -286,31 +320,51 @@ void launch_rows(const RowParams& base, Stream st) {
 }  // namespace
 
 void norm(const aiprod_cuda_norm_args& a, void* stream) {
-  if (a.kind < 0 || a.kind > 6) {
+  if (a.kind < 0 || a.kind > 8) {
     invalid_argument("norm: unknown kind " + std::to_string(a.kind) +
-                     " (0 rms_norm, 1 layer_norm, 2 softmax, 3 row mean, 4 row std, 5 pixel_norm, 6 group_norm)");
+                     " (0 rms_norm, 1 layer_norm, 2 softmax, 3 row mean, 4 row std, 5 pixel_norm, 6 group_norm, "
+                     "7 layer_norm_modulate, 8 rms_norm_modulate)");
   }
   const std::string name = std::string("norm ") + kind_name(a.kind);
+  const bool fused = a.kind == 7 || a.kind == 8;  // only these read the fields after `unbiased` (see api.h)
   pw::need_float_dtype(name.c_str(), "x", a.x_dtype);
   pw::need_float_dtype(name.c_str(), "y", a.y_dtype);
-  const bool has_w = (a.kind == 0 || a.kind == 6) && a.weight;
+  const bool has_w = (a.kind == 0 || a.kind == 6 || a.kind == 8) && a.weight;
   const bool has_b = a.kind == 6 && a.bias;
   if (has_w) pw::need_float_dtype(name.c_str(), "weight", a.weight_dtype);
   if (has_b) pw::need_float_dtype(name.c_str(), "bias", a.bias_dtype);
   if ((a.weight && !has_w) || (a.bias && !has_b)) {
     invalid_argument(name + ": takes no " + (a.weight && !has_w ? "weight" : "bias") +
-                     " (weight: rms_norm and group_norm; bias: group_norm); pass NULL");
+                     " (weight: rms_norm, rms_norm_modulate and group_norm; bias: group_norm); pass NULL");
+  }
+  if (fused) {
+    pw::need_float_dtype(name.c_str(), "scale", a.scale_dtype);
+    pw::need_float_dtype(name.c_str(), "shift", a.shift_dtype);
+    if (a.scale_div == 0 || a.scale_count == 0 || a.shift_div == 0 || a.shift_count == 0) {
+      const bool s = a.scale_div == 0 || a.scale_count == 0;
+      invalid_argument(name + ": " + (s ? "scale" : "shift") + "_div " + std::to_string(s ? a.scale_div : a.shift_div) +
+                       " and " + (s ? "scale" : "shift") + "_count " + std::to_string(s ? a.scale_count : a.shift_count) +
+                       " must be >= 1 (row r reads table row (r / div) % count; a table of one row: div 1, count 1)");
+    }
   }
   Stream st = static_cast<Stream>(stream);
-  if (a.kind <= 4) {
+  if (a.kind <= 4 || fused) {
     const std::string shape = "rows " + std::to_string(a.rows) + " x d " + std::to_string(a.d);
     if (a.rows == 0) return;
     if (a.d == 0) invalid_argument(name + ": d is 0 for " + shape + " (a row needs at least one element)");
     if (a.rows > 0x7fffffffu) invalid_argument(name + ": " + shape + ": more than 2^31-1 rows");
     pw::need_ptr(name.c_str(), "x", a.x, shape);
     pw::need_ptr(name.c_str(), "y", a.y, shape);
-    RowParams p{a.kind, a.x, a.x_dtype, has_w ? a.weight : nullptr, a.weight_dtype, a.y, a.y_dtype,
+    RowParams p{fused ? 8 - a.kind : a.kind, a.x, a.x_dtype, has_w ? a.weight : nullptr, a.weight_dtype, a.y, a.y_dtype,
                 a.rows, a.d, a.eps, a.unbiased, 0};
+    if (fused) {
+      const std::string tables = shape + " (kinds 7 and 8 need scale and shift tables of d-element rows)";
+      pw::need_ptr(name.c_str(), "scale", a.scale, tables);
+      pw::need_ptr(name.c_str(), "shift", a.shift, tables);
+      p.mod = 1;
+      p.sc = a.scale, p.scdt = a.scale_dtype, p.sc_div = a.scale_div, p.sc_count = a.scale_count;
+      p.sh = a.shift, p.shdt = a.shift_dtype, p.sh_div = a.shift_div, p.sh_count = a.shift_count;
+    }
     launch_rows(p, st);
     return;
   }
