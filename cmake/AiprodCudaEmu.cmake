@@ -36,7 +36,7 @@ set_target_properties(aiprod_cuda_emu PROPERTIES CXX_VISIBILITY_PRESET hidden)
 # The kernel tests against the CPU reference, under the emulation.
 file(GLOB AIPROD_CUDA_TEST_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/cuda/tests/*_tests.cc)
 list(REMOVE_ITEM AIPROD_CUDA_TEST_SOURCES ${CMAKE_SOURCE_DIR}/cuda/tests/emu_tests.cc)
-add_executable(aiprod_cuda_kernel_tests_emu ${CMAKE_SOURCE_DIR}/cuda/tests/harness.cc ${AIPROD_CUDA_TEST_SOURCES})
+add_executable(aiprod_cuda_kernel_tests_emu ${CMAKE_SOURCE_DIR}/cuda/tests/harness.cc ${CMAKE_SOURCE_DIR}/cuda/src/api.cc ${AIPROD_CUDA_TEST_SOURCES})
 target_compile_definitions(aiprod_cuda_kernel_tests_emu PRIVATE AIPROD_CUDA_EMULATION=1)
 target_link_libraries(aiprod_cuda_kernel_tests_emu PRIVATE aiprod_cuda_emu_kernels aiprod_cuda_emu_core aiprod_kernels)
 target_compile_options(aiprod_cuda_kernel_tests_emu PRIVATE -O2)

@@ -113,8 +113,13 @@ int main(int argc, char** argv) {
     if (!std::strcmp(argv[i], "--filter") && i + 1 < argc) filter = argv[++i];
     else if (!std::strcmp(argv[i], "--order") && i + 1 < argc) orders.push_back(argv[++i]);
     else if (!std::strcmp(argv[i], "--list")) list = true;
+    else if (!std::strcmp(argv[i], "--kernels")) {
+      // The ops this build's C API table has kernels for (the list `aiprod info` prints).
+      std::printf("%s\n", aiprod_cuda_get_api(AIPROD_CUDA_API_VERSION)->kernels);
+      return 0;
+    }
     else {
-      std::fprintf(stderr, "usage: %s [--filter SUBSTRING] [--order forward|reverse|shuffled]... [--list]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--filter SUBSTRING] [--order forward|reverse|shuffled]... [--list] [--kernels]\n", argv[0]);
       return 2;
     }
   }
