@@ -9,7 +9,9 @@
 //    rounding, at most 2^-8 (bf16's unit roundoff) of the value: e + 2^-8 (|ref| + e).
 //  - f32 data with allow_bf16: the reference runs on the f32 data, the kernel on x and w rounded to bf16
 //    (each within 2^-8 relative): |x~ w~ - x w| <= ((1 + 2^-8)^2 - 1) |x w| = (2^-7 + 2^-16) |x w|, so
-//    (2^-7 + 2^-16) S + 2(K+1) u S.
+//    (2^-7 + 2^-16) S + 2(K+1) u S. And against the reference on the bf16-rounded data (round to nearest
+//    even, as the CPU's f32_to_bf16), like bf16 data: 2(K+1) u S; this one fails if any operand is not
+//    rounded exactly so.
 // A 1% slack covers the rounding of S itself.
 #include <cmath>
 #include <cstring>
@@ -127,6 +129,13 @@ void run_case(const Case& c, std::initializer_list<Path> paths, uint64_t seed) {
       got = od.download();
       const double rel = path == kF32 ? acc : acc + std::ldexp(1.0, -7) + std::ldexp(1.0, -16);
       for (size_t i = 0; i < nout; ++i) bound[i] = float(rel * S[i] * 1.01);
+      if (path == kF32AllowBf16) {
+        const std::vector<float> xr = harness::round_bf16(x), wr = harness::round_bf16(w);
+        std::vector<float> ref_r(nout), tight(nout);
+        aiprod::conv3d_ref(ref_args(c, xr.data(), wr.data(), bias_h, ref_r.data()));
+        for (size_t i = 0; i < nout; ++i) tight[i] = float(acc * S[i] * 1.01);
+        harness::expect_within(what + " vs bf16-rounded data", got, ref_r, tight);
+      }
     }
     harness::expect_within(what, got, ref, bound);
   }
@@ -158,6 +167,14 @@ KERNEL_TEST(conv3d_stride2_modes) {
            kAll, 4);
 }
 
+// Reflect in time (pad 4 = T-1, the largest allowed), replicate in height, zero padding 3 in width that
+// reaches past the whole kernel (outputs of bias only); Cout 80: two N tiles (three in the f32 kernel).
+KERNEL_TEST(conv3d_time_reflect_wide_pads) {
+  run_case({"reflect T pad 4, zeros W pad 3", 1, 3, {5, 5, 5}, 80, {3, 3, 3}, {1, 1, 1}, {4, 1, 3}, {2, 2, 3}, {RF, RP, Z},
+            true},
+           kAll, 16);
+}
+
 // Size-1 axes: replicate padding of a single frame (causal on T = 1), reflect on W = 1 impossible, so zeros.
 KERNEL_TEST(conv3d_unit_dims) {
   run_case({"T=1 H=1 3x3x3", 2, 3, {1, 1, 5}, 7, {3, 3, 3}, {1, 1, 1}, {2, 1, 1}, {0, 1, 1}, {RP, RP, Z}, true}, kAll, 5);
@@ -175,6 +192,13 @@ KERNEL_TEST(conv3d_pointwise) {
   run_case({"1x1x1 cin 33", 2, 33, {1, 9, 10}, 48, {1, 1, 1}, {1, 1, 1}, {0, 0, 0}, {0, 0, 0}, {Z, Z, Z}, true}, kAll, 8);
   run_case({"1x1x1 cin 16", 1, 16, {5, 1, 9}, 7, {1, 1, 1}, {1, 1, 1}, {0, 0, 0}, {0, 0, 0}, {Z, Z, Z}, false},
            {kF32AllowBf16, kBf16}, 9);
+  // S = 40 (a multiple of 8): bf16 A tiles by cp.async; with K = 16 the weights too, with K = 5 not.
+  run_case({"1x1x1 cin 16 S 40", 2, 16, {1, 4, 10}, 48, {1, 1, 1}, {1, 1, 1}, {0, 0, 0}, {0, 0, 0}, {Z, Z, Z}, true},
+           {kBf16}, 17);
+  run_case({"1x1x1 cin 5 S 40", 2, 5, {2, 4, 5}, 7, {1, 1, 1}, {1, 1, 1}, {0, 0, 0}, {0, 0, 0}, {Z, Z, Z}, false},
+           {kF32AllowBf16, kBf16}, 18);
+  run_case({"1x1x1 cin 33 S 8", 1, 33, {1, 1, 8}, 7, {1, 1, 1}, {1, 1, 1}, {0, 0, 0}, {0, 0, 0}, {Z, Z, Z}, true},
+           {kBf16}, 19);
   // 1x1x1 with stride 2: not pointwise (the general gather).
   run_case({"1x1x1 stride 2", 1, 5, {5, 5, 9}, 7, {1, 1, 1}, {2, 2, 2}, {0, 0, 0}, {0, 0, 0}, {Z, Z, Z}, true},
            {kF32, kBf16}, 10);

@@ -35,9 +35,15 @@ AIPROD_DI uint16_t bf16_bits(uint16_t v) { return v; }
 AIPROD_DI void store_out(float* out, int64_t i, float v) { out[i] = v; }
 AIPROD_DI void store_out(uint16_t* out, int64_t i, float v) { out[i] = f32_to_bf16(v); }
 
+// How the A tile is gathered: any conv; a pointwise conv (A[m, k] = x[b, k, sp]); a pointwise conv on bf16
+// with S % 8 == 0 and 16-byte aligned x, whose A rows are runs of 8 contiguous, aligned positions: cp.async.
+enum AMode { kGeneral = 0, kPointwiseRegs = 1, kPointwiseAsync = 2 };
+
 // T: the data type (float: f32 data rounded to bf16 on the way into shared memory; uint16_t: bf16 bits).
-template <class T, bool kPointwise, bool kAsyncB>
+template <class T, int kA, bool kAsyncB>
 __global__ void __launch_bounds__(kTcThreads) conv3d_tc_kernel(Conv3dParams p) {
+  constexpr bool kPointwise = kA != kGeneral;
+  constexpr bool kAsyncA = kA == kPointwiseAsync;
   __shared__ __align__(16) uint16_t As[2][kTcBK][kTcApad];  // [k][m]
   __shared__ __align__(16) uint16_t Bs[2][kTcBN][kTcBpad];  // [n][k]
   const T* x = static_cast<const T*>(p.x);
@@ -55,60 +61,81 @@ __global__ void __launch_bounds__(kTcThreads) conv3d_tc_kernel(Conv3dParams p) {
   const bool b_row_ok = n0 + b_n < N;
   const T* w_row = w + int64_t(b_row_ok ? n0 + b_n : 0) * K;
   uint16_t ra[16], rb[16];
+  // kAsyncA: this thread copies the 8 positions m0 + c_m .. + 7 of k rows c_k and c_k + 16 (a warp: 4 rows
+  // of 128 contiguous bytes); M % 8 == 0, so a run is wholly inside or outside the matrix and one batch item.
+  const int c_m = (tid % 8) * 8, c_k = tid / 8;
+  int64_t c_base = 0;
+  bool c_ok = false;
+  if (kAsyncA) {
+    const int64_t m = m0 + c_m;
+    c_ok = m < p.M;
+    const int64_t b = c_ok ? m / p.S : 0;
+    c_base = b * int64_t(p.cin) * p.S + (c_ok ? m - b * p.S : 0);
+  }
+  auto issue_a = [&](int buf, int k0) {
+    CONV_UNROLL
+    for (int i = 0; i < 2; ++i) {
+      const int k = k0 + c_k + 16 * i;
+      const bool ok = c_ok && k < K;
+      cp_async_16(&As[buf][c_k + 16 * i][c_m], ok ? static_cast<const void*>(x + c_base + int64_t(k) * p.S) : p.x,
+                  ok ? 16u : 0u);
+    }
+  };
 
   auto load_a = [&](int k0) {
+    if (kAsyncA) return;
     const int k = k0 + a_k;
     conv::KPos q = conv::kpos(p, k);
-CONV_UNROLL
+    CONV_UNROLL
     for (int j = 0; j < 16; ++j) {
       ra[j] = bf16_bits(conv::gather<T, kPointwise>(x, p, row, q, k + j < K));
       conv::kstep(p, q);
     }
   };
   auto store_a = [&](int buf) {
-CONV_UNROLL
+    if (kAsyncA) return;
+    CONV_UNROLL
     for (int j = 0; j < 16; ++j) As[buf][a_k + j][a_m] = ra[j];
   };
   auto load_b = [&](int k0) {
-CONV_UNROLL
+    CONV_UNROLL
     for (int j = 0; j < 16; ++j) {
       const int k = k0 + b_k + j;
       rb[j] = b_row_ok && k < K ? bf16_bits(w_row[k]) : uint16_t(0);
     }
   };
   auto store_b = [&](int buf) {
-CONV_UNROLL
+    CONV_UNROLL
     for (int j = 0; j < 16; ++j) Bs[buf][b_n][b_k + j] = rb[j];
   };
   auto issue_b = [&](int buf, int k0) {  // kAsyncB: bf16 weights, K % 8 == 0, 16-byte aligned rows
-CONV_UNROLL
+    CONV_UNROLL
     for (int c = 0; c < 2; ++c) {
       const int k = k0 + b_k + c * 8;
       const bool ok = b_row_ok && k < K;
       cp_async_16(&Bs[buf][b_n][b_k + c * 8], ok ? static_cast<const void*>(w_row + k) : p.w, ok ? 16u : 0u);
     }
-    cp_async_commit();
   };
 
   float acc[2][4][4];
-CONV_UNROLL
+  CONV_UNROLL
   for (int i = 0; i < 2; ++i)
-CONV_UNROLL
+    CONV_UNROLL
     for (int j = 0; j < 4; ++j)
-CONV_UNROLL
+      CONV_UNROLL
       for (int e = 0; e < 4; ++e) acc[i][j][e] = 0.f;
 
   const int wm = (warp % 2) * 32, wn = (warp / 2) * 32;
   auto compute = [&](int buf) {
-CONV_UNROLL
+    CONV_UNROLL
     for (int ks = 0; ks < kTcBK; ks += 16) {
       uint32_t a[2][4], b[4][2];
-CONV_UNROLL
+      CONV_UNROLL
       for (int i = 0; i < 2; ++i) {
         // matrices (m 0-7 | 8-15) x (k 0-7 | 8-15), stored [k][m]: transposed on the way out
         ldmatrix_x4_trans(a[i], &As[buf][ks + (lane / 16) * 8 + lane % 8][wm + i * 16 + ((lane / 8) % 2) * 8]);
       }
-CONV_UNROLL
+      CONV_UNROLL
       for (int jj = 0; jj < 2; ++jj) {
         uint32_t r[4];  // (n 0-7, k 0-7), (n 0-7, k 8-15), (n 8-15, k 0-7), (n 8-15, k 8-15)
         ldmatrix_x4(r, &Bs[buf][wn + jj * 16 + (lane / 16) * 8 + lane % 8][ks + ((lane / 8) % 2) * 8]);
@@ -117,43 +144,41 @@ CONV_UNROLL
         b[2 * jj + 1][0] = r[2];
         b[2 * jj + 1][1] = r[3];
       }
-CONV_UNROLL
+      CONV_UNROLL
       for (int i = 0; i < 2; ++i)
-CONV_UNROLL
+        CONV_UNROLL
         for (int j = 0; j < 4; ++j) mma_bf16_16816(acc[i][j], a[i], b[j], acc[i][j]);
     }
   };
 
   const int nk = (K + kTcBK - 1) / kTcBK;
+  constexpr bool kAsync = kAsyncA || kAsyncB;
+  if (kAsyncA) issue_a(0, 0);
+  if (kAsyncB) issue_b(0, 0);
+  if (kAsync) cp_async_commit();
   load_a(0);
-  if (kAsyncB) {
-    issue_b(0, 0);
-  } else {
+  store_a(0);
+  if (!kAsyncB) {
     load_b(0);
     store_b(0);
   }
-  store_a(0);
-  if (kAsyncB) cp_async_wait<0>();
+  if (kAsync) cp_async_wait<0>();
   __syncthreads();
   for (int t = 0; t < nk; ++t) {
     const int cur = t & 1;
     const bool more = t + 1 < nk;
     if (more) {  // next tile's global loads in flight during this tile's mma
+      if (kAsyncA) issue_a(cur ^ 1, (t + 1) * kTcBK);
+      if (kAsyncB) issue_b(cur ^ 1, (t + 1) * kTcBK);
+      if (kAsync) cp_async_commit();
       load_a((t + 1) * kTcBK);
-      if (kAsyncB) {
-        issue_b(cur ^ 1, (t + 1) * kTcBK);
-      } else {
-        load_b((t + 1) * kTcBK);
-      }
+      if (!kAsyncB) load_b((t + 1) * kTcBK);
     }
     compute(cur);
     if (more) {
       store_a(cur ^ 1);
-      if (kAsyncB) {
-        cp_async_wait<0>();
-      } else {
-        store_b(cur ^ 1);
-      }
+      if (!kAsyncB) store_b(cur ^ 1);
+      if (kAsync) cp_async_wait<0>();
     }
     __syncthreads();
   }
@@ -161,17 +186,17 @@ CONV_UNROLL
   // Epilogue: c[0..1] = C[g][2t..2t+1], c[2..3] = C[g+8][2t..2t+1]; out[b, n, sp] with m = b*S + sp.
   T* out = static_cast<T*>(p.out);
   const int g = lane / 4, tg = lane % 4;
-CONV_UNROLL
+  CONV_UNROLL
   for (int i = 0; i < 2; ++i) {
-CONV_UNROLL
+    CONV_UNROLL
     for (int h = 0; h < 2; ++h) {
       const int64_t m = m0 + wm + i * 16 + g + h * 8;
       if (m >= p.M) continue;
       const int64_t b = m / p.S;
       const int64_t obase = b * N * p.S + (m - b * p.S);
-CONV_UNROLL
+      CONV_UNROLL
       for (int j = 0; j < 4; ++j) {
-CONV_UNROLL
+        CONV_UNROLL
         for (int e = 0; e < 2; ++e) {
           const int n = n0 + wn + j * 8 + 2 * tg + e;
           if (n >= N) continue;
@@ -207,30 +232,30 @@ __global__ void __launch_bounds__(kFThreads) conv3d_f32_kernel(Conv3dParams p) {
   auto load = [&](int k0) {
     const int k = k0 + a_k;
     conv::KPos q = conv::kpos(p, k);
-CONV_UNROLL
+    CONV_UNROLL
     for (int j = 0; j < 8; ++j) {
       ra[j] = conv::gather<float, kPointwise>(x, p, row, q, k + j < K);
       conv::kstep(p, q);
     }
-CONV_UNROLL
+    CONV_UNROLL
     for (int j = 0; j < 4; ++j) {
       const int kk = k0 + b_k + j;
       rb[j] = b_row_ok && kk < K ? w_row[kk] : 0.f;
     }
   };
   auto store = [&](int buf) {
-CONV_UNROLL
+    CONV_UNROLL
     for (int j = 0; j < 8; ++j) As[buf][a_k + j][a_m] = ra[j];
-CONV_UNROLL
+    CONV_UNROLL
     for (int j = 0; j < 4; ++j) Bs[buf][b_k + j][b_n] = rb[j];
   };
 
   // Thread tile: m = tm + 16 i (i < 4), n = tn + 8 j (j < 4): conflict-free reads, coalesced stores.
   const int tm = tid % 16, tn = tid / 16;
   float acc[4][4];
-CONV_UNROLL
+  CONV_UNROLL
   for (int i = 0; i < 4; ++i)
-CONV_UNROLL
+    CONV_UNROLL
     for (int j = 0; j < 4; ++j) acc[i][j] = 0.f;
 
   const int nk = (K + kFBK - 1) / kFBK;
@@ -241,16 +266,16 @@ CONV_UNROLL
     const int cur = t & 1;
     const bool more = t + 1 < nk;
     if (more) load((t + 1) * kFBK);
-CONV_UNROLL
+    CONV_UNROLL
     for (int kk = 0; kk < kFBK; ++kk) {
       float a[4], b[4];
-CONV_UNROLL
+      CONV_UNROLL
       for (int i = 0; i < 4; ++i) a[i] = As[cur][kk][tm + 16 * i];
-CONV_UNROLL
+      CONV_UNROLL
       for (int j = 0; j < 4; ++j) b[j] = Bs[cur][kk][tn + 8 * j];
-CONV_UNROLL
+      CONV_UNROLL
       for (int i = 0; i < 4; ++i)
-CONV_UNROLL
+        CONV_UNROLL
         for (int j = 0; j < 4; ++j) acc[i][j] = fmaf(a[i], b[j], acc[i][j]);
     }
     if (more) store(cur ^ 1);
@@ -258,13 +283,13 @@ CONV_UNROLL
   }
 
   float* out = static_cast<float*>(p.out);
-CONV_UNROLL
+  CONV_UNROLL
   for (int i = 0; i < 4; ++i) {
     const int64_t m = m0 + tm + 16 * i;
     if (m >= p.M) continue;
     const int64_t b = m / p.S;
     const int64_t obase = b * N * p.S + (m - b * p.S);
-CONV_UNROLL
+    CONV_UNROLL
     for (int j = 0; j < 4; ++j) {
       const int n = n0 + tn + 8 * j;
       if (n < N) out[obase + int64_t(n) * p.S] = acc[i][j] + (p.bias ? p.bias[n] : 0.f);
@@ -318,6 +343,10 @@ void conv3d(const aiprod_cuda_conv3d_args& a, void* stream) {
   }
   if (a.cin > big || K > big || a.cout > size_t(65535) * kTcBN) bad("sizes too large");
   if (a.batch == 0 || a.cout == 0) return;  // an empty output
+  if (a.batch > size_t(INT_MAX) ||
+      double(a.batch) * double(a.out_size[0]) * double(a.out_size[1]) * double(a.out_size[2]) > double(INT_MAX) * kFBM) {
+    bad("too many output positions for one launch");
+  }
   if (!a.x || !a.w || !a.out) bad("null data pointer (x, w or out)");
 
   Conv3dParams p;
@@ -364,25 +393,33 @@ void conv3d(const aiprod_cuda_conv3d_args& a, void* stream) {
     return;
   }
   const dim3 grid(unsigned((p.M + kTcBM - 1) / kTcBM), ceil_div(a.cout, kTcBN));
+  const dim3 block(kTcThreads);
   if (a.dtype == AIPROD_CUDA_F32) {
     if (pointwise) {
-      launch("conv3d_tc_f32_pointwise", conv3d_tc_kernel<float, true, false>, grid, dim3(kTcThreads), 0, st, p);
+      launch("conv3d_tc_f32_pointwise", conv3d_tc_kernel<float, kPointwiseRegs, false>, grid, block, 0, st, p);
     } else {
-      launch("conv3d_tc_f32", conv3d_tc_kernel<float, false, false>, grid, dim3(kTcThreads), 0, st, p);
+      launch("conv3d_tc_f32", conv3d_tc_kernel<float, kGeneral, false>, grid, block, 0, st, p);
     }
     return;
   }
   const bool async_b = K % 8 == 0 && reinterpret_cast<uintptr_t>(a.w) % 16 == 0;
-  if (pointwise) {
+  const bool async_a = pointwise && p.S % 8 == 0 && reinterpret_cast<uintptr_t>(a.x) % 16 == 0;
+  if (async_a) {
     if (async_b) {
-      launch("conv3d_tc_bf16_pointwise_async", conv3d_tc_kernel<uint16_t, true, true>, grid, dim3(kTcThreads), 0, st, p);
+      launch("conv3d_tc_bf16_pointwise_async_ab", conv3d_tc_kernel<uint16_t, kPointwiseAsync, true>, grid, block, 0, st, p);
     } else {
-      launch("conv3d_tc_bf16_pointwise", conv3d_tc_kernel<uint16_t, true, false>, grid, dim3(kTcThreads), 0, st, p);
+      launch("conv3d_tc_bf16_pointwise_async_a", conv3d_tc_kernel<uint16_t, kPointwiseAsync, false>, grid, block, 0, st, p);
+    }
+  } else if (pointwise) {
+    if (async_b) {
+      launch("conv3d_tc_bf16_pointwise_async_b", conv3d_tc_kernel<uint16_t, kPointwiseRegs, true>, grid, block, 0, st, p);
+    } else {
+      launch("conv3d_tc_bf16_pointwise", conv3d_tc_kernel<uint16_t, kPointwiseRegs, false>, grid, block, 0, st, p);
     }
   } else if (async_b) {
-    launch("conv3d_tc_bf16_async", conv3d_tc_kernel<uint16_t, false, true>, grid, dim3(kTcThreads), 0, st, p);
+    launch("conv3d_tc_bf16_async_b", conv3d_tc_kernel<uint16_t, kGeneral, true>, grid, block, 0, st, p);
   } else {
-    launch("conv3d_tc_bf16", conv3d_tc_kernel<uint16_t, false, false>, grid, dim3(kTcThreads), 0, st, p);
+    launch("conv3d_tc_bf16", conv3d_tc_kernel<uint16_t, kGeneral, false>, grid, block, 0, st, p);
   }
 }
 

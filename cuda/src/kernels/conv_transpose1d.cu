@@ -32,7 +32,7 @@ __global__ void __launch_bounds__(kThreads) conv_transpose1d_kernel(ConvT1dParam
   const int co0 = int(blockIdx.y) * kCo;
   if (t >= p.out_len) return;  // no barriers below
   float acc[kCo];
-CONV_UNROLL
+  CONV_UNROLL
   for (int c = 0; c < kCo; ++c) acc[c] = 0.f;
   const int ncols = p.cout - co0 < kCo ? p.cout - co0 : kCo;
   for (int ci = 0; ci < p.cin; ++ci) {
@@ -46,7 +46,7 @@ CONV_UNROLL
       if (i >= p.len) continue;
       const float xv = xr[i];
       if (ncols == kCo) {
-CONV_UNROLL
+        CONV_UNROLL
         for (int c = 0; c < kCo; ++c) acc[c] = fmaf(xv, wr[c * p.k + kk], acc[c]);
       } else {
         for (int c = 0; c < ncols; ++c) acc[c] = fmaf(xv, wr[c * p.k + kk], acc[c]);
