@@ -42,7 +42,6 @@ enum AMode { kGeneral = 0, kPointwiseRegs = 1, kPointwiseAsync = 2 };
 // T: the data type (float: f32 data rounded to bf16 on the way into shared memory; uint16_t: bf16 bits).
 template <class T, int kA, bool kAsyncB>
 __global__ void __launch_bounds__(kTcThreads) conv3d_tc_kernel(Conv3dParams p) {
-  constexpr bool kPointwise = kA != kGeneral;
   constexpr bool kAsyncA = kA == kPointwiseAsync;
   __shared__ __align__(16) uint16_t As[2][kTcBK][kTcApad];  // [k][m]
   __shared__ __align__(16) uint16_t Bs[2][kTcBN][kTcBpad];  // [n][k]
@@ -83,19 +82,21 @@ __global__ void __launch_bounds__(kTcThreads) conv3d_tc_kernel(Conv3dParams p) {
   };
 
   auto load_a = [&](int k0) {
-    if (kAsyncA) return;
-    const int k = k0 + a_k;
-    conv::KPos q = conv::kpos(p, k);
-    CONV_UNROLL
-    for (int j = 0; j < 16; ++j) {
-      ra[j] = bf16_bits(conv::gather<T, kPointwise>(x, p, row, q, k + j < K));
-      conv::kstep(p, q);
+    if constexpr (!kAsyncA) {
+      const int k = k0 + a_k;
+      conv::KPos q = conv::kpos(p, k);
+      CONV_UNROLL
+      for (int j = 0; j < 16; ++j) {
+        ra[j] = bf16_bits(conv::gather<T, kA != kGeneral>(x, p, row, q, k + j < K));
+        conv::kstep(p, q);
+      }
     }
   };
   auto store_a = [&](int buf) {
-    if (kAsyncA) return;
-    CONV_UNROLL
-    for (int j = 0; j < 16; ++j) As[buf][a_k + j][a_m] = ra[j];
+    if constexpr (!kAsyncA) {
+      CONV_UNROLL
+      for (int j = 0; j < 16; ++j) As[buf][a_k + j][a_m] = ra[j];
+    }
   };
   auto load_b = [&](int k0) {
     CONV_UNROLL
