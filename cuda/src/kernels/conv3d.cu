@@ -84,11 +84,12 @@ __global__ void __launch_bounds__(kTcThreads) conv3d_tc_kernel(Conv3dParams p) {
   auto load_a = [&](int k0) {
     if constexpr (!kAsyncA) {
       const int k = k0 + a_k;
-      conv::KPos q = conv::kpos(p, k);
+      constexpr bool kPw = kA != kGeneral;
+      conv::Cursor c = conv::cursor_at<kPw>(p, row, k);
       CONV_UNROLL
       for (int j = 0; j < 16; ++j) {
-        ra[j] = bf16_bits(conv::gather<T, kA != kGeneral>(x, p, row, q, k + j < K));
-        conv::kstep(p, q);
+        ra[j] = bf16_bits(conv::gather<T, kPw>(x, p, row, c, k + j < K));
+        conv::cursor_step<kPw>(p, row, c);
       }
     }
   };
@@ -232,11 +233,11 @@ __global__ void __launch_bounds__(kFThreads) conv3d_f32_kernel(Conv3dParams p) {
 
   auto load = [&](int k0) {
     const int k = k0 + a_k;
-    conv::KPos q = conv::kpos(p, k);
+    conv::Cursor c = conv::cursor_at<kPointwise>(p, row, k);
     CONV_UNROLL
     for (int j = 0; j < 8; ++j) {
-      ra[j] = conv::gather<float, kPointwise>(x, p, row, q, k + j < K);
-      conv::kstep(p, q);
+      ra[j] = conv::gather<float, kPointwise>(x, p, row, c, k + j < K);
+      conv::cursor_step<kPointwise>(p, row, c);
     }
     CONV_UNROLL
     for (int j = 0; j < 4; ++j) {

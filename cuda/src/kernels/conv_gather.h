@@ -81,44 +81,70 @@ AIPROD_DI Row row_info(const Conv3dParams& p, int64_t m) {
   return r;
 }
 
-// Position of k in (ci, dt, dy, dx); stepped by one with kstep (no divisions in the loops).
-struct KPos {
+// A thread's walk along k for one output position: k as (ci, dt, dy, dx), stepped by one without divisions,
+// with the offset of the source row x[b, ci, st, sy, :] kept up to date when (ci, dt, dy) changes, so each
+// element costs one source index (along W) and a load.
+struct Cursor {
   int ci, dt, dy, dx;
+  int64_t off;  // ci * thw + (st * h + sy) * w: the source row, when live
+  bool live;    // false: (st, sy) falls in zero padding
 };
-AIPROD_DI KPos kpos(const Conv3dParams& p, int k) {
-  const int taps = p.k0 * p.k1 * p.k2, plane = p.k1 * p.k2;
-  KPos q;
-  q.ci = k / taps;
-  int r = k - q.ci * taps;
-  q.dt = r / plane;
-  r -= q.dt * plane;
-  q.dy = r / p.k2;
-  q.dx = r - q.dy * p.k2;
-  return q;
+
+AIPROD_DI void cursor_row(const Conv3dParams& p, const Row& r, Cursor& c) {
+  const int st = source_index(r.t0 + c.dt, p.t, p.mode0);
+  const int sy = source_index(r.h0 + c.dy, p.h, p.mode1);
+  c.live = (st | sy) >= 0;
+  c.off = int64_t(c.ci) * p.thw + (int64_t(st) * p.h + sy) * p.w_;
 }
-AIPROD_DI void kstep(const Conv3dParams& p, KPos& q) {
-  if (++q.dx == p.k2) {
-    q.dx = 0;
-    if (++q.dy == p.k1) {
-      q.dy = 0;
-      if (++q.dt == p.k0) {
-        q.dt = 0;
-        ++q.ci;
+
+template <bool kPointwise>
+AIPROD_DI Cursor cursor_at(const Conv3dParams& p, const Row& r, int k) {
+  Cursor c;
+  if (kPointwise) {  // k = ci
+    c.ci = k;
+    c.dt = c.dy = c.dx = 0;
+    c.live = true;
+    c.off = int64_t(k) * p.thw;
+    return c;
+  }
+  const int taps = p.k0 * p.k1 * p.k2, plane = p.k1 * p.k2;
+  c.ci = k / taps;
+  int rem = k - c.ci * taps;
+  c.dt = rem / plane;
+  rem -= c.dt * plane;
+  c.dy = rem / p.k2;
+  c.dx = rem - c.dy * p.k2;
+  cursor_row(p, r, c);
+  return c;
+}
+
+template <bool kPointwise>
+AIPROD_DI void cursor_step(const Conv3dParams& p, const Row& r, Cursor& c) {
+  if (kPointwise) {
+    c.off += p.thw;
+    return;
+  }
+  if (++c.dx == p.k2) {
+    c.dx = 0;
+    if (++c.dy == p.k1) {
+      c.dy = 0;
+      if (++c.dt == p.k0) {
+        c.dt = 0;
+        ++c.ci;
       }
     }
+    cursor_row(p, r, c);
   }
 }
 
-// A[m, k] as stored (f32, or bf16 bits), zero outside the matrix and in zero padding.
+// A[m, k] as stored (f32, or bf16 bits), zero outside the matrix (in_k: k < K) and in zero padding.
 template <class T, bool kPointwise>
-AIPROD_DI T gather(const T* x, const Conv3dParams& p, const Row& r, const KPos& q, bool in_k) {
+AIPROD_DI T gather(const T* x, const Conv3dParams& p, const Row& r, const Cursor& c, bool in_k) {
   if (!r.valid || !in_k) return T(0);
-  if (kPointwise) return x[r.base + int64_t(q.ci) * p.thw + r.sp];
-  const int st = source_index(r.t0 + q.dt, p.t, p.mode0);
-  const int sy = source_index(r.h0 + q.dy, p.h, p.mode1);
-  const int sx = source_index(r.w0 + q.dx, p.w_, p.mode2);
-  if ((st | sy | sx) < 0) return T(0);
-  return x[r.base + int64_t(q.ci) * p.thw + (int64_t(st) * p.h + sy) * p.w_ + sx];
+  if (kPointwise) return x[r.base + c.off + r.sp];
+  const int sx = source_index(r.w0 + c.dx, p.w_, p.mode2);
+  if (!c.live || sx < 0) return T(0);
+  return x[r.base + c.off + sx];
 }
 
 }  // namespace conv
