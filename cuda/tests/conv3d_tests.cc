@@ -192,8 +192,9 @@ KERNEL_TEST(conv3d_pointwise) {
   run_case({"1x1x1 cin 33", 2, 33, {1, 9, 10}, 48, {1, 1, 1}, {1, 1, 1}, {0, 0, 0}, {0, 0, 0}, {Z, Z, Z}, true}, kAll, 8);
   run_case({"1x1x1 cin 16", 1, 16, {5, 1, 9}, 7, {1, 1, 1}, {1, 1, 1}, {0, 0, 0}, {0, 0, 0}, {Z, Z, Z}, false},
            {kF32AllowBf16, kBf16}, 9);
-  // S = 40 (a multiple of 8): bf16 A tiles by cp.async; with K = 16 the weights too, with K = 5 not.
-  run_case({"1x1x1 cin 16 S 40", 2, 16, {1, 4, 10}, 48, {1, 1, 1}, {1, 1, 1}, {0, 0, 0}, {0, 0, 0}, {Z, Z, Z}, true},
+  // S = 40 (a multiple of 8): bf16 A tiles by cp.async; with K = 16 the weights too (and Cout 130: two
+// 128-wide N tiles), with K = 5 not.
+  run_case({"1x1x1 cin 16 S 40 cout 130", 2, 16, {1, 4, 10}, 130, {1, 1, 1}, {1, 1, 1}, {0, 0, 0}, {0, 0, 0}, {Z, Z, Z}, true},
            {kBf16}, 17);
   run_case({"1x1x1 cin 5 S 40", 2, 5, {2, 4, 5}, 7, {1, 1, 1}, {1, 1, 1}, {0, 0, 0}, {0, 0, 0}, {Z, Z, Z}, false},
            {kF32AllowBf16, kBf16}, 18);
@@ -204,9 +205,10 @@ KERNEL_TEST(conv3d_pointwise) {
            {kF32, kBf16}, 10);
 }
 
-// bf16 weights by cp.async with the general gather: Cin 8 x 27 taps = K 216, K tiles 7 (the last partial).
+// bf16 weights by cp.async with the general gather: Cin 8 x 27 taps = K 216, K tiles 7 (the last partial);
+// Cout 72: the 128-wide N tile, partial.
 KERNEL_TEST(conv3d_bf16_async_weights) {
-  run_case({"3x3x3 cin 8", 1, 8, {5, 5, 5}, 48, {3, 3, 3}, {1, 1, 1}, {2, 1, 1}, {0, 1, 1}, {RP, Z, Z}, true}, {kBf16}, 11);
+  run_case({"3x3x3 cin 8 cout 72", 1, 8, {5, 5, 5}, 72, {3, 3, 3}, {1, 1, 1}, {2, 1, 1}, {0, 1, 1}, {RP, Z, Z}, true}, {kBf16}, 11);
 }
 
 // conv2d (T = 1, K0 = 1): 3x3 with zero padding, batch 2, M = 162 (three M tiles); conv1d (T = H = 1).

@@ -26,7 +26,11 @@ namespace {
 using conv::Conv3dParams;
 
 // ---- tensor-core kernel -------------------------------------------------------------------------------
-constexpr int kTcBM = 64, kTcBN = 64, kTcBK = 32, kTcThreads = 128;
+// Block tile 64 x kBN x 32, warps of 32 x 32 (2 x kBN/32): kBN 64 (128 threads) for Cout <= 64, else 128
+// (256 threads: each gathered A element feeds twice as many output channels).
+constexpr int kTcBM = 64, kTcBK = 32;
+template <int kBN>
+constexpr int tc_threads() { return 2 * kBN; }
 constexpr int kTcApad = kTcBM + 8;  // row stride 144 bytes: the 8 rows of an ldmatrix hit distinct banks
 constexpr int kTcBpad = kTcBK + 8;  // row stride 80 bytes
 
@@ -40,28 +44,32 @@ AIPROD_DI void store_out(uint16_t* out, int64_t i, float v) { out[i] = f32_to_bf
 enum AMode { kGeneral = 0, kPointwiseRegs = 1, kPointwiseAsync = 2 };
 
 // T: the data type (float: f32 data rounded to bf16 on the way into shared memory; uint16_t: bf16 bits).
-template <class T, int kA, bool kAsyncB>
-__global__ void __launch_bounds__(kTcThreads) conv3d_tc_kernel(Conv3dParams p) {
+template <class T, int kA, bool kAsyncB, int kBN>
+__global__ void __launch_bounds__(tc_threads<kBN>()) conv3d_tc_kernel(Conv3dParams p) {
   constexpr bool kAsyncA = kA == kPointwiseAsync;
+  constexpr int kThreads = tc_threads<kBN>();
+  constexpr int kAPer = kTcBM * kTcBK / kThreads;   // A elements per thread: 16 or 8
+  constexpr int kAChunks = kTcBM * kTcBK / 8 / kThreads;  // 16-byte A chunks per thread: 2 or 1
   __shared__ __align__(16) uint16_t As[2][kTcBK][kTcApad];  // [k][m]
-  __shared__ __align__(16) uint16_t Bs[2][kTcBN][kTcBpad];  // [n][k]
+  __shared__ __align__(16) uint16_t Bs[2][kBN][kTcBpad];    // [n][k]
   const T* x = static_cast<const T*>(p.x);
   const T* w = static_cast<const T*>(p.w);
   const int tid = int(threadIdx.x), lane = tid & 31, warp = tid >> 5;
   const int64_t m0 = int64_t(blockIdx.x) * kTcBM;
-  const int n0 = int(blockIdx.y) * kTcBN;
+  const int n0 = int(blockIdx.y) * kBN;
   const int K = p.K, N = p.cout;
 
-  // A staging: this thread's output position m0 + a_m, 16 consecutive k from a_k (a warp: 32 positions).
-  const int a_m = tid % kTcBM, a_k = (tid / kTcBM) * 16;
+  // A staging: this thread's output position m0 + a_m, kAPer consecutive k from a_k (a warp: 32 positions).
+  const int a_m = tid % kTcBM, a_k = (tid / kTcBM) * kAPer;
   const conv::Row row = conv::row_info(p, m0 + a_m);
   // B staging: output channel n0 + b_n, 16 consecutive k from b_k.
   const int b_n = tid / 2, b_k = (tid % 2) * 16;
   const bool b_row_ok = n0 + b_n < N;
   const T* w_row = w + int64_t(b_row_ok ? n0 + b_n : 0) * K;
-  uint16_t ra[16], rb[16];
-  // kAsyncA: this thread copies the 8 positions m0 + c_m .. + 7 of k rows c_k and c_k + 16 (a warp: 4 rows
-  // of 128 contiguous bytes); M % 8 == 0, so a run is wholly inside or outside the matrix and one batch item.
+  uint16_t ra[kAPer], rb[16];
+  // kAsyncA: this thread copies the 8 positions m0 + c_m .. + 7 of k rows c_k + i * kThreads / 8 (a warp: 4
+  // rows of 128 contiguous bytes); M % 8 == 0, so a run is wholly inside or outside the matrix and one batch
+  // item.
   const int c_m = (tid % 8) * 8, c_k = tid / 8;
   int64_t c_base = 0;
   bool c_ok = false;
@@ -73,10 +81,10 @@ __global__ void __launch_bounds__(kTcThreads) conv3d_tc_kernel(Conv3dParams p) {
   }
   auto issue_a = [&](int buf, int k0) {
     CONV_UNROLL
-    for (int i = 0; i < 2; ++i) {
-      const int k = k0 + c_k + 16 * i;
+    for (int i = 0; i < kAChunks; ++i) {
+      const int k = k0 + c_k + i * (kThreads / 8);
       const bool ok = c_ok && k < K;
-      cp_async_16(&As[buf][c_k + 16 * i][c_m], ok ? static_cast<const void*>(x + c_base + int64_t(k) * p.S) : p.x,
+      cp_async_16(&As[buf][c_k + i * (kThreads / 8)][c_m], ok ? static_cast<const void*>(x + c_base + int64_t(k) * p.S) : p.x,
                   ok ? 16u : 0u);
     }
   };
@@ -87,7 +95,7 @@ __global__ void __launch_bounds__(kTcThreads) conv3d_tc_kernel(Conv3dParams p) {
       constexpr bool kPw = kA != kGeneral;
       conv::Cursor c = conv::cursor_at<kPw>(p, row, k);
       CONV_UNROLL
-      for (int j = 0; j < 16; ++j) {
+      for (int j = 0; j < kAPer; ++j) {
         ra[j] = bf16_bits(conv::gather<T, kPw>(x, p, row, c, k + j < K));
         conv::cursor_step<kPw>(p, row, c);
       }
@@ -96,7 +104,7 @@ __global__ void __launch_bounds__(kTcThreads) conv3d_tc_kernel(Conv3dParams p) {
   auto store_a = [&](int buf) {
     if constexpr (!kAsyncA) {
       CONV_UNROLL
-      for (int j = 0; j < 16; ++j) As[buf][a_k + j][a_m] = ra[j];
+      for (int j = 0; j < kAPer; ++j) As[buf][a_k + j][a_m] = ra[j];
     }
   };
   auto load_b = [&](int k0) {
@@ -299,6 +307,18 @@ __global__ void __launch_bounds__(kFThreads) conv3d_f32_kernel(Conv3dParams p) {
   }
 }
 
+// The tensor-core kernel with the N tile that fits Cout.
+template <class T, int kA, bool kAsyncB>
+void launch_tc(const std::string& name, unsigned grid_m, Stream st, const Conv3dParams& p) {
+  if (p.cout <= 64) {
+    launch((name + "_n64").c_str(), conv3d_tc_kernel<T, kA, kAsyncB, 64>, dim3(grid_m, ceil_div(size_t(p.cout), 64)),
+           dim3(tc_threads<64>()), 0, st, p);
+  } else {
+    launch((name + "_n128").c_str(), conv3d_tc_kernel<T, kA, kAsyncB, 128>, dim3(grid_m, ceil_div(size_t(p.cout), 128)),
+           dim3(tc_threads<128>()), 0, st, p);
+  }
+}
+
 std::string dims3(const size_t* v) {
   return "[" + std::to_string(v[0]) + "," + std::to_string(v[1]) + "," + std::to_string(v[2]) + "]";
 }
@@ -343,7 +363,7 @@ void conv3d(const aiprod_cuda_conv3d_args& a, void* stream) {
     if (a.in[d] + a.pad_front[d] + a.pad_back[d] > big || a.k[d] > big || a.stride[d] > big) bad("sizes too large");
     K = K > big ? K : K * a.k[d];
   }
-  if (a.cin > big || K > big || a.cout > size_t(65535) * kTcBN) bad("sizes too large");
+  if (a.cin > big || K > big || a.cout > size_t(65535) * 32) bad("sizes too large");
   if (a.batch == 0 || a.cout == 0) return;  // an empty output
   if (a.batch > size_t(INT_MAX) ||
       double(a.batch) * double(a.out_size[0]) * double(a.out_size[1]) * double(a.out_size[2]) > double(INT_MAX) * kFBM) {
@@ -394,13 +414,12 @@ void conv3d(const aiprod_cuda_conv3d_args& a, void* stream) {
     }
     return;
   }
-  const dim3 grid(unsigned((p.M + kTcBM - 1) / kTcBM), ceil_div(a.cout, kTcBN));
-  const dim3 block(kTcThreads);
+  const unsigned grid_m = unsigned((p.M + kTcBM - 1) / kTcBM);
   if (a.dtype == AIPROD_CUDA_F32) {
     if (pointwise) {
-      launch("conv3d_tc_f32_pointwise", conv3d_tc_kernel<float, kPointwiseRegs, false>, grid, block, 0, st, p);
+      launch_tc<float, kPointwiseRegs, false>("conv3d_tc_f32_pointwise", grid_m, st, p);
     } else {
-      launch("conv3d_tc_f32", conv3d_tc_kernel<float, kGeneral, false>, grid, block, 0, st, p);
+      launch_tc<float, kGeneral, false>("conv3d_tc_f32", grid_m, st, p);
     }
     return;
   }
@@ -408,20 +427,20 @@ void conv3d(const aiprod_cuda_conv3d_args& a, void* stream) {
   const bool async_a = pointwise && p.S % 8 == 0 && reinterpret_cast<uintptr_t>(a.x) % 16 == 0;
   if (async_a) {
     if (async_b) {
-      launch("conv3d_tc_bf16_pointwise_async_ab", conv3d_tc_kernel<uint16_t, kPointwiseAsync, true>, grid, block, 0, st, p);
+      launch_tc<uint16_t, kPointwiseAsync, true>("conv3d_tc_bf16_pointwise_async_ab", grid_m, st, p);
     } else {
-      launch("conv3d_tc_bf16_pointwise_async_a", conv3d_tc_kernel<uint16_t, kPointwiseAsync, false>, grid, block, 0, st, p);
+      launch_tc<uint16_t, kPointwiseAsync, false>("conv3d_tc_bf16_pointwise_async_a", grid_m, st, p);
     }
   } else if (pointwise) {
     if (async_b) {
-      launch("conv3d_tc_bf16_pointwise_async_b", conv3d_tc_kernel<uint16_t, kPointwiseRegs, true>, grid, block, 0, st, p);
+      launch_tc<uint16_t, kPointwiseRegs, true>("conv3d_tc_bf16_pointwise_async_b", grid_m, st, p);
     } else {
-      launch("conv3d_tc_bf16_pointwise", conv3d_tc_kernel<uint16_t, kPointwiseRegs, false>, grid, block, 0, st, p);
+      launch_tc<uint16_t, kPointwiseRegs, false>("conv3d_tc_bf16_pointwise", grid_m, st, p);
     }
   } else if (async_b) {
-    launch("conv3d_tc_bf16_async_b", conv3d_tc_kernel<uint16_t, kGeneral, true>, grid, block, 0, st, p);
+    launch_tc<uint16_t, kGeneral, true>("conv3d_tc_bf16_async_b", grid_m, st, p);
   } else {
-    launch("conv3d_tc_bf16", conv3d_tc_kernel<uint16_t, kGeneral, false>, grid, block, 0, st, p);
+    launch_tc<uint16_t, kGeneral, false>("conv3d_tc_bf16", grid_m, st, p);
   }
 }
 
