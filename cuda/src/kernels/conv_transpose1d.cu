@@ -24,6 +24,7 @@ struct ConvT1dParams {
   float* out;
   int cin, len, cout, k, stride, padding, dilation, out_len;
   int t_blocks;  // blocks per batch item along t
+  int gcd;       // gcd(stride, dilation)
 };
 
 __global__ void __launch_bounds__(kThreads) conv_transpose1d_kernel(ConvT1dParams p) {
@@ -31,25 +32,45 @@ __global__ void __launch_bounds__(kThreads) conv_transpose1d_kernel(ConvT1dParam
   const int t = (int(blockIdx.x) - b * p.t_blocks) * kThreads + int(threadIdx.x);
   const int co0 = int(blockIdx.y) * kCo;
   if (t >= p.out_len) return;  // no barriers below
+  // The taps that land on t: k*dilation = t + padding - i*stride with 0 <= i < len, 0 <= k < K. The k solving
+  // the congruence k*dilation = t + padding (mod stride) form a progression of step stride / gcd(stride,
+  // dilation); along it i falls by step*dilation/stride. Found once, used for every input channel.
+  const long tp = long(t) + p.padding;
+  const long kstep = p.stride / p.gcd;
+  long k_first = -1;
+  for (long k = 0; k < kstep && k < p.k; ++k) {
+    if ((tp - k * p.dilation) % p.stride == 0) {
+      k_first = k;
+      break;
+    }
+  }
+  int taps = 0;
+  long i_first = 0, i_step = 0;
+  if (k_first >= 0) {
+    const long need = tp - long(p.len) * p.stride + 1 - k_first * p.dilation;  // i < len: k*dilation >= ...
+    if (need > 0) k_first += (need + kstep * p.dilation - 1) / (kstep * p.dilation) * kstep;
+    const long k_last = tp / p.dilation < p.k - 1 ? tp / p.dilation : p.k - 1;  // i >= 0
+    if (k_first <= k_last) {
+      taps = int((k_last - k_first) / kstep + 1);
+      i_first = (tp - k_first * p.dilation) / p.stride;
+      i_step = kstep * p.dilation / p.stride;
+    }
+  }
   float acc[kCo];
   CONV_UNROLL
   for (int c = 0; c < kCo; ++c) acc[c] = 0.f;
   const int ncols = p.cout - co0 < kCo ? p.cout - co0 : kCo;
   for (int ci = 0; ci < p.cin; ++ci) {
-    const float* xr = p.x + (int64_t(b) * p.cin + ci) * p.len;
-    const float* wr = p.w + (int64_t(ci) * p.cout + co0) * p.k;
-    for (int kk = 0; kk < p.k; ++kk) {
-      const long num = long(t) + p.padding - long(kk) * p.dilation;  // = i * stride
-      if (num < 0) break;                                            // decreasing in kk
-      if (num % p.stride != 0) continue;
-      const long i = num / p.stride;
-      if (i >= p.len) continue;
-      const float xv = xr[i];
+    const float* xr = p.x + (int64_t(b) * p.cin + ci) * p.len + i_first;
+    const float* wr = p.w + (int64_t(ci) * p.cout + co0) * p.k + k_first;
+    for (int j = 0; j < taps; ++j) {  // k ascending, as the reference
+      const float xv = xr[-j * i_step];
+      const float* wk = wr + j * kstep;
       if (ncols == kCo) {
         CONV_UNROLL
-        for (int c = 0; c < kCo; ++c) acc[c] = fmaf(xv, wr[c * p.k + kk], acc[c]);
+        for (int c = 0; c < kCo; ++c) acc[c] = fmaf(xv, wk[c * p.k], acc[c]);
       } else {
-        for (int c = 0; c < ncols; ++c) acc[c] = fmaf(xv, wr[c * p.k + kk], acc[c]);
+        for (int c = 0; c < ncols; ++c) acc[c] = fmaf(xv, wk[c * p.k], acc[c]);
       }
     }
   }
@@ -106,6 +127,13 @@ void conv_transpose1d(const aiprod_cuda_conv_transpose1d_args& a, void* stream) 
   p.dilation = int(a.dilation);
   p.out_len = int(a.out_len);
   p.t_blocks = int(ceil_div(a.out_len, kThreads));
+  size_t g = a.stride, h = a.dilation;
+  while (h) {
+    const size_t r = g % h;
+    g = h;
+    h = r;
+  }
+  p.gcd = int(g);
   const size_t blocks = size_t(p.t_blocks) * a.batch;
   if (blocks > size_t(INT_MAX) || ceil_div(a.cout, kCo) > 65535u) bad("sizes too large");
   launch("conv_transpose1d", conv_transpose1d_kernel, dim3(unsigned(blocks), ceil_div(a.cout, kCo)), dim3(kThreads), 0,
