@@ -206,9 +206,10 @@ KERNEL_TEST(conv3d_pointwise) {
 }
 
 // bf16 weights by cp.async with the general gather: Cin 8 x 27 taps = K 216, K tiles 7 (the last partial);
-// Cout 72: the 128-wide N tile, partial.
+// Cout 72: the 128-wide N tile, partial. f32 weights with K % 4 == 0: loaded as float4.
 KERNEL_TEST(conv3d_bf16_async_weights) {
-  run_case({"3x3x3 cin 8 cout 72", 1, 8, {5, 5, 5}, 72, {3, 3, 3}, {1, 1, 1}, {2, 1, 1}, {0, 1, 1}, {RP, Z, Z}, true}, {kBf16}, 11);
+  run_case({"3x3x3 cin 8 cout 72", 1, 8, {5, 5, 5}, 72, {3, 3, 3}, {1, 1, 1}, {2, 1, 1}, {0, 1, 1}, {RP, Z, Z}, true},
+           {kBf16, kF32AllowBf16}, 11);
 }
 
 // conv2d (T = 1, K0 = 1): 3x3 with zero padding, batch 2, M = 162 (three M tiles); conv1d (T = H = 1).

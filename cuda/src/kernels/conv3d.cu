@@ -108,6 +108,22 @@ __global__ void __launch_bounds__(tc_threads<kBN>()) conv3d_tc_kernel(Conv3dPara
     }
   };
   auto load_b = [&](int k0) {
+    if constexpr (sizeof(T) == 4) {
+      if (p.w_vec) {  // f32 weights, K % 4 == 0, 16-byte aligned: four float4 loads (wholly in or out)
+        CONV_UNROLL
+        for (int j = 0; j < 16; j += 4) {
+          const int k = k0 + b_k + j;
+          float4 v;
+          v.x = v.y = v.z = v.w = 0.f;
+          if (b_row_ok && k < K) v = *reinterpret_cast<const float4*>(w_row + k);
+          rb[j] = bf16_bits(v.x);
+          rb[j + 1] = bf16_bits(v.y);
+          rb[j + 2] = bf16_bits(v.z);
+          rb[j + 3] = bf16_bits(v.w);
+        }
+        return;
+      }
+    }
     CONV_UNROLL
     for (int j = 0; j < 16; ++j) {
       const int k = k0 + b_k + j;
@@ -397,6 +413,7 @@ void conv3d(const aiprod_cuda_conv3d_args& a, void* stream) {
   p.ho = int(a.out_size[1]);
   p.wo = int(a.out_size[2]);
   p.K = int(K);
+  p.w_vec = a.dtype == AIPROD_CUDA_F32 && K % 4 == 0 && reinterpret_cast<uintptr_t>(a.w) % 16 == 0;
   p.thw = int64_t(a.in[0]) * int64_t(a.in[1]) * int64_t(a.in[2]);
   p.S = int64_t(a.out_size[0]) * int64_t(a.out_size[1]) * int64_t(a.out_size[2]);
   p.M = int64_t(a.batch) * p.S;

@@ -36,6 +36,7 @@ struct Conv3dParams {
   int mode0, mode1, mode2;
   int to, ho, wo;
   int K;          // cin * k0 * k1 * k2 (checked to fit in int by the launcher)
+  bool w_vec;     // f32 weights with K % 4 == 0, 16-byte aligned: rows loadable as float4
   int64_t thw;    // t * h * w_: one input channel
   int64_t S;      // to * ho * wo: one output channel
   int64_t M;      // batch * S
