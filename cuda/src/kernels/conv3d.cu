@@ -1,15 +1,25 @@
 // conv3d (conv2d / conv1d: unit leading kernel and input dims) as an implicit GEMM, conv_gather.h:
 // M = B*To*Ho*Wo output positions, N = Cout, K = Cin*K0*K1*K2; the input patch is gathered into shared
-// memory with the padding of each axis (zeros / reflect / replicate, front and back) and the strides, so
-// the padded input or an im2col matrix never exists in memory. Bias is added in the epilogue.
-//  - bf16 data, or f32 data with allow_bf16: tensor cores (mma.m16n8k16 bf16, f32 accumulation), 64x64x32
-//    block tiles, 4 warps of 32x32, ldmatrix from double-buffered shared memory; the weight tile by cp.async
-//    when it is bf16 with K a multiple of 8 (16-byte rows), otherwise register-staged like the gathered A
-//    tile (whose loads are issued before the current tile's mma and stored after it).
-//  - f32 data: a SIMT implicit GEMM with exact f32 products (fma) and f32 accumulation, as the CPU reference.
-// Kernels with K0 = K1 = K2 = 1, unit strides and no padding (pointwise / 1x1 convs) gather without any
-// index arithmetic (A[m, k] = x[b, k, sp]); conv2d / conv1d shapes need nothing special: their unit axes
-// contribute nothing to K and their source index is always 0.
+// memory with the padding of each axis (zeros / reflect / replicate, front and back, as
+// aiprod::conv_source_index) and the strides, so neither the padded input nor an im2col matrix exists in
+// memory. Bias is added in the epilogue; outputs are written straight from the accumulators (a warp's
+// stores for one channel cover 8 consecutive positions).
+//  - bf16 data, or f32 data with allow_bf16: tensor cores (mma.m16n8k16 bf16, f32 accumulation). Block
+//    tile 64 x 64 (Cout <= 64, 4 warps) or 64 x 128 (8 warps), K tiles of 32, warps of 32 x 32, ldmatrix
+//    (.trans for A, stored [k][m] so that the gather's stores are along m) from double-buffered shared
+//    memory. The next tile's global loads are issued before the current tile's mma: cp.async where the
+//    data allow it (bf16 weights with K % 8 == 0; the A tile of a bf16 pointwise conv with S % 8 == 0),
+//    otherwise loads into registers stored after the mma (f32 data are rounded to bf16 there, nearest even).
+//  - f32 data: a SIMT implicit GEMM (64 x 32 x 16 tiles, 4 x 4 outputs per thread) with exact f32 products
+//    (fma) and f32 accumulation, as the CPU reference.
+// The gather walks k with a cursor (no divisions per element; the source row offset changes only when
+// (ci, dt, dy) does). Pointwise convs (1x1x1, unit strides, no padding) skip the index arithmetic
+// (A[m, k] = x[b, k, sp]); conv2d / conv1d shapes need nothing else: their unit axes add nothing to K and
+// cost nothing in the cursor.
+// Argument contract beyond api.h: cin, in, k and stride must be > 0 and out_size must equal
+// conv_out_size per axis (a kernel larger than the padded input is an error); reflect padding must be
+// smaller than the input on its axis (PyTorch's rule; the source index would leave the input otherwise);
+// batch 0 or cout 0 is an empty output (nothing runs, pointers unused).
 #include <climits>
 #include <string>
 
