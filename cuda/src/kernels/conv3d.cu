@@ -94,8 +94,8 @@ __global__ void __launch_bounds__(tc_threads<kBN>()) conv3d_tc_kernel(Conv3dPara
     for (int i = 0; i < kAChunks; ++i) {
       const int k = k0 + c_k + i * (kThreads / 8);
       const bool ok = c_ok && k < K;
-      cp_async_16(&As[buf][c_k + i * (kThreads / 8)][c_m], ok ? static_cast<const void*>(x + c_base + int64_t(k) * p.S) : p.x,
-                  ok ? 16u : 0u);
+      const void* src = ok ? static_cast<const void*>(x + c_base + int64_t(k) * p.S) : p.x;
+      cp_async_16(&As[buf][c_k + i * (kThreads / 8)][c_m], src, ok ? 16u : 0u);
     }
   };
 
