@@ -24,6 +24,13 @@
 #include "ops.h"
 #include "shape_args.h"
 
+// Loop unrolling for nvcc (the host compiler of the emulation does not know the pragma).
+#if defined(__CUDACC__)
+#define ATTN_UNROLL _Pragma("unroll")
+#else
+#define ATTN_UNROLL
+#endif
+
 namespace aiprod_cuda {
 namespace {
 
@@ -63,6 +70,17 @@ AIPROD_DI void key_range(const AttnParams& p, int64_t i0, int64_t i1, int64_t* l
   *hi = b;
 }
 
+// Whether every key of [j0, j1] exists and is visible from every query of [i0, i1] (no per-element masks needed).
+AIPROD_DI bool tile_all_visible(const AttnParams& p, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
+  if (j1 >= p.nk) return false;
+  if (p.causal && j1 > i0) return false;
+  if (p.window) {
+    if (i1 - j0 >= p.window) return false;                // farthest key behind
+    if (!p.causal && j1 - i0 >= p.window) return false;  // farthest key ahead
+  }
+  return true;
+}
+
 AIPROD_DI float ld_f32(const float* p, int64_t i) { return p[i]; }
 AIPROD_DI float ld_f32(const uint16_t* p, int64_t i) { return bf16_to_f32(p[i]); }
 AIPROD_DI void st_f32(float* p, int64_t i, float v) { p[i] = v; }
@@ -90,7 +108,7 @@ AIPROD_DI void load_tile(uint16_t* tile, const uint16_t* g, int64_t r0, int64_t 
     if (kAsync) {
       cp_async_16(dst, src, ok ? 16u : 0u);
     } else {
-#pragma unroll
+ATTN_UNROLL
       for (int e = 0; e < 8; ++e) dst[e] = ok ? src[e] : uint16_t(0);
     }
   }
@@ -104,7 +122,9 @@ __global__ void __launch_bounds__(kTcThreads) attention_bf16_tc_kernel(AttnParam
   uint16_t* Ks = Qs + kBM * D;       // 2 x [kBN][D]
   uint16_t* Vs = Ks + 2 * kBN * D;   // 2 x [kBN][D]
   const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g = lane >> 2, t = lane & 3;
-  const int64_t i0 = int64_t(blockIdx.x) * kBM, h = blockIdx.y, b = blockIdx.z, kvh = h / p.group;
+  // causal: the last query tiles (the most key tiles) are scheduled first, so they do not trail at the end
+  const int64_t qt = p.causal ? int64_t(gridDim.x) - 1 - blockIdx.x : int64_t(blockIdx.x);
+  const int64_t i0 = qt * kBM, h = blockIdx.y, b = blockIdx.z, kvh = h / p.group;
   const int64_t bh = b * p.heads + h;
   const uint16_t* qg = static_cast<const uint16_t*>(p.q) + bh * p.nq * D;
   const uint16_t* kg = static_cast<const uint16_t*>(p.k) + (b * p.kv_heads + kvh) * p.nk * D;
@@ -119,7 +139,7 @@ __global__ void __launch_bounds__(kTcThreads) attention_bf16_tc_kernel(AttnParam
 
   const int64_t r0 = i0 + warp * 16 + g, r1 = r0 + 8;  // this thread's two query rows
   float o[D / 8][4];
-#pragma unroll
+ATTN_UNROLL
   for (int n = 0; n < D / 8; ++n) o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.f;
   float m0 = -INFINITY, m1 = -INFINITY, l0 = 0.f, l1 = 0.f;
   uint32_t qf[D / 16][4];
@@ -137,7 +157,7 @@ __global__ void __launch_bounds__(kTcThreads) attention_bf16_tc_kernel(AttnParam
       cp_async_wait<1>();  // K[kt] (and Q) landed; V[kt] may still be in flight
       __syncthreads();     // ... for every thread; and S of kt-1 is done with the other K buffer
       if (kt == t_lo) {
-#pragma unroll
+ATTN_UNROLL
         for (int kk = 0; kk < D / 16; ++kk) {
           const int row = warp * 16 + (lane & 7) + (((lane >> 3) & 1) << 3);
           ldmatrix_x4(qf[kk], Qs + swz<D>(row, kk * 2 + (lane >> 4)));
@@ -148,11 +168,11 @@ __global__ void __launch_bounds__(kTcThreads) attention_bf16_tc_kernel(AttnParam
 
       // S = Q K^T: 16 rows x 64 keys per warp
       float s[kBN / 8][4];
-#pragma unroll
+ATTN_UNROLL
       for (int n = 0; n < kBN / 8; ++n) s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.f;
-#pragma unroll
+ATTN_UNROLL
       for (int kk = 0; kk < D / 16; ++kk) {
-#pragma unroll
+ATTN_UNROLL
         for (int np = 0; np < kBN / 16; ++np) {
           uint32_t kb[4];
           const int row = np * 16 + (lane & 7) + ((lane >> 4) << 3);
@@ -165,16 +185,17 @@ __global__ void __launch_bounds__(kTcThreads) attention_bf16_tc_kernel(AttnParam
 
       // scores in log2 units, masks, online softmax
       const int64_t j0 = kt * kBN;
-      const bool plain = !p.causal && !p.window && !bias && j0 + kBN <= p.nk;
+      const bool masked = !tile_all_visible(p, i0, i1 - 1, j0, j0 + kBN - 1);
+      const bool plain = !masked && !bias;
       float mx0 = -INFINITY, mx1 = -INFINITY;
-#pragma unroll
+ATTN_UNROLL
       for (int n = 0; n < kBN / 8; ++n) {
-#pragma unroll
+ATTN_UNROLL
         for (int e = 0; e < 4; ++e) {
           float x = s[n][e] * scale_log2;
           if (!plain) {
             const int64_t i = e < 2 ? r0 : r1, j = j0 + n * 8 + 2 * t + (e & 1);
-            if (j >= p.nk || !visible(p, i, j)) {
+            if (masked && (j >= p.nk || !visible(p, i, j))) {
               x = -INFINITY;
             } else if (bias && i < p.nq) {
               x += bias[i * p.nk + j] * kLog2e;
@@ -195,7 +216,7 @@ __global__ void __launch_bounds__(kTcThreads) attention_bf16_tc_kernel(AttnParam
       m0 = mn0;
       m1 = mn1;
       float sum0 = 0.f, sum1 = 0.f;
-#pragma unroll
+ATTN_UNROLL
       for (int n = 0; n < kBN / 8; ++n) {
         s[n][0] = fast_exp2(s[n][0] - mu0);
         s[n][1] = fast_exp2(s[n][1] - mu0);
@@ -206,7 +227,7 @@ __global__ void __launch_bounds__(kTcThreads) attention_bf16_tc_kernel(AttnParam
       }
       l0 = l0 * alpha0 + sum0;  // per-thread partial sums; the quad reduces them at the end
       l1 = l1 * alpha1 + sum1;
-#pragma unroll
+ATTN_UNROLL
       for (int n = 0; n < D / 8; ++n) {
         o[n][0] *= alpha0;
         o[n][1] *= alpha0;
@@ -220,12 +241,12 @@ __global__ void __launch_bounds__(kTcThreads) attention_bf16_tc_kernel(AttnParam
       cp_async_commit();
 
       // O += P V: P's bf16 A fragments straight from the S accumulators
-#pragma unroll
+ATTN_UNROLL
       for (int ks = 0; ks < kBN / 16; ++ks) {
         const uint32_t a[4] = {pack_bf16x2(s[2 * ks][0], s[2 * ks][1]), pack_bf16x2(s[2 * ks][2], s[2 * ks][3]),
                                pack_bf16x2(s[2 * ks + 1][0], s[2 * ks + 1][1]),
                                pack_bf16x2(s[2 * ks + 1][2], s[2 * ks + 1][3])};
-#pragma unroll
+ATTN_UNROLL
         for (int dp = 0; dp < D / 16; ++dp) {
           uint32_t vb[4];
           const int row = ks * 16 + (lane & 7) + (((lane >> 3) & 1) << 3);
@@ -246,7 +267,7 @@ __global__ void __launch_bounds__(kTcThreads) attention_bf16_tc_kernel(AttnParam
   l1 += __shfl_xor_sync(0xffffffffu, l1, 2);
   const float inv0 = l0 > 0.f ? 1.f / l0 : 0.f, inv1 = l1 > 0.f ? 1.f / l1 : 0.f;  // l = 0: every key masked
   uint16_t* Ow = Qs + warp * 16 * D;
-#pragma unroll
+ATTN_UNROLL
   for (int n = 0; n < D / 8; ++n) {
     const int col = n * 8 + 2 * t;
     *reinterpret_cast<uint32_t*>(Ow + swz<D>(g, col >> 3) + (col & 7)) = pack_bf16x2(o[n][0] * inv0, o[n][1] * inv0);
@@ -264,7 +285,7 @@ __global__ void __launch_bounds__(kTcThreads) attention_bf16_tc_kernel(AttnParam
     if (kAsync) {
       *reinterpret_cast<uint4*>(dst) = *reinterpret_cast<const uint4*>(src);
     } else {
-#pragma unroll
+ATTN_UNROLL
       for (int e = 0; e < 8; ++e) dst[e] = src[e];
     }
   }
@@ -301,7 +322,7 @@ __global__ void __launch_bounds__(kSimtThreads) attention_simt_kernel(AttnParams
     Qs[rr * ld + c] = i0 + rr < p.nq ? ld_f32(qg, (i0 + rr) * d + c) : 0.f;
   }
   float o[kDq];
-#pragma unroll
+ATTN_UNROLL
   for (int u = 0; u < kDq; ++u) o[u] = 0.f;
   float m = -INFINITY, l = 0.f;
 
@@ -316,16 +337,16 @@ __global__ void __launch_bounds__(kSimtThreads) attention_simt_kernel(AttnParams
     }
     __syncthreads();
     float s[kSk / 4];
-#pragma unroll
+ATTN_UNROLL
     for (int c = 0; c < kSk / 4; ++c) s[c] = 0.f;
     const float* qr = Qs + r * ld;
     for (int f = 0; f < d; ++f) {
       const float qv = qr[f];
-#pragma unroll
+ATTN_UNROLL
       for (int c = 0; c < kSk / 4; ++c) s[c] += qv * Ks[(part + 4 * c) * ld + f];
     }
     float mx = -INFINITY;
-#pragma unroll
+ATTN_UNROLL
     for (int c = 0; c < kSk / 4; ++c) {
       const int64_t j = j0 + part + 4 * c;
       float x = p.scale * s[c];
@@ -344,7 +365,7 @@ __global__ void __launch_bounds__(kSimtThreads) attention_simt_kernel(AttnParams
     const float alpha = expf(m - mu);
     m = mn;
     float sum = 0.f;
-#pragma unroll
+ATTN_UNROLL
     for (int c = 0; c < kSk / 4; ++c) {
       const float e = expf(s[c] - mu);
       sum += e;
@@ -353,12 +374,12 @@ __global__ void __launch_bounds__(kSimtThreads) attention_simt_kernel(AttnParams
     l = l * alpha + sum;
     __syncwarp();  // the row's quad is in this warp
     const float* pr = Ps + r * (kSk + 1);
-#pragma unroll
+ATTN_UNROLL
     for (int u = 0; u < kDq; ++u) o[u] *= alpha;
     for (int jj = 0; jj < kSk; ++jj) {
       const float pj = pr[jj];
       const float* vr = Vs + jj * ld + part;
-#pragma unroll
+ATTN_UNROLL
       for (int u = 0; u < kDq; ++u) {
         if (part + 4 * u < d) o[u] += pj * vr[4 * u];
       }
@@ -369,7 +390,7 @@ __global__ void __launch_bounds__(kSimtThreads) attention_simt_kernel(AttnParams
   const float inv = l > 0.f ? 1.f / l : 0.f;
   if (i < p.nq) {
     T* og = static_cast<T*>(p.out) + (bh * p.nq + i) * d;
-#pragma unroll
+ATTN_UNROLL
     for (int u = 0; u < kDq; ++u) {
       if (part + 4 * u < d) st_f32(og, part + 4 * u, o[u] * inv);
     }
