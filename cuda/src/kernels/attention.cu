@@ -108,7 +108,7 @@ AIPROD_DI void load_tile(uint16_t* tile, const uint16_t* g, int64_t r0, int64_t 
     if (kAsync) {
       cp_async_16(dst, src, ok ? 16u : 0u);
     } else {
-ATTN_UNROLL
+      ATTN_UNROLL
       for (int e = 0; e < 8; ++e) dst[e] = ok ? src[e] : uint16_t(0);
     }
   }
@@ -139,7 +139,7 @@ __global__ void __launch_bounds__(kTcThreads) attention_bf16_tc_kernel(AttnParam
 
   const int64_t r0 = i0 + warp * 16 + g, r1 = r0 + 8;  // this thread's two query rows
   float o[D / 8][4];
-ATTN_UNROLL
+  ATTN_UNROLL
   for (int n = 0; n < D / 8; ++n) o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.f;
   float m0 = -INFINITY, m1 = -INFINITY, l0 = 0.f, l1 = 0.f;
   uint32_t qf[D / 16][4];
@@ -157,7 +157,7 @@ ATTN_UNROLL
       cp_async_wait<1>();  // K[kt] (and Q) landed; V[kt] may still be in flight
       __syncthreads();     // ... for every thread; and S of kt-1 is done with the other K buffer
       if (kt == t_lo) {
-ATTN_UNROLL
+        ATTN_UNROLL
         for (int kk = 0; kk < D / 16; ++kk) {
           const int row = warp * 16 + (lane & 7) + (((lane >> 3) & 1) << 3);
           ldmatrix_x4(qf[kk], Qs + swz<D>(row, kk * 2 + (lane >> 4)));
@@ -168,11 +168,11 @@ ATTN_UNROLL
 
       // S = Q K^T: 16 rows x 64 keys per warp
       float s[kBN / 8][4];
-ATTN_UNROLL
+      ATTN_UNROLL
       for (int n = 0; n < kBN / 8; ++n) s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.f;
-ATTN_UNROLL
+      ATTN_UNROLL
       for (int kk = 0; kk < D / 16; ++kk) {
-ATTN_UNROLL
+        ATTN_UNROLL
         for (int np = 0; np < kBN / 16; ++np) {
           uint32_t kb[4];
           const int row = np * 16 + (lane & 7) + ((lane >> 4) << 3);
@@ -188,9 +188,9 @@ ATTN_UNROLL
       const bool masked = !tile_all_visible(p, i0, i1 - 1, j0, j0 + kBN - 1);
       const bool plain = !masked && !bias;
       float mx0 = -INFINITY, mx1 = -INFINITY;
-ATTN_UNROLL
+      ATTN_UNROLL
       for (int n = 0; n < kBN / 8; ++n) {
-ATTN_UNROLL
+        ATTN_UNROLL
         for (int e = 0; e < 4; ++e) {
           float x = s[n][e] * scale_log2;
           if (!plain) {
@@ -216,7 +216,7 @@ ATTN_UNROLL
       m0 = mn0;
       m1 = mn1;
       float sum0 = 0.f, sum1 = 0.f;
-ATTN_UNROLL
+      ATTN_UNROLL
       for (int n = 0; n < kBN / 8; ++n) {
         s[n][0] = fast_exp2(s[n][0] - mu0);
         s[n][1] = fast_exp2(s[n][1] - mu0);
@@ -227,7 +227,7 @@ ATTN_UNROLL
       }
       l0 = l0 * alpha0 + sum0;  // per-thread partial sums; the quad reduces them at the end
       l1 = l1 * alpha1 + sum1;
-ATTN_UNROLL
+      ATTN_UNROLL
       for (int n = 0; n < D / 8; ++n) {
         o[n][0] *= alpha0;
         o[n][1] *= alpha0;
@@ -241,12 +241,12 @@ ATTN_UNROLL
       cp_async_commit();
 
       // O += P V: P's bf16 A fragments straight from the S accumulators
-ATTN_UNROLL
+      ATTN_UNROLL
       for (int ks = 0; ks < kBN / 16; ++ks) {
         const uint32_t a[4] = {pack_bf16x2(s[2 * ks][0], s[2 * ks][1]), pack_bf16x2(s[2 * ks][2], s[2 * ks][3]),
                                pack_bf16x2(s[2 * ks + 1][0], s[2 * ks + 1][1]),
                                pack_bf16x2(s[2 * ks + 1][2], s[2 * ks + 1][3])};
-ATTN_UNROLL
+        ATTN_UNROLL
         for (int dp = 0; dp < D / 16; ++dp) {
           uint32_t vb[4];
           const int row = ks * 16 + (lane & 7) + (((lane >> 3) & 1) << 3);
@@ -267,7 +267,7 @@ ATTN_UNROLL
   l1 += __shfl_xor_sync(0xffffffffu, l1, 2);
   const float inv0 = l0 > 0.f ? 1.f / l0 : 0.f, inv1 = l1 > 0.f ? 1.f / l1 : 0.f;  // l = 0: every key masked
   uint16_t* Ow = Qs + warp * 16 * D;
-ATTN_UNROLL
+  ATTN_UNROLL
   for (int n = 0; n < D / 8; ++n) {
     const int col = n * 8 + 2 * t;
     *reinterpret_cast<uint32_t*>(Ow + swz<D>(g, col >> 3) + (col & 7)) = pack_bf16x2(o[n][0] * inv0, o[n][1] * inv0);
@@ -285,7 +285,7 @@ ATTN_UNROLL
     if (kAsync) {
       *reinterpret_cast<uint4*>(dst) = *reinterpret_cast<const uint4*>(src);
     } else {
-ATTN_UNROLL
+      ATTN_UNROLL
       for (int e = 0; e < 8; ++e) dst[e] = src[e];
     }
   }
@@ -322,7 +322,7 @@ __global__ void __launch_bounds__(kSimtThreads) attention_simt_kernel(AttnParams
     Qs[rr * ld + c] = i0 + rr < p.nq ? ld_f32(qg, (i0 + rr) * d + c) : 0.f;
   }
   float o[kDq];
-ATTN_UNROLL
+  ATTN_UNROLL
   for (int u = 0; u < kDq; ++u) o[u] = 0.f;
   float m = -INFINITY, l = 0.f;
 
@@ -337,16 +337,16 @@ ATTN_UNROLL
     }
     __syncthreads();
     float s[kSk / 4];
-ATTN_UNROLL
+    ATTN_UNROLL
     for (int c = 0; c < kSk / 4; ++c) s[c] = 0.f;
     const float* qr = Qs + r * ld;
     for (int f = 0; f < d; ++f) {
       const float qv = qr[f];
-ATTN_UNROLL
+      ATTN_UNROLL
       for (int c = 0; c < kSk / 4; ++c) s[c] += qv * Ks[(part + 4 * c) * ld + f];
     }
     float mx = -INFINITY;
-ATTN_UNROLL
+    ATTN_UNROLL
     for (int c = 0; c < kSk / 4; ++c) {
       const int64_t j = j0 + part + 4 * c;
       float x = p.scale * s[c];
@@ -365,7 +365,7 @@ ATTN_UNROLL
     const float alpha = expf(m - mu);
     m = mn;
     float sum = 0.f;
-ATTN_UNROLL
+    ATTN_UNROLL
     for (int c = 0; c < kSk / 4; ++c) {
       const float e = expf(s[c] - mu);
       sum += e;
@@ -374,12 +374,12 @@ ATTN_UNROLL
     l = l * alpha + sum;
     __syncwarp();  // the row's quad is in this warp
     const float* pr = Ps + r * (kSk + 1);
-ATTN_UNROLL
+    ATTN_UNROLL
     for (int u = 0; u < kDq; ++u) o[u] *= alpha;
     for (int jj = 0; jj < kSk; ++jj) {
       const float pj = pr[jj];
       const float* vr = Vs + jj * ld + part;
-ATTN_UNROLL
+      ATTN_UNROLL
       for (int u = 0; u < kDq; ++u) {
         if (part + 4 * u < d) o[u] += pj * vr[4 * u];
       }
@@ -390,7 +390,7 @@ ATTN_UNROLL
   const float inv = l > 0.f ? 1.f / l : 0.f;
   if (i < p.nq) {
     T* og = static_cast<T*>(p.out) + (bh * p.nq + i) * d;
-ATTN_UNROLL
+    ATTN_UNROLL
     for (int u = 0; u < kDq; ++u) {
       if (part + 4 * u < d) st_f32(og, part + 4 * u, o[u] * inv);
     }
@@ -438,7 +438,7 @@ void attention(const aiprod_cuda_attention_args& a, void* stream) {
     invalid_argument("attention: batch (" + std::to_string(a.batch) + ") and heads (" + std::to_string(a.heads) +
                      ") must each be at most 65535; " + shapes);
   }
-  if (a.nq > (size_t(1) << 36) || a.nk > (size_t(1) << 36)) {
+  if (a.nq > (size_t(1) << 35) || a.nk > (size_t(1) << 35)) {
     invalid_argument("attention: nq/nk too large; " + shapes);
   }
   if (a.batch == 0 || a.heads == 0 || a.nq == 0 || a.d == 0) return;  // empty output
