@@ -238,8 +238,9 @@ KERNEL_TEST(attention_shape_grid) {
 }
 
 // The key-tile skipping and the per-tile mask decision at their edges: windows 2 and 66 put the first visible key of a query block at the last key
-// of a tile (i0 - w + 1 = 63 mod 64, and 31 mod 32 for the SIMT tiles), and without causal the last visible key
-// at the first key of a tile (i1 - 1 + w = 64 + 1); causal with nq = 65 / 33 makes key i1 - 1 the first of a tile.
+// of a tile (i0 - w + 1 = 63 mod 64, and 31 mod 32 for the SIMT key tiles), and without causal the last visible
+// key at the first key of a tile (i1 - 1 + w = 64 + 1); causal with nq = 65 / 33 makes key i1 - 1 the first of a
+// tile.
 KERNEL_TEST(attention_tile_skip_edges) {
   uint64_t seed = 2000;
   run_case({1, 2, 1, 130, 130, 64, true, kNoBias, false, 2}, seed += 10);
@@ -251,8 +252,8 @@ KERNEL_TEST(attention_tile_skip_edges) {
   run_case({1, 2, 1, 65, 65, 72, false, kNoBias, true, 2}, seed += 10);
   run_case({1, 2, 1, 130, 130, 72, false, kNoBias, false, 34}, seed += 10);
   // Whole tiles taken without per-element masks: window = the largest distance in a tile (rows 64..127 vs keys
-  // 0..63 behind, causal; rows 64..127 vs keys 128..191 ahead), so exactly one pair of the tile is masked; the
-  // same for the SIMT tiles of 32.
+  // 0..63 behind, causal; rows 64..127 vs keys 128..191 ahead), so exactly one pair of the tile is masked. (The
+  // SIMT kernel masks per element always; its two cases put that pair at a key-tile corner too.)
   run_case({1, 2, 1, 130, 130, 64, true, kNoBias, true, 127}, seed += 10);
   run_case({1, 2, 1, 130, 192, 64, true, kNoBias, false, 127}, seed += 10);
   run_case({1, 2, 1, 64, 64, 64, false, kNoBias, true, 63}, seed += 10);

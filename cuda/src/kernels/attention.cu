@@ -292,21 +292,27 @@ __global__ void __launch_bounds__(kTcThreads) attention_bf16_tc_kernel(AttnParam
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// SIMT kernel: f32 products and softmax. 128 threads, 32 query rows x 32-key tiles; a quad of threads per query
-// row: each computes 8 of the tile's scores and owns every 4th output feature (kDq = ceil(d / 4) at most).
-constexpr int kSq = 32, kSk = 32, kSimtThreads = 128;
+// SIMT kernel: f32 products and softmax. 128 threads, 64 query rows x 32-key tiles, in 4 x 4 register tiles:
+// thread (ty = tid / 8, tx = tid % 8) computes the scores of rows ty + 16a and keys tx + 8c (a, c < 4), so each
+// shared load feeds 2 FMAs (a row-per-thread layout feeds ~1); the 8 threads of a row (consecutive lanes) reduce
+// its max and sum by shuffles, and the same thread owns output features tx + 8u of its 4 rows (u < kDu =
+// ceil(d / 8) at most). Shared rows have an odd stride, so the 4 rows or keys a warp reads at one feature fall in
+// distinct banks.
+constexpr int kSq = 64, kSk = 32, kSimtThreads = 128;
 
-template <class T, int kDq>
+template <class T, int kDu>
 __global__ void __launch_bounds__(kSimtThreads) attention_simt_kernel(AttnParams p) {
   AIPROD_DYNAMIC_SMEM(float, smem);
-  const int d = int(p.d), ld = d | 1;  // odd row stride: rows of a column fall in distinct banks
+  const int d = int(p.d), ld = d | 1;
+  constexpr int kLp = kSk + 1;
   float* Qs = smem;             // [kSq][ld]
   float* Ks = Qs + kSq * ld;    // [kSk][ld]
   float* Vs = Ks + kSk * ld;    // [kSk][ld]
-  float* Ps = Vs + kSk * ld;    // [kSq][kSk + 1]
-  const int tid = threadIdx.x, r = tid >> 2, part = tid & 3;
-  const int64_t i0 = int64_t(blockIdx.x) * kSq, h = blockIdx.y, b = blockIdx.z, kvh = h / p.group;
-  const int64_t bh = b * p.heads + h, i = i0 + r;
+  float* Ps = Vs + kSk * ld;    // [kSq][kLp]
+  const int tid = threadIdx.x, ty = tid >> 3, tx = tid & 7;
+  const int64_t qt = p.causal ? int64_t(gridDim.x) - 1 - blockIdx.x : int64_t(blockIdx.x);
+  const int64_t i0 = qt * kSq, h = blockIdx.y, b = blockIdx.z, kvh = h / p.group;
+  const int64_t bh = b * p.heads + h;
   const T* qg = static_cast<const T*>(p.q) + bh * p.nq * d;
   const T* kg = static_cast<const T*>(p.k) + (b * p.kv_heads + kvh) * p.nk * d;
   const T* vg = static_cast<const T*>(p.v) + (b * p.kv_heads + kvh) * p.nk * d;
@@ -321,10 +327,15 @@ __global__ void __launch_bounds__(kSimtThreads) attention_simt_kernel(AttnParams
     const int rr = e / d, c = e % d;
     Qs[rr * ld + c] = i0 + rr < p.nq ? ld_f32(qg, (i0 + rr) * d + c) : 0.f;
   }
-  float o[kDq];
+  float o[4][kDu];
+  float m[4], l[4];
   ATTN_UNROLL
-  for (int u = 0; u < kDq; ++u) o[u] = 0.f;
-  float m = -INFINITY, l = 0.f;
+  for (int a = 0; a < 4; ++a) {
+    m[a] = -INFINITY;
+    l[a] = 0.f;
+    ATTN_UNROLL
+    for (int u = 0; u < kDu; ++u) o[a][u] = 0.f;
+  }
 
   for (int64_t kt = t_lo; kt < t_hi; ++kt) {
     const int64_t j0 = kt * kSk;
@@ -336,63 +347,88 @@ __global__ void __launch_bounds__(kSimtThreads) attention_simt_kernel(AttnParams
       Vs[rr * ld + c] = ok ? ld_f32(vg, (j0 + rr) * d + c) : 0.f;
     }
     __syncthreads();
-    float s[kSk / 4];
+    float s[4][4];
     ATTN_UNROLL
-    for (int c = 0; c < kSk / 4; ++c) s[c] = 0.f;
-    const float* qr = Qs + r * ld;
+    for (int a = 0; a < 4; ++a) {
+      ATTN_UNROLL
+      for (int c = 0; c < 4; ++c) s[a][c] = 0.f;
+    }
     for (int f = 0; f < d; ++f) {
-      const float qv = qr[f];
+      float qv[4], kv[4];
       ATTN_UNROLL
-      for (int c = 0; c < kSk / 4; ++c) s[c] += qv * Ks[(part + 4 * c) * ld + f];
-    }
-    float mx = -INFINITY;
-    ATTN_UNROLL
-    for (int c = 0; c < kSk / 4; ++c) {
-      const int64_t j = j0 + part + 4 * c;
-      float x = p.scale * s[c];
-      if (i >= p.nq || j >= p.nk || !visible(p, i, j)) {
-        x = -INFINITY;
-      } else if (bias) {
-        x += bias[i * p.nk + j];
+      for (int a = 0; a < 4; ++a) qv[a] = Qs[(ty + 16 * a) * ld + f];
+      ATTN_UNROLL
+      for (int c = 0; c < 4; ++c) kv[c] = Ks[(tx + 8 * c) * ld + f];
+      ATTN_UNROLL
+      for (int a = 0; a < 4; ++a) {
+        ATTN_UNROLL
+        for (int c = 0; c < 4; ++c) s[a][c] += qv[a] * kv[c];
       }
-      s[c] = x;
-      mx = fmaxf(mx, x);
     }
-    mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
-    mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
-    const float mn = fmaxf(m, mx);
-    const float mu = mn == -INFINITY ? 0.f : mn;
-    const float alpha = expf(m - mu);
-    m = mn;
-    float sum = 0.f;
     ATTN_UNROLL
-    for (int c = 0; c < kSk / 4; ++c) {
-      const float e = expf(s[c] - mu);
-      sum += e;
-      Ps[r * (kSk + 1) + part + 4 * c] = e;
-    }
-    l = l * alpha + sum;
-    __syncwarp();  // the row's quad is in this warp
-    const float* pr = Ps + r * (kSk + 1);
-    ATTN_UNROLL
-    for (int u = 0; u < kDq; ++u) o[u] *= alpha;
-    for (int jj = 0; jj < kSk; ++jj) {
-      const float pj = pr[jj];
-      const float* vr = Vs + jj * ld + part;
+    for (int a = 0; a < 4; ++a) {
+      const int64_t i = i0 + ty + 16 * a;
+      float mx = -INFINITY;
       ATTN_UNROLL
-      for (int u = 0; u < kDq; ++u) {
-        if (part + 4 * u < d) o[u] += pj * vr[4 * u];
+      for (int c = 0; c < 4; ++c) {
+        const int64_t j = j0 + tx + 8 * c;
+        float x = p.scale * s[a][c];
+        if (i >= p.nq || j >= p.nk || !visible(p, i, j)) {
+          x = -INFINITY;
+        } else if (bias) {
+          x += bias[i * p.nk + j];
+        }
+        s[a][c] = x;
+        mx = fmaxf(mx, x);
+      }
+      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
+      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
+      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 4));
+      const float mn = fmaxf(m[a], mx);
+      const float mu = mn == -INFINITY ? 0.f : mn;  // every key masked so far
+      const float alpha = expf(m[a] - mu);
+      m[a] = mn;
+      float sum = 0.f;
+      ATTN_UNROLL
+      for (int c = 0; c < 4; ++c) {
+        const float e = expf(s[a][c] - mu);
+        sum += e;
+        Ps[(ty + 16 * a) * kLp + tx + 8 * c] = e;
+      }
+      l[a] = l[a] * alpha + sum;  // per-thread partial; the row's 8 threads reduce it at the end
+      ATTN_UNROLL
+      for (int u = 0; u < kDu; ++u) o[a][u] *= alpha;
+    }
+    __syncwarp();  // a row's 8 threads are in this warp
+    for (int jj = 0; jj < kSk; ++jj) {
+      float pv[4];
+      ATTN_UNROLL
+      for (int a = 0; a < 4; ++a) pv[a] = Ps[(ty + 16 * a) * kLp + jj];
+      const float* vr = Vs + jj * ld + tx;
+      ATTN_UNROLL
+      for (int u = 0; u < kDu; ++u) {
+        if (tx + 8 * u < d) {
+          const float vv = vr[8 * u];
+          ATTN_UNROLL
+          for (int a = 0; a < 4; ++a) o[a][u] += pv[a] * vv;
+        }
       }
     }
   }
-  l += __shfl_xor_sync(0xffffffffu, l, 1);
-  l += __shfl_xor_sync(0xffffffffu, l, 2);
-  const float inv = l > 0.f ? 1.f / l : 0.f;
-  if (i < p.nq) {
-    T* og = static_cast<T*>(p.out) + (bh * p.nq + i) * d;
-    ATTN_UNROLL
-    for (int u = 0; u < kDq; ++u) {
-      if (part + 4 * u < d) st_f32(og, part + 4 * u, o[u] * inv);
+  ATTN_UNROLL
+  for (int a = 0; a < 4; ++a) {
+    float la = l[a];
+    la += __shfl_xor_sync(0xffffffffu, la, 1);
+    la += __shfl_xor_sync(0xffffffffu, la, 2);
+    la += __shfl_xor_sync(0xffffffffu, la, 4);
+    const float inv = la > 0.f ? 1.f / la : 0.f;  // l = 0: every key masked
+    const int64_t i = i0 + ty + 16 * a;
+    if (i < p.nq) {
+      T* og = static_cast<T*>(p.out) + (bh * p.nq + i) * d;
+      ATTN_UNROLL
+      for (int u = 0; u < kDu; ++u) {
+        if (tx + 8 * u < d) st_f32(og, tx + 8 * u, o[a][u] * inv);
+      }
     }
   }
 }
@@ -403,13 +439,13 @@ void launch_simt(const AttnParams& p, dim3 grid, Stream st) {
   const size_t smem = (size_t(kSq + 2 * kSk) * ld + size_t(kSq) * (kSk + 1)) * sizeof(float);
   const bool bf = sizeof(T) == 2;
   if (p.d <= 64) {
-    launch(bf ? "attention_simt_bf16_d64" : "attention_simt_f32_d64", attention_simt_kernel<T, 16>, grid,
+    launch(bf ? "attention_simt_bf16_d64" : "attention_simt_f32_d64", attention_simt_kernel<T, 8>, grid,
            dim3(kSimtThreads), smem, st, p);
   } else if (p.d <= 128) {
-    launch(bf ? "attention_simt_bf16_d128" : "attention_simt_f32_d128", attention_simt_kernel<T, 32>, grid,
+    launch(bf ? "attention_simt_bf16_d128" : "attention_simt_f32_d128", attention_simt_kernel<T, 16>, grid,
            dim3(kSimtThreads), smem, st, p);
   } else {
-    launch(bf ? "attention_simt_bf16_d256" : "attention_simt_f32_d256", attention_simt_kernel<T, 64>, grid,
+    launch(bf ? "attention_simt_bf16_d256" : "attention_simt_f32_d256", attention_simt_kernel<T, 32>, grid,
            dim3(kSimtThreads), smem, st, p);
   }
 }
