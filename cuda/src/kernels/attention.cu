@@ -8,9 +8,12 @@
 //    the S accumulators (the C fragment of two n8 tiles is the A fragment of one k16 step), and O += P V with
 //    V read by ldmatrix .trans. The final O / l is staged through shared memory and stored as bf16 rows.
 //    Shared tiles are XOR-swizzled in 16-byte chunks (chunk c of row r at c ^ (r & 7)), so every ldmatrix
-//    phase and every cp.async row hits 8 distinct 4-bank groups.
+//    phase and every cp.async row hits 8 distinct 4-bank groups. Dynamic shared memory (64 + 4 * 64) * d * 2 B:
+//    40 KiB (d 64), 80 KiB (d 128). q/k/v/out not 16-byte aligned: the same kernel with plain 2-byte accesses.
 //  - f32 (and bf16 with other head dims): a SIMT flash kernel with f32 products and an f32 online softmax
-//    (expf in natural units, as the CPU reference), any head dim up to 256.
+//    (expf in natural units, as the CPU reference), any head dim up to 256; (128 * (d | 1) + 64 * 33) * 4 B of
+//    dynamic shared memory (137 KiB at d 256: within sm_80's 163 KiB and sm_90's 227 KiB).
+// Causal launches run the last query tiles (the most key tiles) first.
 // Masks are aiprod::attention_visible (causal j <= i; window |i - j| < w, with causal i - j < w); key tiles
 // that no query of the block can see are skipped. A row whose keys are all masked (also by -inf bias) gives
 // zeros, as the CPU does. Nothing of size Nq x Nk is ever stored.
