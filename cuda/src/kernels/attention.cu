@@ -1,0 +1,516 @@
+// Flash attention forward (aiprod_cuda_attention_args), two kernels:
+//  - bf16 q/k/v with head dim 64 or 128: FlashAttention-2 on the tensor cores. A block of 4 warps owns 64
+//    query rows (16 per warp); its Q tile goes to registers once (ldmatrix A fragments); K and V tiles of 64 keys
+//    stream through shared memory with cp.async double buffering (K[t+1] loads while S = Q K[t]^T runs, V[t+1]
+//    while O += P V[t] runs). S = Q K^T is mma.m16n8k16 with K rows read by ldmatrix (non-trans: a row-major
+//    [key][d] tile is the col-major B operand); the online softmax runs on the S accumulators in f32 registers
+//    in base 2 (scale * log2e folded into one multiply, fast_exp2); P becomes bf16 A fragments directly from
+//    the S accumulators (the C fragment of two n8 tiles is the A fragment of one k16 step), and O += P V with
+//    V read by ldmatrix .trans. The final O / l is staged through shared memory and stored as bf16 rows.
+//    Shared tiles are XOR-swizzled in 16-byte chunks (chunk c of row r at c ^ (r & 7)), so every ldmatrix
+//    phase and every cp.async row hits 8 distinct 4-bank groups. Dynamic shared memory (64 + 4 * 64) * d * 2 B:
+//    40 KiB (d 64), 80 KiB (d 128). q/k/v/out not 16-byte aligned: the same kernel with plain 2-byte accesses.
+//  - f32 (and bf16 with other head dims): a SIMT flash kernel with f32 products and an f32 online softmax
+//    (expf in natural units, as the CPU reference), any head dim up to 256; (128 * (d | 1) + 64 * 33) * 4 B of
+//    dynamic shared memory (137 KiB at d 256: within sm_80's 163 KiB and sm_90's 227 KiB).
+// Causal launches run the last query tiles (the most key tiles) first.
+// Masks are aiprod::attention_visible (causal j <= i; window |i - j| < w, with causal i - j < w); key tiles
+// that no query of the block can see are skipped. A row whose keys are all masked (also by -inf bias) gives
+// zeros, as the CPU does. Nothing of size Nq x Nk is ever stored.
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "aiprod_cuda/kernel.h"
+#include "aiprod_cuda/numerics.h"
+#include "aiprod_cuda/ptx.h"
+#include "ops.h"
+#include "shape_args.h"
+
+// Loop unrolling for nvcc (the host compiler of the emulation does not know the pragma).
+#if defined(__CUDACC__)
+#define ATTN_UNROLL _Pragma("unroll")
+#else
+#define ATTN_UNROLL
+#endif
+
+namespace aiprod_cuda {
+namespace {
+
+constexpr float kLog2e = 1.4426950408889634f;
+
+struct AttnParams {
+  const void* q;
+  const void* k;
+  const void* v;
+  void* out;
+  const float* bias;
+  int64_t bias_sb, bias_sh;
+  int64_t heads, kv_heads, group, nq, nk, d;
+  float scale;
+  int causal;
+  int64_t window;
+};
+
+AIPROD_DI bool visible(const AttnParams& p, int64_t i, int64_t j) {
+  if (p.causal && j > i) return false;
+  if (p.window && (i >= j ? i - j : j - i) >= p.window) return false;
+  return true;
+}
+
+// Keys [lo, hi) that may be visible from some query in [i0, i1) (i1 > i0); lo >= hi: none.
+AIPROD_DI void key_range(const AttnParams& p, int64_t i0, int64_t i1, int64_t* lo, int64_t* hi) {
+  int64_t a = 0, b = p.nk;
+  if (p.causal) b = b < i1 ? b : i1;
+  if (p.window) {
+    if (i0 + 1 > p.window) a = i0 - p.window + 1;
+    if (!p.causal) {
+      const int64_t e = i1 - 1 + p.window;
+      b = b < e ? b : e;
+    }
+  }
+  *lo = a;
+  *hi = b;
+}
+
+// Whether every key of [j0, j1] exists and is visible from every query of [i0, i1] (no per-element masks needed).
+AIPROD_DI bool tile_all_visible(const AttnParams& p, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
+  if (j1 >= p.nk) return false;
+  if (p.causal && j1 > i0) return false;
+  if (p.window) {
+    if (i1 - j0 >= p.window) return false;                // farthest key behind
+    if (!p.causal && j1 - i0 >= p.window) return false;  // farthest key ahead
+  }
+  return true;
+}
+
+AIPROD_DI float ld_f32(const float* p, int64_t i) { return p[i]; }
+AIPROD_DI float ld_f32(const uint16_t* p, int64_t i) { return bf16_to_f32(p[i]); }
+AIPROD_DI void st_f32(float* p, int64_t i, float v) { p[i] = v; }
+AIPROD_DI void st_f32(uint16_t* p, int64_t i, float v) { p[i] = f32_to_bf16(v); }
+
+// ---------------------------------------------------------------------------------------------------------
+// bf16 tensor-core kernel
+constexpr int kBM = 64, kBN = 64, kTcThreads = 128;
+
+// Element offset of (row, 8-column chunk ch) in a swizzled tile of D columns.
+template <int D>
+AIPROD_DI int swz(int row, int ch) {
+  return row * D + ((ch ^ (row & 7)) << 3);
+}
+
+// rows x D bf16 tile from global rows [r0, r0 + rows) of a [n, D] matrix; rows past n are zero-filled.
+template <int D, bool kAsync>
+AIPROD_DI void load_tile(uint16_t* tile, const uint16_t* g, int64_t r0, int64_t n, int rows) {
+  constexpr int kChunks = D / 8;
+  for (int c = threadIdx.x; c < rows * kChunks; c += kTcThreads) {
+    const int r = c / kChunks, ch = c % kChunks;
+    uint16_t* dst = tile + swz<D>(r, ch);
+    const bool ok = r0 + r < n;
+    const uint16_t* src = g + (ok ? (r0 + r) * D + ch * 8 : 0);
+    if (kAsync) {
+      cp_async_16(dst, src, ok ? 16u : 0u);
+    } else {
+      ATTN_UNROLL
+      for (int e = 0; e < 8; ++e) dst[e] = ok ? src[e] : uint16_t(0);
+    }
+  }
+}
+
+// kAsync: q, k, v, out all 16-byte aligned (cp.async and 16-byte stores); else plain 2-byte accesses.
+template <int D, bool kAsync>
+__global__ void __launch_bounds__(kTcThreads) attention_bf16_tc_kernel(AttnParams p) {
+  AIPROD_DYNAMIC_SMEM(uint16_t, smem);
+  uint16_t* Qs = smem;               // [kBM][D]
+  uint16_t* Ks = Qs + kBM * D;       // 2 x [kBN][D]
+  uint16_t* Vs = Ks + 2 * kBN * D;   // 2 x [kBN][D]
+  const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g = lane >> 2, t = lane & 3;
+  // causal: the last query tiles (the most key tiles) are scheduled first, so they do not trail at the end
+  const int64_t qt = p.causal ? int64_t(gridDim.x) - 1 - blockIdx.x : int64_t(blockIdx.x);
+  const int64_t i0 = qt * kBM, h = blockIdx.y, b = blockIdx.z, kvh = h / p.group;
+  const int64_t bh = b * p.heads + h;
+  const uint16_t* qg = static_cast<const uint16_t*>(p.q) + bh * p.nq * D;
+  const uint16_t* kg = static_cast<const uint16_t*>(p.k) + (b * p.kv_heads + kvh) * p.nk * D;
+  const uint16_t* vg = static_cast<const uint16_t*>(p.v) + (b * p.kv_heads + kvh) * p.nk * D;
+  const float* bias = p.bias ? p.bias + b * p.bias_sb + h * p.bias_sh : nullptr;
+  const float scale_log2 = p.scale * kLog2e;
+
+  const int64_t i1 = i0 + kBM < p.nq ? i0 + kBM : p.nq;
+  int64_t lo, hi;
+  key_range(p, i0, i1, &lo, &hi);
+  const int64_t t_lo = lo / kBN, t_hi = lo < hi ? (hi + kBN - 1) / kBN : t_lo;
+
+  const int64_t r0 = i0 + warp * 16 + g, r1 = r0 + 8;  // this thread's two query rows
+  float o[D / 8][4];
+  ATTN_UNROLL
+  for (int n = 0; n < D / 8; ++n) o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.f;
+  float m0 = -INFINITY, m1 = -INFINITY, l0 = 0.f, l1 = 0.f;
+  uint32_t qf[D / 16][4];
+
+  if (t_lo < t_hi) {
+    load_tile<D, kAsync>(Qs, qg, i0, p.nq, kBM);
+    load_tile<D, kAsync>(Ks, kg, t_lo * kBN, p.nk, kBN);
+    cp_async_commit();
+    load_tile<D, kAsync>(Vs, vg, t_lo * kBN, p.nk, kBN);
+    cp_async_commit();
+    for (int64_t kt = t_lo; kt < t_hi; ++kt) {
+      const int buf = int((kt - t_lo) & 1);
+      const uint16_t* Kb = Ks + buf * kBN * D;
+      const uint16_t* Vb = Vs + buf * kBN * D;
+      cp_async_wait<1>();  // K[kt] (and Q) landed; V[kt] may still be in flight
+      __syncthreads();     // ... for every thread; and S of kt-1 is done with the other K buffer
+      if (kt == t_lo) {
+        ATTN_UNROLL
+        for (int kk = 0; kk < D / 16; ++kk) {
+          const int row = warp * 16 + (lane & 7) + (((lane >> 3) & 1) << 3);
+          ldmatrix_x4(qf[kk], Qs + swz<D>(row, kk * 2 + (lane >> 4)));
+        }
+      }
+      if (kt + 1 < t_hi) load_tile<D, kAsync>(Ks + (buf ^ 1) * kBN * D, kg, (kt + 1) * kBN, p.nk, kBN);
+      cp_async_commit();
+
+      // S = Q K^T: 16 rows x 64 keys per warp
+      float s[kBN / 8][4];
+      ATTN_UNROLL
+      for (int n = 0; n < kBN / 8; ++n) s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.f;
+      ATTN_UNROLL
+      for (int kk = 0; kk < D / 16; ++kk) {
+        ATTN_UNROLL
+        for (int np = 0; np < kBN / 16; ++np) {
+          uint32_t kb[4];
+          const int row = np * 16 + (lane & 7) + ((lane >> 4) << 3);
+          ldmatrix_x4(kb, Kb + swz<D>(row, kk * 2 + ((lane >> 3) & 1)));
+          const uint32_t b0[2] = {kb[0], kb[1]}, b1[2] = {kb[2], kb[3]};
+          mma_bf16_16816(s[2 * np], qf[kk], b0, s[2 * np]);
+          mma_bf16_16816(s[2 * np + 1], qf[kk], b1, s[2 * np + 1]);
+        }
+      }
+
+      // scores in log2 units, masks, online softmax
+      const int64_t j0 = kt * kBN;
+      const bool masked = !tile_all_visible(p, i0, i1 - 1, j0, j0 + kBN - 1);
+      const bool plain = !masked && !bias;
+      float mx0 = -INFINITY, mx1 = -INFINITY;
+      ATTN_UNROLL
+      for (int n = 0; n < kBN / 8; ++n) {
+        ATTN_UNROLL
+        for (int e = 0; e < 4; ++e) {
+          float x = s[n][e] * scale_log2;
+          if (!plain) {
+            const int64_t i = e < 2 ? r0 : r1, j = j0 + n * 8 + 2 * t + (e & 1);
+            if (masked && (j >= p.nk || !visible(p, i, j))) {
+              x = -INFINITY;
+            } else if (bias && i < p.nq) {
+              x += bias[i * p.nk + j] * kLog2e;
+            }
+          }
+          s[n][e] = x;
+        }
+        mx0 = fmaxf(mx0, fmaxf(s[n][0], s[n][1]));
+        mx1 = fmaxf(mx1, fmaxf(s[n][2], s[n][3]));
+      }
+      mx0 = fmaxf(mx0, __shfl_xor_sync(0xffffffffu, mx0, 1));
+      mx0 = fmaxf(mx0, __shfl_xor_sync(0xffffffffu, mx0, 2));
+      mx1 = fmaxf(mx1, __shfl_xor_sync(0xffffffffu, mx1, 1));
+      mx1 = fmaxf(mx1, __shfl_xor_sync(0xffffffffu, mx1, 2));
+      const float mn0 = fmaxf(m0, mx0), mn1 = fmaxf(m1, mx1);
+      const float mu0 = mn0 == -INFINITY ? 0.f : mn0, mu1 = mn1 == -INFINITY ? 0.f : mn1;  // all masked so far
+      const float alpha0 = fast_exp2(m0 - mu0), alpha1 = fast_exp2(m1 - mu1);
+      m0 = mn0;
+      m1 = mn1;
+      float sum0 = 0.f, sum1 = 0.f;
+      ATTN_UNROLL
+      for (int n = 0; n < kBN / 8; ++n) {
+        s[n][0] = fast_exp2(s[n][0] - mu0);
+        s[n][1] = fast_exp2(s[n][1] - mu0);
+        s[n][2] = fast_exp2(s[n][2] - mu1);
+        s[n][3] = fast_exp2(s[n][3] - mu1);
+        sum0 += s[n][0] + s[n][1];
+        sum1 += s[n][2] + s[n][3];
+      }
+      l0 = l0 * alpha0 + sum0;  // per-thread partial sums; the quad reduces them at the end
+      l1 = l1 * alpha1 + sum1;
+      ATTN_UNROLL
+      for (int n = 0; n < D / 8; ++n) {
+        o[n][0] *= alpha0;
+        o[n][1] *= alpha0;
+        o[n][2] *= alpha1;
+        o[n][3] *= alpha1;
+      }
+
+      cp_async_wait<1>();  // V[kt] landed (K[kt+1] may still be in flight)
+      __syncthreads();     // ... for every thread; and P V of kt-1 is done with the other V buffer
+      if (kt + 1 < t_hi) load_tile<D, kAsync>(Vs + (buf ^ 1) * kBN * D, vg, (kt + 1) * kBN, p.nk, kBN);
+      cp_async_commit();
+
+      // O += P V: P's bf16 A fragments straight from the S accumulators
+      ATTN_UNROLL
+      for (int ks = 0; ks < kBN / 16; ++ks) {
+        const uint32_t a[4] = {pack_bf16x2(s[2 * ks][0], s[2 * ks][1]), pack_bf16x2(s[2 * ks][2], s[2 * ks][3]),
+                               pack_bf16x2(s[2 * ks + 1][0], s[2 * ks + 1][1]),
+                               pack_bf16x2(s[2 * ks + 1][2], s[2 * ks + 1][3])};
+        ATTN_UNROLL
+        for (int dp = 0; dp < D / 16; ++dp) {
+          uint32_t vb[4];
+          const int row = ks * 16 + (lane & 7) + (((lane >> 3) & 1) << 3);
+          ldmatrix_x4_trans(vb, Vb + swz<D>(row, dp * 2 + (lane >> 4)));
+          const uint32_t b0[2] = {vb[0], vb[1]}, b1[2] = {vb[2], vb[3]};
+          mma_bf16_16816(o[2 * dp], a, b0, o[2 * dp]);
+          mma_bf16_16816(o[2 * dp + 1], a, b1, o[2 * dp + 1]);
+        }
+      }
+    }
+    cp_async_wait<0>();
+  }
+
+  // O / l as bf16, staged through this warp's own 16 rows of the Q tile (its Q fragments are in registers)
+  l0 += __shfl_xor_sync(0xffffffffu, l0, 1);
+  l0 += __shfl_xor_sync(0xffffffffu, l0, 2);
+  l1 += __shfl_xor_sync(0xffffffffu, l1, 1);
+  l1 += __shfl_xor_sync(0xffffffffu, l1, 2);
+  const float inv0 = l0 > 0.f ? 1.f / l0 : 0.f, inv1 = l1 > 0.f ? 1.f / l1 : 0.f;  // l = 0: every key masked
+  uint16_t* Ow = Qs + warp * 16 * D;
+  ATTN_UNROLL
+  for (int n = 0; n < D / 8; ++n) {
+    const int col = n * 8 + 2 * t;
+    *reinterpret_cast<uint32_t*>(Ow + swz<D>(g, col >> 3) + (col & 7)) = pack_bf16x2(o[n][0] * inv0, o[n][1] * inv0);
+    *reinterpret_cast<uint32_t*>(Ow + swz<D>(g + 8, col >> 3) + (col & 7)) = pack_bf16x2(o[n][2] * inv1, o[n][3] * inv1);
+  }
+  __syncwarp();
+  uint16_t* og = static_cast<uint16_t*>(p.out) + bh * p.nq * D;
+  constexpr int kChunks = D / 8;
+  for (int c = lane; c < 16 * kChunks; c += 32) {
+    const int r = c / kChunks, ch = c % kChunks;
+    const int64_t i = i0 + warp * 16 + r;
+    if (i >= p.nq) continue;
+    const uint16_t* src = Ow + swz<D>(r, ch);
+    uint16_t* dst = og + i * D + ch * 8;
+    if (kAsync) {
+      *reinterpret_cast<uint4*>(dst) = *reinterpret_cast<const uint4*>(src);
+    } else {
+      ATTN_UNROLL
+      for (int e = 0; e < 8; ++e) dst[e] = src[e];
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// SIMT kernel: f32 products and softmax. 128 threads, 64 query rows x 32-key tiles, in 4 x 4 register tiles:
+// thread (ty = tid / 8, tx = tid % 8) computes the scores of rows ty + 16a and keys tx + 8c (a, c < 4), so each
+// shared load feeds 2 FMAs (a row-per-thread layout feeds ~1); the 8 threads of a row (consecutive lanes) reduce
+// its max and sum by shuffles, and the same thread owns output features tx + 8u of its 4 rows (u < kDu =
+// ceil(d / 8) at most). Shared rows have an odd stride, so the 4 rows or keys a warp reads at one feature fall in
+// distinct banks.
+constexpr int kSq = 64, kSk = 32, kSimtThreads = 128;
+
+template <class T, int kDu>
+__global__ void __launch_bounds__(kSimtThreads) attention_simt_kernel(AttnParams p) {
+  AIPROD_DYNAMIC_SMEM(float, smem);
+  const int d = int(p.d), ld = d | 1;
+  constexpr int kLp = kSk + 1;
+  float* Qs = smem;             // [kSq][ld]
+  float* Ks = Qs + kSq * ld;    // [kSk][ld]
+  float* Vs = Ks + kSk * ld;    // [kSk][ld]
+  float* Ps = Vs + kSk * ld;    // [kSq][kLp]
+  const int tid = threadIdx.x, ty = tid >> 3, tx = tid & 7;
+  const int64_t qt = p.causal ? int64_t(gridDim.x) - 1 - blockIdx.x : int64_t(blockIdx.x);
+  const int64_t i0 = qt * kSq, h = blockIdx.y, b = blockIdx.z, kvh = h / p.group;
+  const int64_t bh = b * p.heads + h;
+  const T* qg = static_cast<const T*>(p.q) + bh * p.nq * d;
+  const T* kg = static_cast<const T*>(p.k) + (b * p.kv_heads + kvh) * p.nk * d;
+  const T* vg = static_cast<const T*>(p.v) + (b * p.kv_heads + kvh) * p.nk * d;
+  const float* bias = p.bias ? p.bias + b * p.bias_sb + h * p.bias_sh : nullptr;
+
+  const int64_t i1 = i0 + kSq < p.nq ? i0 + kSq : p.nq;
+  int64_t lo, hi;
+  key_range(p, i0, i1, &lo, &hi);
+  const int64_t t_lo = lo / kSk, t_hi = lo < hi ? (hi + kSk - 1) / kSk : t_lo;
+
+  for (int e = tid; e < kSq * d; e += kSimtThreads) {  // the Q tile's rows are contiguous in global memory
+    const int rr = e / d, c = e % d;
+    Qs[rr * ld + c] = i0 + rr < p.nq ? ld_f32(qg, (i0 + rr) * d + c) : 0.f;
+  }
+  float o[4][kDu];
+  float m[4], l[4];
+  ATTN_UNROLL
+  for (int a = 0; a < 4; ++a) {
+    m[a] = -INFINITY;
+    l[a] = 0.f;
+    ATTN_UNROLL
+    for (int u = 0; u < kDu; ++u) o[a][u] = 0.f;
+  }
+
+  for (int64_t kt = t_lo; kt < t_hi; ++kt) {
+    const int64_t j0 = kt * kSk;
+    __syncthreads();  // the previous tile is consumed (and Q is stored, on the first)
+    for (int e = tid; e < kSk * d; e += kSimtThreads) {
+      const int rr = e / d, c = e % d;
+      const bool ok = j0 + rr < p.nk;
+      Ks[rr * ld + c] = ok ? ld_f32(kg, (j0 + rr) * d + c) : 0.f;
+      Vs[rr * ld + c] = ok ? ld_f32(vg, (j0 + rr) * d + c) : 0.f;
+    }
+    __syncthreads();
+    float s[4][4];
+    ATTN_UNROLL
+    for (int a = 0; a < 4; ++a) {
+      ATTN_UNROLL
+      for (int c = 0; c < 4; ++c) s[a][c] = 0.f;
+    }
+    for (int f = 0; f < d; ++f) {
+      float qv[4], kv[4];
+      ATTN_UNROLL
+      for (int a = 0; a < 4; ++a) qv[a] = Qs[(ty + 16 * a) * ld + f];
+      ATTN_UNROLL
+      for (int c = 0; c < 4; ++c) kv[c] = Ks[(tx + 8 * c) * ld + f];
+      ATTN_UNROLL
+      for (int a = 0; a < 4; ++a) {
+        ATTN_UNROLL
+        for (int c = 0; c < 4; ++c) s[a][c] += qv[a] * kv[c];
+      }
+    }
+    ATTN_UNROLL
+    for (int a = 0; a < 4; ++a) {
+      const int64_t i = i0 + ty + 16 * a;
+      float mx = -INFINITY;
+      ATTN_UNROLL
+      for (int c = 0; c < 4; ++c) {
+        const int64_t j = j0 + tx + 8 * c;
+        float x = p.scale * s[a][c];
+        if (i >= p.nq || j >= p.nk || !visible(p, i, j)) {
+          x = -INFINITY;
+        } else if (bias) {
+          x += bias[i * p.nk + j];
+        }
+        s[a][c] = x;
+        mx = fmaxf(mx, x);
+      }
+      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
+      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
+      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 4));
+      const float mn = fmaxf(m[a], mx);
+      const float mu = mn == -INFINITY ? 0.f : mn;  // every key masked so far
+      const float alpha = expf(m[a] - mu);
+      m[a] = mn;
+      float sum = 0.f;
+      ATTN_UNROLL
+      for (int c = 0; c < 4; ++c) {
+        const float e = expf(s[a][c] - mu);
+        sum += e;
+        Ps[(ty + 16 * a) * kLp + tx + 8 * c] = e;
+      }
+      l[a] = l[a] * alpha + sum;  // per-thread partial; the row's 8 threads reduce it at the end
+      ATTN_UNROLL
+      for (int u = 0; u < kDu; ++u) o[a][u] *= alpha;
+    }
+    __syncwarp();  // a row's 8 threads are in this warp
+    for (int jj = 0; jj < kSk; ++jj) {
+      float pv[4];
+      ATTN_UNROLL
+      for (int a = 0; a < 4; ++a) pv[a] = Ps[(ty + 16 * a) * kLp + jj];
+      const float* vr = Vs + jj * ld + tx;
+      ATTN_UNROLL
+      for (int u = 0; u < kDu; ++u) {
+        if (tx + 8 * u < d) {
+          const float vv = vr[8 * u];
+          ATTN_UNROLL
+          for (int a = 0; a < 4; ++a) o[a][u] += pv[a] * vv;
+        }
+      }
+    }
+  }
+  ATTN_UNROLL
+  for (int a = 0; a < 4; ++a) {
+    float la = l[a];
+    la += __shfl_xor_sync(0xffffffffu, la, 1);
+    la += __shfl_xor_sync(0xffffffffu, la, 2);
+    la += __shfl_xor_sync(0xffffffffu, la, 4);
+    const float inv = la > 0.f ? 1.f / la : 0.f;  // l = 0: every key masked
+    const int64_t i = i0 + ty + 16 * a;
+    if (i < p.nq) {
+      T* og = static_cast<T*>(p.out) + (bh * p.nq + i) * d;
+      ATTN_UNROLL
+      for (int u = 0; u < kDu; ++u) {
+        if (tx + 8 * u < d) st_f32(og, tx + 8 * u, o[a][u] * inv);
+      }
+    }
+  }
+}
+
+template <class T>
+void launch_simt(const AttnParams& p, dim3 grid, Stream st) {
+  const int ld = int(p.d) | 1;
+  const size_t smem = (size_t(kSq + 2 * kSk) * ld + size_t(kSq) * (kSk + 1)) * sizeof(float);
+  const bool bf = sizeof(T) == 2;
+  if (p.d <= 64) {
+    launch(bf ? "attention_simt_bf16_d64" : "attention_simt_f32_d64", attention_simt_kernel<T, 8>, grid,
+           dim3(kSimtThreads), smem, st, p);
+  } else if (p.d <= 128) {
+    launch(bf ? "attention_simt_bf16_d128" : "attention_simt_f32_d128", attention_simt_kernel<T, 16>, grid,
+           dim3(kSimtThreads), smem, st, p);
+  } else {
+    launch(bf ? "attention_simt_bf16_d256" : "attention_simt_f32_d256", attention_simt_kernel<T, 32>, grid,
+           dim3(kSimtThreads), smem, st, p);
+  }
+}
+
+bool aligned16(const void* ptr) { return (reinterpret_cast<uintptr_t>(ptr) & 15) == 0; }
+
+}  // namespace
+
+void attention(const aiprod_cuda_attention_args& a, void* stream) {
+  const std::string shapes = "q [" + std::to_string(a.batch) + "," + std::to_string(a.heads) + "," +
+                             std::to_string(a.nq) + "," + std::to_string(a.d) + "], k/v [" + std::to_string(a.batch) +
+                             "," + std::to_string(a.kv_heads) + "," + std::to_string(a.nk) + "," +
+                             std::to_string(a.d) + "]";
+  if (a.dtype != AIPROD_CUDA_F32 && a.dtype != AIPROD_CUDA_BF16) {
+    invalid_argument(std::string("attention: dtype ") + dtype_name(a.dtype) + " (" + std::to_string(a.dtype) +
+                     ") is not supported; q/k/v/out must be f32 or bf16");
+  }
+  if (a.kv_heads == 0 || a.heads % a.kv_heads != 0) {
+    invalid_argument("attention: heads (" + std::to_string(a.heads) + ") must be a positive multiple of kv_heads (" +
+                     std::to_string(a.kv_heads) + ") for grouped-query attention; " + shapes);
+  }
+  if (a.d > 256) {
+    invalid_argument("attention: head dim d = " + std::to_string(a.d) + " is not supported (at most 256); " + shapes);
+  }
+  if (a.batch > 65535 || a.heads > 65535) {
+    invalid_argument("attention: batch (" + std::to_string(a.batch) + ") and heads (" + std::to_string(a.heads) +
+                     ") must each be at most 65535; " + shapes);
+  }
+  if (a.nq > (size_t(1) << 35) || a.nk > (size_t(1) << 35)) {
+    invalid_argument("attention: nq/nk too large; " + shapes);
+  }
+  if (a.batch == 0 || a.heads == 0 || a.nq == 0 || a.d == 0) return;  // empty output
+  if (!a.q || !a.out) invalid_argument("attention: null q or out pointer; " + shapes);
+  if (a.nk > 0 && (!a.k || !a.v)) invalid_argument("attention: null k or v pointer with nk > 0; " + shapes);
+
+  AttnParams p;
+  p.q = a.q, p.k = a.k, p.v = a.v, p.out = a.out;
+  p.bias = a.nk > 0 ? a.bias : nullptr;
+  p.bias_sb = int64_t(a.bias_stride_b), p.bias_sh = int64_t(a.bias_stride_h);
+  p.heads = int64_t(a.heads), p.kv_heads = int64_t(a.kv_heads), p.group = int64_t(a.heads / a.kv_heads);
+  p.nq = int64_t(a.nq), p.nk = int64_t(a.nk), p.d = int64_t(a.d);
+  p.scale = a.scale;
+  p.causal = a.causal ? 1 : 0;
+  p.window = int64_t(a.window);
+  Stream st = static_cast<Stream>(stream);
+
+  if (a.dtype == AIPROD_CUDA_BF16 && (a.d == 64 || a.d == 128)) {
+    const dim3 grid(ceil_div(a.nq, kBM), unsigned(a.heads), unsigned(a.batch));
+    const bool al = aligned16(a.q) && aligned16(a.out) && (a.nk == 0 || (aligned16(a.k) && aligned16(a.v)));
+    const size_t smem = size_t(kBM + 4 * kBN) * a.d * sizeof(uint16_t);
+    if (a.d == 64) {
+      if (al) launch("attention_bf16_tc_d64", attention_bf16_tc_kernel<64, true>, grid, dim3(kTcThreads), smem, st, p);
+      else launch("attention_bf16_tc_d64_unaligned", attention_bf16_tc_kernel<64, false>, grid, dim3(kTcThreads), smem, st, p);
+    } else {
+      if (al) launch("attention_bf16_tc_d128", attention_bf16_tc_kernel<128, true>, grid, dim3(kTcThreads), smem, st, p);
+      else launch("attention_bf16_tc_d128_unaligned", attention_bf16_tc_kernel<128, false>, grid, dim3(kTcThreads), smem, st, p);
+    }
+    return;
+  }
+  const dim3 grid(ceil_div(a.nq, kSq), unsigned(a.heads), unsigned(a.batch));
+  if (a.dtype == AIPROD_CUDA_BF16) launch_simt<uint16_t>(p, grid, st);
+  else launch_simt<float>(p, grid, st);
+}
+
+}  // namespace aiprod_cuda
