@@ -11,6 +11,14 @@
 #include "aiprod_cuda/kernel.h"
 #include "aiprod_cuda/numerics.h"
 
+// Full unrolling of the fragment loops (keeps accumulators and fragments in registers under nvcc; a compiler
+// hint only, nothing for the host compiler).
+#if defined(__CUDACC__)
+#define AIPROD_GEMM_UNROLL _Pragma("unroll")
+#else
+#define AIPROD_GEMM_UNROLL
+#endif
+
 namespace aiprod_cuda {
 namespace gemm {
 

@@ -33,10 +33,12 @@ __global__ void __launch_bounds__(kSimtThreads) gemm_simt_kernel(Operands op, Ep
     float ra[PER_A], rb[PER_B];
     auto load = [&](int kt) {
       const size_t k0 = size_t(kt) * BK;
+      AIPROD_GEMM_UNROLL
       for (int i = 0; i < PER_A; ++i) {
         const int e = tid + i * NT, r = e / BK, c = e % BK;
         ra[i] = (m0 + r < M && k0 + c < K) ? load_as_f32(a, op.a_dtype, (m0 + r) * K + k0 + c) : 0.f;
       }
+      AIPROD_GEMM_UNROLL
       for (int i = 0; i < PER_B; ++i) {
         const int e = tid + i * NT;
         if constexpr (B_KN) {
@@ -49,10 +51,12 @@ __global__ void __launch_bounds__(kSimtThreads) gemm_simt_kernel(Operands op, Ep
       }
     };
     auto store = [&](int s) {
+      AIPROD_GEMM_UNROLL
       for (int i = 0; i < PER_A; ++i) {
         const int e = tid + i * NT;
         As[s][e % BK][e / BK] = ra[i];
       }
+      AIPROD_GEMM_UNROLL
       for (int i = 0; i < PER_B; ++i) {
         const int e = tid + i * NT;
         if constexpr (B_KN) {
@@ -64,7 +68,9 @@ __global__ void __launch_bounds__(kSimtThreads) gemm_simt_kernel(Operands op, Ep
     };
 
     float acc[4][4];
+    AIPROD_GEMM_UNROLL
     for (int i = 0; i < 4; ++i)
+      AIPROD_GEMM_UNROLL
       for (int j = 0; j < 4; ++j) acc[i][j] = 0.f;
     if (KT > 0) {
       load(0);
@@ -74,23 +80,36 @@ __global__ void __launch_bounds__(kSimtThreads) gemm_simt_kernel(Operands op, Ep
       __syncthreads();  // stage kt&1 written by all; stage (kt+1)&1 (slice kt-1) read by all
       if (kt + 1 < KT) load(kt + 1);
       const int s = kt & 1;
+      AIPROD_GEMM_UNROLL
       for (int kk = 0; kk < BK; ++kk) {
         float av[4], bv[4];
+        AIPROD_GEMM_UNROLL
         for (int i = 0; i < 4; ++i) av[i] = As[s][kk][ty + 16 * i];
+        AIPROD_GEMM_UNROLL
         for (int j = 0; j < 4; ++j) bv[j] = Bs[s][kk][tx + 16 * j];
+        AIPROD_GEMM_UNROLL
         for (int i = 0; i < 4; ++i)
+          AIPROD_GEMM_UNROLL
           for (int j = 0; j < 4; ++j) acc[i][j] += av[i] * bv[j];
       }
       if (kt + 1 < KT) store((kt + 1) & 1);
     }
-    __syncthreads();  // the next batch item overwrites stage 0
-
+    // Epilogue in four bands of 16 rows (thread rows ty + 16i) through shared memory (stage storage, free
+    // after the barrier), so each warp applies it to 32 consecutive columns of one row (coalesced).
+    static_assert(16 * BN <= 2 * BK * (BM + 4), "a band of 16 x BN floats fits in As");
+    float* ebuf = &As[0][0][0];
+    AIPROD_GEMM_UNROLL
     for (int i = 0; i < 4; ++i) {
-      for (int j = 0; j < 4; ++j) {
-        const size_t row = m0 + size_t(ty + 16 * i), col = n0 + size_t(tx + 16 * j);
-        if (row < M && col < N) epilogue_store(ep, N, z, row, col, acc[i][j]);
+      __syncthreads();  // i == 0: the stages are read by no one any more; else: band i-1 is written out
+      AIPROD_GEMM_UNROLL
+      for (int j = 0; j < 4; ++j) ebuf[ty * BN + tx + 16 * j] = acc[i][j];
+      __syncthreads();
+      for (int idx = tid; idx < 16 * BN; idx += NT) {
+        const size_t row = m0 + size_t(idx / BN + 16 * i), col = n0 + size_t(idx % BN);  // ebuf row = ty
+        if (row < M && col < N) epilogue_store(ep, N, z, row, col, ebuf[idx]);
       }
     }
+    __syncthreads();  // the next batch item overwrites the stages
   }
 }
 

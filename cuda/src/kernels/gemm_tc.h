@@ -74,6 +74,7 @@ AIPROD_DI uint4 convert_chunk(const RegChunk<1>& c, bool is_f8, float scale) {
   if (is_f8) {
     const unsigned w[2] = {c.raw[0].x, c.raw[0].y};
     unsigned out[4];
+    AIPROD_GEMM_UNROLL
     for (int j = 0; j < 4; ++j) {
       const unsigned word = w[j >> 1], sh = (j & 1) * 16;
       const uint8_t q0 = uint8_t(word >> sh), q1 = uint8_t(word >> (sh + 8));
@@ -113,8 +114,10 @@ AIPROD_DI void load_chunk(RegChunk<MODE>& reg, uint16_t* dst, const void* base, 
     }
   } else {
     unsigned w[4];
+    AIPROD_GEMM_UNROLL
     for (int j = 0; j < 4; ++j) {
       uint16_t h[2];
+      AIPROD_GEMM_UNROLL
       for (int e = 0; e < 2; ++e) {
         const size_t c = col + size_t(2 * j + e);
         h[e] = (row < rows && c < cols) ? bf16_operand(base, dtype, row * ld + c, scale) : uint16_t(0);
@@ -157,12 +160,14 @@ __global__ void __launch_bounds__(WARPS_M* WARPS_N * 32)
     // Global -> stage (cp.async) or registers for k-slice kt.
     auto load = [&](int kt, int stage) {
       const size_t k0 = size_t(kt) * BK;
+      AIPROD_GEMM_UNROLL
       for (int i = 0; i < C::kAPer; ++i) {
         int r, c;
         chunk_rk(tid + i * C::kThreads, &r, &c);
         load_chunk<A_MODE>(areg[i], As + stage * C::kAStage + r * C::kALd + c, a, op.a_dtype, m0 + r, k0 + c, M, K, K,
                            1.0f);
       }
+      AIPROD_GEMM_UNROLL
       for (int i = 0; i < C::kBPer; ++i) {
         const int ci = tid + i * C::kThreads;
         if constexpr (B_KN) {
@@ -179,11 +184,13 @@ __global__ void __launch_bounds__(WARPS_M* WARPS_N * 32)
     };
     // Registers -> stage (no-op for cp.async operands).
     auto store = [&](int stage) {
+      AIPROD_GEMM_UNROLL
       for (int i = 0; i < C::kAPer; ++i) {
         int r, c;
         chunk_rk(tid + i * C::kThreads, &r, &c);
         store_chunk<A_MODE>(areg[i], As + stage * C::kAStage + r * C::kALd + c, false, 1.0f);
       }
+      AIPROD_GEMM_UNROLL
       for (int i = 0; i < C::kBPer; ++i) {
         const int ci = tid + i * C::kThreads;
         int r, c;
@@ -197,11 +204,15 @@ __global__ void __launch_bounds__(WARPS_M* WARPS_N * 32)
     };
 
     float acc[C::kMI][C::kNI][4];
+    AIPROD_GEMM_UNROLL
     for (int i = 0; i < C::kMI; ++i)
+      AIPROD_GEMM_UNROLL
       for (int j = 0; j < C::kNI; ++j)
+        AIPROD_GEMM_UNROLL
         for (int e = 0; e < 4; ++e) acc[i][j][e] = 0.f;
 
     // Prologue: slices 0 .. STAGES-2 in flight (one commit group each, empty past the end).
+    AIPROD_GEMM_UNROLL
     for (int s = 0; s < STAGES - 1; ++s) {
       if (s < KT) {
         load(s, s);
@@ -219,12 +230,15 @@ __global__ void __launch_bounds__(WARPS_M* WARPS_N * 32)
 
       const uint16_t* as = As + (kt % STAGES) * C::kAStage;
       const uint16_t* bs = Bs + (kt % STAGES) * C::kBStage;
+      AIPROD_GEMM_UNROLL
       for (int kk = 0; kk < BK; kk += 16) {
         uint32_t af[C::kMI][4], bf[C::kNI][2];
+        AIPROD_GEMM_UNROLL
         for (int i = 0; i < C::kMI; ++i) {
           const int r = wm * C::kWM + i * 16 + (lane & 15), c = kk + (lane >> 4) * 8;
           ldmatrix_x4(af[i], as + r * C::kALd + c);
         }
+        AIPROD_GEMM_UNROLL
         for (int j = 0; j < C::kNI / 2; ++j) {
           uint32_t t[4];
           if constexpr (B_KN) {
@@ -236,25 +250,40 @@ __global__ void __launch_bounds__(WARPS_M* WARPS_N * 32)
           }
           bf[2 * j][0] = t[0], bf[2 * j][1] = t[1], bf[2 * j + 1][0] = t[2], bf[2 * j + 1][1] = t[3];
         }
+        AIPROD_GEMM_UNROLL
         for (int i = 0; i < C::kMI; ++i)
+          AIPROD_GEMM_UNROLL
           for (int j = 0; j < C::kNI; ++j) mma_bf16_16816(acc[i][j], af[i], bf[j], acc[i][j]);
       }
 
       if (nt < KT) store(ns);  // stage ns held slice kt-1: free since the barrier above
     }
     cp_async_wait<0>();
-    __syncthreads();  // the next batch item's prologue reuses the stages
+    __syncthreads();  // every warp is done with the stages: the epilogue reuses them
 
+    // Epilogue through shared memory, one 16-row fragment band per step: the warp parks its accumulators in
+    // its own slice of the (now free) stages, then walks the band row by row, 32 consecutive columns per
+    // instruction (coalesced loads of gate/residual and stores of y), applying the epilogue.
+    constexpr int ELD = C::kWN + 4;
+    static_assert(size_t(C::kThreads / 32) * 16 * ELD * sizeof(float) <= C::kSmemBytes, "epilogue buffer");
+    float* ebuf = reinterpret_cast<float*>(smem) + warp * 16 * ELD;
     const int g = lane >> 2, t = lane & 3;
+    AIPROD_GEMM_UNROLL
     for (int i = 0; i < C::kMI; ++i) {
+      AIPROD_GEMM_UNROLL
       for (int j = 0; j < C::kNI; ++j) {
-        for (int e = 0; e < 4; ++e) {
-          const size_t row = m0 + size_t(wm * C::kWM + i * 16 + g + (e >> 1) * 8);
-          const size_t col = n0 + size_t(wn * C::kWN + j * 8 + 2 * t + (e & 1));
-          if (row < M && col < N) epilogue_store(ep, N, z, row, col, acc[i][j][e]);
-        }
+        AIPROD_GEMM_UNROLL
+        for (int e = 0; e < 4; ++e) ebuf[(g + (e >> 1) * 8) * ELD + j * 8 + 2 * t + (e & 1)] = acc[i][j][e];
       }
+      __syncwarp();
+      const size_t row0 = m0 + size_t(wm * C::kWM + i * 16), col0 = n0 + size_t(wn * C::kWN);
+      for (int idx = lane; idx < 16 * C::kWN; idx += 32) {
+        const int r = idx / C::kWN, c = idx % C::kWN;
+        if (row0 + r < M && col0 + c < N) epilogue_store(ep, N, z, row0 + r, col0 + c, ebuf[r * ELD + c]);
+      }
+      __syncwarp();
     }
+    __syncthreads();  // the next batch item's prologue overwrites ebuf
   }
 }
 
