@@ -378,3 +378,14 @@ KERNEL_TEST(linear_errors) {
   a = base(), a.m = size_t(1) << 23;
   harness::expect_error("m too large", E, "exceed the grid", run(a));
 }
+
+// More than one group of 8 M-tiles (the grouped tile order) and several N-tiles: every tile written once.
+KERNEL_TEST(linear_many_tiles) {
+  Case c;
+  c.m = 1100, c.k = 16, c.n = 136;
+  c.x_dtype = AIPROD_CUDA_BF16, c.w_dtype = AIPROD_CUDA_BF16;
+  c.residual_dtype = AIPROD_CUDA_F32;
+  harness::note("worst |err| / bound: " + std::to_string(run_case(c, 1700)));
+  c.m = 600, c.n = 200, c.w_dtype = AIPROD_CUDA_F32;  // the SIMT grid too
+  harness::note("f32 weights: worst |err| / bound: " + std::to_string(run_case(c, 1701)));
+}

@@ -145,7 +145,13 @@ __global__ void __launch_bounds__(WARPS_M* WARPS_N * 32)
 
   const int tid = int(threadIdx.x), lane = tid & 31, warp = tid >> 5;
   const int wm = warp / WARPS_N, wn = warp % WARPS_N;
-  const size_t m0 = size_t(blockIdx.y) * BM, n0 = size_t(blockIdx.x) * BN;
+  // Grouped tile order: consecutive blocks walk 8 M-tiles down a column of N-tiles before moving right, so
+  // the weight tiles they share are still in L2.
+  const unsigned tiles_n = gridDim.x, tiles_m = gridDim.y, group = 8;
+  const unsigned pid = blockIdx.y * tiles_n + blockIdx.x, in_group = pid % (group * tiles_n);
+  const unsigned first_m = pid / (group * tiles_n) * group;
+  const unsigned group_m = tiles_m - first_m < group ? tiles_m - first_m : group;
+  const size_t m0 = size_t(first_m + in_group % group_m) * BM, n0 = size_t(in_group / group_m) * BN;
   const size_t M = op.m, N = op.n, K = op.k;
   const int KT = int((K + BK - 1) / BK);
   const bool b_f8 = op.b_dtype == AIPROD_CUDA_F8E4M3;
