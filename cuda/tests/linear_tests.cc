@@ -212,11 +212,12 @@ const int kW[3] = {AIPROD_CUDA_F32, AIPROD_CUDA_BF16, AIPROD_CUDA_F8E4M3};
 
 }  // namespace
 
-// Every x dtype x w dtype over the required sizes (m 1/17/130, k 1/15/72/257, n 1/24/129): each shape once per
-// dtype pair, epilogues rotating.
+// Every x dtype x w dtype over the required sizes (m 1/17/130, k 1/15/72/257, n 1/24/129) plus two long-k
+// aligned shapes: each shape once per dtype pair, epilogues rotating.
 KERNEL_TEST(linear_shapes_by_dtype) {
   const size_t shapes[][3] = {{1, 1, 1}, {17, 15, 24}, {130, 72, 129}, {1, 257, 129}, {17, 257, 1}, {130, 15, 24},
-                              {17, 72, 129}};
+                              {17, 72, 129}, {130, 256, 24}, {17, 136, 40}};  // k % 8 == 0, > 4 slices: the
+                                                                                 // cp.async ring wraps (fast path)
   double worst = 0;
   uint64_t seed = 100;
   int rot = 0;

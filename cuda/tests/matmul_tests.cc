@@ -121,7 +121,7 @@ KERNEL_TEST(matmul_shapes_layouts_batches) {
   const S shapes[] = {{1, 1, 1, 1, false, false, 0, 0, 0},    {3, 17, 15, 24, false, true, 0, 0, 5},
                       {2, 130, 72, 129, false, false, 8, 0, 0}, {2, 1, 257, 129, true, false, 0, 16, 3},
                       {3, 17, 257, 1, false, false, 0, 0, 0},  {1, 130, 15, 24, false, false, 0, 0, 0},
-                      {2, 17, 72, 24, true, false, 0, 8, 0}};
+                      {2, 17, 72, 24, true, false, 0, 8, 0},   {2, 70, 256, 40, false, false, 0, 0, 0}};
   uint64_t seed = 2000;
   for (int dtype : {AIPROD_CUDA_F32, AIPROD_CUDA_BF16}) {
     double worst = 0;
