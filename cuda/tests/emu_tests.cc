@@ -96,6 +96,64 @@ __global__ void mma_gemm_kernel(const uint16_t* a, const uint16_t* w, float* c, 
   }
 }
 
+// C[128, 64] = A[128, K] * B[K, 64], bf16 in, f32 out, through sm_90a wgmma m64n64k16: 2 warpgroups (256 threads),
+// warpgroup q owns rows 64q..64q+63. Per k step of 16, the threads write the operands into dynamic shared memory
+// in the no-swizzle canonical layouts (ptx.h): A K-major (LBO 128 B, SBO 256 B), B K-major or N-major (LBO 1024 B
+// between the two K atoms, SBO 128 B between N atoms, so a swapped LBO/SBO reads the wrong atoms).
+// kASmem: A through a descriptor, else A fragments from registers (read straight from global memory).
+// The accumulators start as garbage and the first step does not accumulate (scale-d = 0).
+// Faults: kWgWrongAcc stores D with the two register bits of row and column swapped; kWgSkipWait stores D
+// before the wgmma.wait_group (and waits only at the end); kWgSkipFence omits wgmma.fence (an error).
+enum WgFault { kWgNone = 0, kWgWrongAcc = 1, kWgSkipWait = 2, kWgSkipFence = 4 };
+template <int kTransB, bool kASmem, int kFault>
+__global__ void wgmma_gemm_kernel(const uint16_t* a, const uint16_t* b, float* c, int k) {
+  AIPROD_DYNAMIC_SMEM(uint16_t, smem);
+  const int tid = threadIdx.x, q = tid / 128, i = tid % 128, w = i / 32, g = (i % 32) / 4, t = i % 4;
+  uint16_t* sb = smem;                   // 16 x 64: 2 K atoms x 8 N atoms
+  uint16_t* sa = smem + 1024 + q * 1024; // 64 x 16 of this warpgroup
+  float d[32];
+  for (int r = 0; r < 32; ++r) d[r] = 12345.f;
+  for (int k0 = 0; k0 < k; k0 += 16) {
+    __syncthreads();  // the previous step's operands are consumed (its wgmma waited for)
+    for (int e = tid; e < 16 * 64; e += 256) {
+      const int kk = e / 64, n = e % 64;
+      const uint16_t v = b[size_t(k0 + kk) * 64 + n];
+      const int atom = (kk / 8) * 512 + (n / 8) * 64;  // LBO 1024 B = 512 elements, SBO 128 B = 64
+      sb[atom + (kTransB ? (kk % 8) * 8 + n % 8 : (n % 8) * 8 + kk % 8)] = v;
+    }
+    for (int e = i; e < 64 * 16; e += 128) {
+      const int m = e / 16, kk = e % 16;
+      sa[(m / 8) * 128 + (kk / 8) * 64 + (m % 8) * 8 + kk % 8] = a[size_t(64 * q + m) * k + k0 + kk];
+    }
+    fence_proxy_async_shared();
+    __syncthreads();
+    if (!(kFault & kWgSkipFence)) {
+      wgmma_fence_operand(d);
+      wgmma_fence();
+    }
+    const uint64_t bdesc = wgmma_desc(sb, 1024, 128);
+    if (kASmem) {
+      wgmma_m64n64k16_bf16_ss<0, kTransB>(d, wgmma_desc(sa, 128, 256), bdesc, k0 > 0);
+    } else {
+      auto at = [&](int m, int kk) { return a[size_t(64 * q + 16 * w + m) * k + k0 + kk]; };
+      const uint32_t af[4] = {uint32_t(at(g, 2 * t)) | uint32_t(at(g, 2 * t + 1)) << 16,
+                              uint32_t(at(g + 8, 2 * t)) | uint32_t(at(g + 8, 2 * t + 1)) << 16,
+                              uint32_t(at(g, 2 * t + 8)) | uint32_t(at(g, 2 * t + 9)) << 16,
+                              uint32_t(at(g + 8, 2 * t + 8)) | uint32_t(at(g + 8, 2 * t + 9)) << 16};
+      wgmma_m64n64k16_bf16_rs<kTransB>(d, af, bdesc, k0 > 0);
+    }
+    wgmma_commit_group();
+    if (!(kFault & kWgSkipWait)) wgmma_wait_group<0>();
+    wgmma_fence_operand(d);
+  }
+  for (int r = 0; r < 32; ++r) {
+    const int hi = (kFault & kWgWrongAcc) ? (r & 1) : ((r >> 1) & 1), lo = (kFault & kWgWrongAcc) ? ((r >> 1) & 1) : (r & 1);
+    const int row = 64 * q + 16 * w + g + 8 * hi, col = 8 * (r >> 2) + 2 * t + lo;
+    c[size_t(row) * 64 + col] = d[r];
+  }
+  if (kFault & kWgSkipWait) wgmma_wait_group<0>();
+}
+
 __global__ void divergent_barrier_kernel(int* out) {
   if (threadIdx.x < 16) return;
   __syncthreads();
@@ -230,6 +288,63 @@ static void test_mma() {
         (unsigned long long)st.collectives);
 }
 
+// Max over C of |got - ref| / sum_k |a b| against a double reference; NaN or a launch error: infinity.
+template <int kTransB, bool kASmem, int kFault>
+static double wgmma_gemm_error(int k, uint64_t seed, std::string* error = nullptr) {
+  std::mt19937 rng{unsigned(seed)};
+  std::uniform_real_distribution<float> dist(-1.f, 1.f);
+  std::vector<uint16_t> a(size_t(128) * k), b(size_t(k) * 64);
+  for (auto& v : a) v = to_bf16(dist(rng));
+  for (auto& v : b) v = to_bf16(dist(rng));
+  std::vector<float> c(128 * 64, -1.f);
+  try {
+    launch("wgmma_gemm", wgmma_gemm_kernel<kTransB, kASmem, kFault>, dim3(1), dim3(256), 3 * 1024 * 2, nullptr,
+           a.data(), b.data(), c.data(), k);
+  } catch (const Error& e) {
+    if (error) *error = e.what();
+    return INFINITY;
+  }
+  double worst = 0;
+  for (int i = 0; i < 128; ++i) {
+    for (int j = 0; j < 64; ++j) {
+      double s = 0, mag = 0;
+      for (int p = 0; p < k; ++p) {
+        const double x = double(bf16_to_f32(a[size_t(i) * k + p])) * bf16_to_f32(b[size_t(p) * 64 + j]);
+        s += x;
+        mag += std::fabs(x);
+      }
+      const float got = c[size_t(i) * 64 + j];
+      worst = std::isnan(got) ? INFINITY : std::max(worst, std::fabs(got - s) / (mag + 1e-30));
+    }
+  }
+  return worst;
+}
+
+static void test_wgmma() {
+  for (auto o : kOrders) {
+    set_order(o);
+    // Bound: exact bf16 products, f32 accumulation rounded once per k step of 16: (k / 16) * 2^-24 relative to
+    // sum |a b| (the emulation rounds each step once; the hardware's internal order may differ within it).
+    const double bound = 48 / 16 * 6e-8;
+    const double e0 = wgmma_gemm_error<0, false, kWgNone>(48, 11), e1 = wgmma_gemm_error<1, false, kWgNone>(48, 12);
+    const double e2 = wgmma_gemm_error<0, true, kWgNone>(48, 13), e3 = wgmma_gemm_error<1, true, kWgNone>(48, 14);
+    const auto st = aiprod_emu::last_stats();
+    CHECK(st.collectives >= uint64_t(3 * 256), "wgmma ran as warpgroup collectives (%llu)",
+          (unsigned long long)st.collectives);
+    CHECK(e0 <= bound && e1 <= bound && e2 <= bound && e3 <= bound,
+          "wgmma gemm errors (A regs / smem x B K-/N-major) %g %g %g %g > %g (%s)", e0, e1, e2, e3, bound, order_name(o));
+    const double wrong = wgmma_gemm_error<1, false, kWgWrongAcc>(48, 12);
+    CHECK(wrong > 1e-2, "a wrong wgmma accumulator layout must be caught (error %g, %s)", wrong, order_name(o));
+    const double nowait = wgmma_gemm_error<0, true, kWgSkipWait>(48, 13);
+    CHECK(!(nowait < 1e-2), "reading accumulators before wgmma.wait_group must be caught (error %g, %s)", nowait,
+          order_name(o));
+    std::string msg;
+    const double nofence = wgmma_gemm_error<0, false, kWgSkipFence>(48, 11, &msg);
+    CHECK(std::isinf(nofence) && msg.find("wgmma.fence") != std::string::npos,
+          "wgmma.mma_async without wgmma.fence must be an error (%s)", msg.c_str());
+  }
+}
+
 static bool launch_fails(const char* what, void (*kernel)(int*), unsigned threads, const char* expect) {
   std::vector<int> out(threads, 0);
   try {
@@ -266,6 +381,7 @@ int main() {
   test_barrier_detection();
   test_block_sum();
   test_mma();
+  test_wgmma();
   test_errors();
   if (g_failures) {
     std::printf("%d emulation check(s) failed\n", g_failures);

@@ -22,7 +22,9 @@ constexpr size_t kMaxCollectiveBytes = 64;  // per lane, in and out (an mma's op
 constexpr unsigned kMaxThreadsPerBlock = 1024;
 constexpr size_t kMaxDynamicSmem = 227 * 1024;  // sm_90's opt-in limit per block
 
-enum class State { runnable, at_barrier, at_warp, done };
+constexpr size_t kMaxWarpgroupBytes = 640;  // per thread, in and out (a wgmma: 568 bytes in)
+
+enum class State { runnable, at_barrier, at_warp, at_warpgroup, done };
 
 struct AsyncCopy {
   void* dst;
@@ -34,10 +36,19 @@ struct AsyncCopy {
   }
 };
 
+struct AccWrite {
+  float* dst;
+  int count;
+  float values[256];
+};
+
 struct Thread {
   Context ctx;
   std::deque<AsyncCopy> copies;  // cp.async copies in flight, oldest first
   std::deque<size_t> groups;     // sizes of the committed groups, oldest first
+  std::deque<AccWrite> acc;      // wgmma accumulator writes in flight, oldest first
+  std::deque<size_t> acc_groups; // sizes of the committed wgmma groups, oldest first
+  bool wg_fenced = false;        // wgmma.fence since the last wgmma.wait_group
   uint3_ tid{0, 0, 0};
   unsigned warp = 0, lane = 0;
   State state = State::runnable;
@@ -53,11 +64,23 @@ struct Warp {
   alignas(16) unsigned char out[32 * kMaxCollectiveBytes];
 };
 
+struct Warpgroup {
+  unsigned arrived = 0;  // how many of its 128 threads wait at `kind`
+  const char* kind = nullptr;
+  CombineFn combine = nullptr;
+  const void* ctx = nullptr;
+  size_t in_bytes = 0, out_bytes = 0;
+  std::vector<unsigned char> in = std::vector<unsigned char>(128 * kMaxWarpgroupBytes);
+  std::vector<unsigned char> out = std::vector<unsigned char>(128 * kMaxWarpgroupBytes);
+};
+
 struct Block {
   const char* name = "";
   uint3_ block_idx{0, 0, 0}, block_dim{1, 1, 1}, grid_dim{1, 1, 1};
   std::vector<Thread> threads;
   std::vector<Warp> warps;
+  std::vector<Warpgroup> warpgroups;
+  size_t smem_bytes = 0;
   unsigned at_barrier = 0, done = 0;
   Context scheduler;
   bool failed = false;
@@ -112,6 +135,11 @@ void thread_entry(void* arg) {
   for (const AsyncCopy& c : t->copies) c.perform();  // copies complete even if never waited for
   t->copies.clear();
   t->groups.clear();
+  if (!t->acc.empty()) {
+    record_failure(b, coords(*b, *t) + " exited with " + std::to_string(t->acc.size()) +
+                          " wgmma.mma_async in flight (no wgmma.wait_group retired them)");
+    abandon();
+  }
   t->state = State::done;
   b->done++;
   if (b->at_barrier > 0) {
@@ -121,6 +149,11 @@ void thread_entry(void* arg) {
   Warp& w = b->warps[t->warp];
   if (w.arrived && (w.mask >> t->lane & 1u)) {
     record_failure(b, coords(*b, *t) + " exited while its warp waits for it at " + std::string(w.kind));
+  }
+  const unsigned tid_linear = t->warp * 32 + t->lane;
+  if (tid_linear / 128 < b->warpgroups.size() && b->warpgroups[tid_linear / 128].arrived) {
+    record_failure(b, coords(*b, *t) + " exited while its warpgroup waits for it at " +
+                          std::string(b->warpgroups[tid_linear / 128].kind));
   }
   abandon();
 }
@@ -146,7 +179,13 @@ std::string describe_deadlock(const Block& b) {
   for (const Thread& t : b.threads) {
     if (t.state == State::at_barrier) at_barrier++;
     if (t.state == State::done) done++;
-    if (t.state == State::at_warp) at_warp++;
+    if (t.state == State::at_warp || t.state == State::at_warpgroup) at_warp++;
+  }
+  for (size_t i = 0; i < b.warpgroups.size(); ++i) {
+    if (b.warpgroups[i].arrived) {
+      warps += " warpgroup " + std::to_string(i) + " waits at " + b.warpgroups[i].kind + " (" +
+               std::to_string(b.warpgroups[i].arrived) + " of 128 threads arrived);";
+    }
   }
   for (size_t i = 0; i < b.warps.size(); ++i) {
     if (b.warps[i].arrived) {
@@ -170,9 +209,13 @@ void run_block(Block& b, const Options& opt, uint64_t block_linear) {
     t.state = State::runnable;
     t.copies.clear();
     t.groups.clear();
+    t.acc.clear();
+    t.acc_groups.clear();
+    t.wg_fenced = false;
     prepare_context(&t.ctx, t_pool.get(i), &thread_entry, &t);
   }
   for (Warp& w : b.warps) w.arrived = 0;
+  for (Warpgroup& w : b.warpgroups) w.arrived = 0;
   b.at_barrier = b.done = 0;
   std::vector<unsigned> order(n);
   for (unsigned i = 0; i < n; ++i) order[i] = opt.order == Order::reverse ? n - 1 - i : i;
@@ -203,6 +246,7 @@ const uint3_& block_dim() { return t_block->block_dim; }
 const uint3_& grid_dim() { return t_block->grid_dim; }
 unsigned lane_id() { return t_thread->lane; }
 void* dynamic_shared_memory() { return t_block->smem; }
+size_t dynamic_shared_memory_bytes() { return t_block->smem_bytes; }
 
 void fail(const std::string& message) {
   if (!t_block || !t_thread) throw std::runtime_error(message);
@@ -285,6 +329,96 @@ void warp_collective(const char* kind, unsigned mask, const void* in, size_t in_
   if (out_bytes) std::memcpy(out, w.out + t->lane * out_bytes, out_bytes);
 }
 
+void warpgroup_collective(const char* kind, const void* in, size_t in_bytes, void* out, size_t out_bytes,
+                          CombineFn combine, const void* ctx) {
+  Block* b = t_block;
+  Thread* t = t_thread;
+  if (!b || !t) throw std::runtime_error(std::string(kind) + " called outside a kernel launch");
+  if (in_bytes > kMaxWarpgroupBytes || out_bytes > kMaxWarpgroupBytes) {
+    fail(std::string(kind) + ": operands larger than the emulation's warpgroup collective buffer");
+  }
+  const unsigned linear = t->warp * 32 + t->lane, group = linear / 128, first = group * 128;
+  if (first + 128 > b->threads.size()) {
+    fail(std::string(kind) + ": warpgroup " + std::to_string(group) +
+         " has fewer than 128 threads (the block size must be a multiple of 128)");
+  }
+  Warpgroup& w = b->warpgroups[group];
+  if (w.arrived == 0) {
+    w.kind = kind;
+    w.combine = combine;
+    w.ctx = ctx;
+    w.in_bytes = in_bytes;
+    w.out_bytes = out_bytes;
+    std::memset(w.in.data(), 0, 128 * in_bytes);
+  } else if (std::strcmp(w.kind, kind) != 0 || w.ctx != ctx || w.in_bytes != in_bytes) {
+    fail("thread " + std::to_string(linear) + " reached " + kind + " while other threads of its warpgroup wait at " +
+         w.kind + " (divergent warpgroup collective)");
+  }
+  for (unsigned i = first; i < first + 128; ++i) {
+    if (b->threads[i].state == State::done) {
+      fail(std::string(kind) + ": thread " + std::to_string(i) + " of the warpgroup has exited");
+    }
+  }
+  if (in_bytes) std::memcpy(w.in.data() + (linear - first) * in_bytes, in, in_bytes);
+  b->stats.collectives++;
+  if (++w.arrived == 128) {
+    if (combine) combine(w.in.data(), w.out.data(), 0, ctx);
+    w.arrived = 0;
+    for (unsigned i = first; i < first + 128; ++i) {
+      if (b->threads[i].state == State::at_warpgroup) b->threads[i].state = State::runnable;
+    }
+  } else {
+    t->state = State::at_warpgroup;
+    yield();
+  }
+  if (out_bytes) std::memcpy(out, w.out.data() + (linear - first) * out_bytes, out_bytes);
+}
+
+void wgmma_enqueue(float* d, const float* values, int count) {
+  Thread* t = t_thread;
+  if (count > 256) fail("wgmma: more than 256 accumulator registers");
+  t->acc.emplace_back();
+  AccWrite& w = t->acc.back();
+  w.dst = d;
+  w.count = count;
+  std::memcpy(w.values, values, sizeof(float) * size_t(count));
+}
+
+const float* wgmma_pending(const float* d) {
+  Thread* t = t_thread;
+  for (auto it = t->acc.rbegin(); it != t->acc.rend(); ++it) {
+    if (it->dst == d) return it->values;
+  }
+  return nullptr;
+}
+
+bool wgmma_fenced() { return t_thread->wg_fenced; }
+
+void wgmma_fence() {
+  if (!t_thread) throw std::runtime_error("wgmma.fence outside a kernel launch");
+  t_thread->wg_fenced = true;
+}
+
+void wgmma_commit() {
+  Thread* t = t_thread;
+  size_t committed = 0;
+  for (size_t g : t->acc_groups) committed += g;
+  t->acc_groups.push_back(t->acc.size() - committed);
+}
+
+void wgmma_wait(int n) {
+  Thread* t = t_thread;
+  while (t->acc_groups.size() > size_t(n)) {
+    for (size_t i = 0; i < t->acc_groups.front(); ++i) {
+      const AccWrite& w = t->acc.front();
+      std::memcpy(w.dst, w.values, sizeof(float) * size_t(w.count));
+      t->acc.pop_front();
+    }
+    t->acc_groups.pop_front();
+  }
+  t->wg_fenced = false;
+}
+
 void cp_async(void* dst, const void* src, unsigned bytes, unsigned src_bytes) {
   if (!t_thread) throw std::runtime_error("cp.async outside a kernel launch");
   if (reinterpret_cast<uintptr_t>(dst) % bytes || reinterpret_cast<uintptr_t>(src) % bytes) {
@@ -349,6 +483,8 @@ void launch(const char* name, dim3 grid, dim3 block, size_t dynamic_smem, void (
     b.body_ctx = ctx;
     b.threads.resize(nthreads);
     b.warps.resize((nthreads + 31) / 32);
+    b.warpgroups.resize((nthreads + 127) / 128);
+    b.smem_bytes = dynamic_smem;
     for (unsigned z = 0, i = 0; z < block.z; ++z)
       for (unsigned y = 0; y < block.y; ++y)
         for (unsigned x = 0; x < block.x; ++x, ++i) {

@@ -106,6 +106,98 @@ void ldmatrix_combine(const void* ins, void* outs, unsigned, const void* ctx) {
   }
 }
 
+// ---- wgmma.mma_async.sync.aligned.m64nNk16.f32.bf16.bf16 (PTX ISA 9.7.15, "Asynchronous Warpgroup Level
+// Matrix Multiply-Accumulate Instructions") --------------------------------------------------------------
+// Thread i of the warpgroup (warp w = i / 32, lane = 4 g + t):
+//  - D (64 x N, f32), register r < N / 2 (9.7.15.5.1.1, "Register Fragments", matrix D):
+//      row 16 w + g + 8 ((r >> 1) & 1), column 8 (r >> 2) + 2 t + (r & 1);
+//  - A from registers (64 x 16, .bf16, same section, matrix A): warp w holds rows 16 w..16 w + 15 in the layout
+//      of mma.m16n8k16's A: a[0] = {A[g][2t], A[g][2t+1]}, a[1] = row g + 8, a[2] = columns + 8, a[3] = both;
+//  - A and B from shared memory through a matrix descriptor (9.7.15.5.1.2, "Shared Memory Matrix Layout", and
+//      its "Matrix Descriptor Format"): bits 0-13 start address >> 4, 16-29 leading dimension byte offset >> 4,
+//      32-45 stride dimension byte offset >> 4, 49-51 base offset, 62-63 swizzle mode. Only swizzle mode 0
+//      ("no swizzle", the interleaved canonical layout) with base offset 0 is emulated; others are an error.
+//      The canonical no-swizzle layouts are made of 8 x 16-byte atoms (128 contiguous bytes):
+//        K-major  (trans 0): atom = 8 rows of M/N x 8 bf16 of K, each row 16 contiguous bytes;
+//        MN-major (trans 1): atom = 8 rows of K x 8 bf16 of M/N;
+//      adjacent atoms along K are LBO bytes apart, along M/N SBO bytes apart. So element (x, k), x the M or N
+//      index, is at start + (x / 8) SBO + (k / 8) LBO + (K-major: (x % 8) 16 + (k % 8) 2;
+//      MN-major: (k % 8) 16 + (x % 8) 2).
+struct WgmmaIn {
+  WgmmaOperands ops;
+  float c[128];
+};
+
+struct Smem {
+  const unsigned char* base;
+  size_t bytes;
+};
+
+float smem_bf16(const Smem& sm, uint64_t desc, bool mn_major, int x, int k, const char* which) {
+  const uint32_t start = uint32_t(desc & 0x3fff) << 4, lbo = uint32_t((desc >> 16) & 0x3fff) << 4,
+                 sbo = uint32_t((desc >> 32) & 0x3fff) << 4;
+  const size_t off = size_t(start) + size_t(x / 8) * sbo + size_t(k / 8) * lbo +
+                     (mn_major ? size_t(k % 8) * 16 + size_t(x % 8) * 2 : size_t(x % 8) * 16 + size_t(k % 8) * 2);
+  if (off + 2 > sm.bytes) {
+    fail(std::string("wgmma: the ") + which + " descriptor reads byte " + std::to_string(off) +
+         ", past the block's " + std::to_string(sm.bytes) + " bytes of dynamic shared memory");
+  }
+  uint16_t bits;
+  std::memcpy(&bits, sm.base + off, 2);
+  return bf16(bits);
+}
+
+void check_desc(uint64_t desc, const char* which) {
+  if ((desc >> 62) != 0) {
+    fail(std::string("wgmma: the ") + which + " descriptor asks for swizzle mode " + std::to_string(desc >> 62) +
+         "; the emulation implements only mode 0 (no swizzle)");
+  }
+  if (((desc >> 49) & 7) != 0) fail(std::string("wgmma: the ") + which + " descriptor has a nonzero base offset");
+}
+
+void wgmma_combine(const void* ins, void* outs, unsigned, const void*) {
+  const auto* in = static_cast<const WgmmaIn*>(ins);
+  auto* out = static_cast<float*>(outs);  // N / 2 per thread
+  const WgmmaOperands& o = in[0].ops;
+  for (int i = 1; i < 128; ++i) {
+    const WgmmaOperands& x = in[i].ops;
+    if (x.n != o.n || x.a_smem != o.a_smem || x.trans_a != o.trans_a || x.trans_b != o.trans_b ||
+        x.scale_d != o.scale_d || x.b_desc != o.b_desc || (o.a_smem && x.a_desc != o.a_desc)) {
+      fail("wgmma.mma_async: thread " + std::to_string(i) +
+           " of the warpgroup has other descriptors, shape or flags than thread 0 (they must be uniform)");
+    }
+  }
+  const int N = o.n;
+  check_desc(o.b_desc, "B");
+  if (o.a_smem) check_desc(o.a_desc, "A");
+  const Smem sm{static_cast<const unsigned char*>(dynamic_shared_memory()), dynamic_shared_memory_bytes()};
+  float A[64][16], B[16][256];
+  if (o.a_smem) {
+    for (int m = 0; m < 64; ++m)
+      for (int k = 0; k < 16; ++k) A[m][k] = smem_bf16(sm, o.a_desc, o.trans_a != 0, m, k, "A");
+  } else {
+    for (int i = 0; i < 128; ++i) {
+      const int w = i / 32, g = (i % 32) / 4, t = i % 4;
+      for (int r = 0; r < 8; ++r) {
+        const int row = 16 * w + g + ((r >> 1) & 1) * 8, col = 2 * t + (r & 1) + (r >> 2) * 8;
+        A[row][col] = element<MmaType::bf16>(in[i].ops.a[r / 2], r & 1);
+      }
+    }
+  }
+  for (int n = 0; n < N; ++n)
+    for (int k = 0; k < 16; ++k) B[k][n] = smem_bf16(sm, o.b_desc, o.trans_b != 0, n, k, "B");
+  for (int i = 0; i < 128; ++i) {
+    const int w = i / 32, g = (i % 32) / 4, t = i % 4;
+    for (int r = 0; r < N / 2; ++r) {
+      const int row = 16 * w + g + ((r >> 1) & 1) * 8, col = 8 * (r >> 2) + 2 * t + (r & 1);
+      // exact bf16 products, summed wide and rounded once to f32 (as the mma.sync emulation)
+      double s = o.scale_d ? double(in[i].c[r]) : 0.0;
+      for (int k = 0; k < 16; ++k) s += double(A[row][k]) * double(B[k][col]);
+      out[i * (N / 2) + r] = float(s);
+    }
+  }
+}
+
 const LdmatrixCtx kLdmatrix[2][3] = {{{1, false}, {2, false}, {4, false}}, {{1, true}, {2, true}, {4, true}}};
 
 }  // namespace
@@ -136,6 +228,41 @@ void ldmatrix(uint32_t* r, int count, bool trans, const void* row_address) {
   warp_collective(trans ? "ldmatrix.trans" : "ldmatrix", 0xffffffffu, &addr, sizeof addr, out, sizeof out,
                   &ldmatrix_combine, &kLdmatrix[trans ? 1 : 0][which]);
   for (int j = 0; j < count; ++j) r[j] = out[j];
+}
+
+}  // namespace aiprod_emu
+
+namespace aiprod_emu {
+
+uint32_t shared_address(const void* p) {
+  const auto* base = static_cast<const unsigned char*>(dynamic_shared_memory());
+  const auto* q = static_cast<const unsigned char*>(p);
+  if (q < base || q >= base + dynamic_shared_memory_bytes()) {
+    fail("wgmma descriptor: the address is not in the block's dynamic shared memory (the emulation decodes "
+         "descriptors relative to it)");
+  }
+  return uint32_t(q - base);
+}
+
+void wgmma_mma_bf16(float* d, const WgmmaOperands& ops) {
+  if (ops.n < 8 || ops.n > 256 || ops.n % 8) fail("wgmma: N must be a multiple of 8 in 8..256");
+  if (!wgmma_fenced()) {
+    fail("wgmma.mma_async without a wgmma.fence since this thread's last wgmma.wait_group (the accumulator and A "
+         "registers must be fenced before the first wgmma that uses them)");
+  }
+  WgmmaIn in;
+  std::memset(&in, 0, sizeof in);
+  in.ops = ops;
+  const int count = ops.n / 2;
+  if (count > 128) fail("wgmma: the emulation holds at most 128 accumulators per thread (N <= 256)");
+  // The accumulator input: the newest queued result of a wgmma in flight on the same registers (the hardware
+  // chains them), else the registers themselves.
+  const float* pending = wgmma_pending(d);
+  std::memcpy(in.c, pending ? pending : d, sizeof(float) * size_t(count));
+  float out[128];
+  warpgroup_collective("wgmma.mma_async.m64nNk16.bf16", &in, sizeof in, out, sizeof(float) * size_t(count),
+                       &wgmma_combine);
+  wgmma_enqueue(d, out, count);
 }
 
 }  // namespace aiprod_emu

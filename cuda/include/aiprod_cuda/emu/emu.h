@@ -7,7 +7,9 @@
  *    of the block, is an error (undefined behaviour on a GPU);
  *  - warp collectives (__shfl_*_sync, votes, __syncwarp, and the tensor-core and ldmatrix instructions of
  *    aiprod_cuda/ptx.h): every lane named in the mask must arrive at the same collective; the results are
- *    computed from all lanes' operands at once, as the hardware does;
+ *    computed from all lanes' operands at once, as the hardware does; warpgroup collectives (sm_90's wgmma:
+ *    4 contiguous warps, 128 threads) the same way, and wgmma's asynchronous accumulators are written only
+ *    at the wgmma.wait_group that retires them;
  *  - shared memory: `__shared__` variables are per block; dynamic shared memory is filled with a poison byte
  *    pattern (NaN for f32/bf16/f16) before each block, so a read before any write shows in the result;
  *  - the order in which threads run between two synchronization points is a parameter (forward, reverse, or
@@ -77,8 +79,15 @@ using CombineFn = void (*)(const void* ins, void* outs, unsigned mask, const voi
 void warp_collective(const char* kind, unsigned mask, const void* in, size_t in_bytes, void* out, size_t out_bytes,
                      CombineFn combine, const void* ctx = nullptr);
 unsigned lane_id();
-// Dynamic shared memory of the running block (poisoned before the block starts).
+// Warpgroup collective (sm_90's wgmma): the 4 contiguous warps 4w..4w+3 of a block (128 threads) must all arrive
+// at the same `kind`; `combine` then runs once with the 128 threads' deposits (thread i of the warpgroup at
+// ins + i * in_bytes; `mask` is 0) and writes each thread's `out_bytes`. A warpgroup with fewer than 128
+// threads, a thread at another collective or an exited thread is an error.
+void warpgroup_collective(const char* kind, const void* in, size_t in_bytes, void* out, size_t out_bytes,
+                          CombineFn combine, const void* ctx = nullptr);
+// Dynamic shared memory of the running block (poisoned before the block starts), and its size in bytes.
 void* dynamic_shared_memory();
+size_t dynamic_shared_memory_bytes();
 // Raises an emulation error from inside a kernel (the launch fails with this message).
 [[noreturn]] void fail(const std::string& message);
 
