@@ -23,8 +23,10 @@
 // of the order of |v| itself, 100x the bound; a fully masked row must be exactly 0 (its bound is 0).
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <string>
 
 #include "aiprod/attention.h"
 #include "harness.h"
@@ -153,9 +155,29 @@ void run_case(const Case& c, uint64_t seed) {
   std::vector<float> bound(want.size());
   for (size_t e = 0; e < want.size(); ++e) bound[e] = float(amass[e] * rel_a + std::fabs(want[e]) * rel_o);
 
-  const std::vector<float> got = c.bf16 ? run_device<uint16_t>(c, q, k, v, bias, sb, sh)
-                                        : run_device<float>(c, q, k, v, bias, sb, sh);
-  harness::expect_within(describe(c), got, want, bound);
+  // bf16 with d 64 / 128 runs once per kernel path, forced through AIPROD_CUDA_ATTENTION (the SIMT kernel's f32
+  // products and unrounded P are within the same bound); the rest has only the SIMT kernel.
+  const bool tc = c.bf16 && (c.d == 64 || c.d == 128);
+  for (const char* path : {"wgmma", "mma", "simt"}) {
+    if (!tc && std::strcmp(path, "simt") != 0) continue;
+    setenv("AIPROD_CUDA_ATTENTION", path, 1);
+    std::vector<float> got;
+    try {
+      got = c.bf16 ? run_device<uint16_t>(c, q, k, v, bias, sb, sh) : run_device<float>(c, q, k, v, bias, sb, sh);
+    } catch (const aiprod_cuda::Error& e) {
+      unsetenv("AIPROD_CUDA_ATTENTION");
+      const bool no_sm90 = std::string(e.what()).find("needs compute capability 9.0") != std::string::npos;
+#if defined(AIPROD_CUDA_EMULATION)
+      EXPECT(false, "%s [%s]: %s", describe(c).c_str(), path, e.what());  // the emulation runs every path
+#else
+      if (!no_sm90) throw;
+      harness::note(describe(c) + " [wgmma]: skipped, not a compute capability 9.0 device");
+#endif
+      continue;
+    }
+    unsetenv("AIPROD_CUDA_ATTENTION");
+    harness::expect_within(describe(c) + (tc ? std::string(" [") + path + "]" : std::string()), got, want, bound);
+  }
   // fully masked rows must be exact zeros (their reference row is all zeros and their bound 0): counted explicitly
   size_t zero_rows = 0;
   for (size_t row = 0; row < c.b * c.h * c.nq; ++row) {
@@ -311,4 +333,8 @@ KERNEL_TEST(attention_rejects_bad_arguments) {
   a.v = buf.get();
   a.out = nullptr;
   harness::expect_error("null out", AIPROD_CUDA_ERR_INVALID_ARGUMENT, "null q or out", call);
+  a.out = buf.get();
+  setenv("AIPROD_CUDA_ATTENTION", "tensor", 1);
+  harness::expect_error("AIPROD_CUDA_ATTENTION=tensor", AIPROD_CUDA_ERR_INVALID_ARGUMENT, "is not a path", call);
+  unsetenv("AIPROD_CUDA_ATTENTION");
 }

@@ -19,6 +19,7 @@
 // zeros, as the CPU does. Nothing of size Nq x Nk is ever stored.
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <string>
 
 #include "aiprod_cuda/kernel.h"
@@ -26,6 +27,7 @@
 #include "aiprod_cuda/ptx.h"
 #include "ops.h"
 #include "shape_args.h"
+#include "../runtime/runtime.h"
 
 // Loop unrolling for nvcc (the host compiler of the emulation does not know the pragma).
 #if defined(__CUDACC__)
@@ -295,6 +297,227 @@ __global__ void __launch_bounds__(kTcThreads) attention_bf16_tc_kernel(AttnParam
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// sm_90a wgmma kernel (bf16, D 64 / 128): the tensor-core kernel above with S = Q K^T and O += P V as warpgroup
+// MMAs. One warpgroup (128 threads) per 64 query rows; warp w' owns rows 16w'..16w'+15 of S and O, in the same
+// per-thread layout as the mma.sync kernel (wgmma's D fragment is mma.m16n8k16's C per 8 columns, its register
+// A fragment is mma's A), so the softmax, P's bf16 packing and the epilogue are unchanged. Q: ldmatrix A
+// fragments (registers) from the swizzled tile; K and V tiles: cp.async double buffering (no TMA, no producer
+// warps) into the no-swizzle canonical layout of ptx.h, stored as 8x8 atoms of 128 contiguous bytes: element
+// (row, col) at atom (row / 8) * (D / 8) + col / 8, offset (row % 8) * 8 + col % 8 (elements). The same bytes
+// are K-major B for S = Q K^T (N = keys: SBO = 16 D bytes between key atoms, LBO = 128 bytes between d atoms)
+// and N-major B for O += P V (K = keys: LBO = 16 D bytes; N = d: SBO = 128 bytes). S: D/16 wgmma m64n64k16
+// (one commit group, waited for before the softmax); O: 4 x D/64 wgmma m64n64k16. No overlap of the softmax
+// with the next S (FA3's intra-warpgroup pipelining) yet. Same shared memory as the mma.sync kernel.
+// The device code exists only in the sm_90a binary; the sm_80 binary traps if it were ever launched.
+template <int D>
+AIPROD_DI int atom_off(int row, int col8) {
+  return ((row >> 3) * (D / 8) + col8) * 64 + (row & 7) * 8;
+}
+
+// rows x D bf16 tile from global rows [r0, r0 + rows) into the atom layout; rows past n are zero-filled. Thread
+// chunks are numbered in shared-memory order (8 consecutive chunks: one atom, 128 contiguous bytes), so a warp's
+// cp.async stores are conflict-free and its global reads cover whole 64-byte row pieces.
+template <int D, bool kAsync>
+AIPROD_DI void load_tile_atoms(uint16_t* tile, const uint16_t* g, int64_t r0, int64_t n, int rows) {
+  constexpr int kChunks = D / 8;
+  for (int c = threadIdx.x; c < rows * kChunks; c += kTcThreads) {
+    const int atom = c >> 3, r = (atom / kChunks) * 8 + (c & 7), ch = atom % kChunks;
+    uint16_t* dst = tile + c * 8;
+    const bool ok = r0 + r < n;
+    const uint16_t* src = g + (ok ? (r0 + r) * D + ch * 8 : 0);
+    if (kAsync) {
+      cp_async_16(dst, src, ok ? 16u : 0u);
+    } else {
+      ATTN_UNROLL
+      for (int e = 0; e < 8; ++e) dst[e] = ok ? src[e] : uint16_t(0);
+    }
+  }
+}
+
+template <int D, bool kAsync>
+__global__ void __launch_bounds__(kTcThreads) attention_bf16_wgmma_kernel(AttnParams p) {
+#if !defined(__CUDA_ARCH__) || defined(__CUDA_ARCH_FEAT_SM90_ALL)
+  AIPROD_DYNAMIC_SMEM(uint16_t, smem);
+  uint16_t* Qs = smem;               // [kBM][D], swizzled as the mma.sync kernel's
+  uint16_t* Ks = Qs + kBM * D;       // 2 x [kBN][D] in atoms
+  uint16_t* Vs = Ks + 2 * kBN * D;   // 2 x [kBN][D] in atoms
+  const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g = lane >> 2, t = lane & 3;
+  const int64_t qt = p.causal ? int64_t(gridDim.x) - 1 - blockIdx.x : int64_t(blockIdx.x);
+  const int64_t i0 = qt * kBM, h = blockIdx.y, b = blockIdx.z, kvh = h / p.group;
+  const int64_t bh = b * p.heads + h;
+  const uint16_t* qg = static_cast<const uint16_t*>(p.q) + bh * p.nq * D;
+  const uint16_t* kg = static_cast<const uint16_t*>(p.k) + (b * p.kv_heads + kvh) * p.nk * D;
+  const uint16_t* vg = static_cast<const uint16_t*>(p.v) + (b * p.kv_heads + kvh) * p.nk * D;
+  const float* bias = p.bias ? p.bias + b * p.bias_sb + h * p.bias_sh : nullptr;
+  const float scale_log2 = p.scale * kLog2e;
+
+  const int64_t i1 = i0 + kBM < p.nq ? i0 + kBM : p.nq;
+  int64_t lo, hi;
+  key_range(p, i0, i1, &lo, &hi);
+  const int64_t t_lo = lo / kBN, t_hi = lo < hi ? (hi + kBN - 1) / kBN : t_lo;
+
+  const int64_t r0 = i0 + warp * 16 + g, r1 = r0 + 8;  // this thread's two query rows
+  // o[c][r]: columns 64c + 8(r >> 2) + 2t + (r & 1), row r0 or r1 by bit 1 of r (wgmma D layout)
+  float o[D / 64][32];
+  ATTN_UNROLL
+  for (int c = 0; c < D / 64; ++c) {
+    ATTN_UNROLL
+    for (int r = 0; r < 32; ++r) o[c][r] = 0.f;
+  }
+  float m0 = -INFINITY, m1 = -INFINITY, l0 = 0.f, l1 = 0.f;
+  uint32_t qf[D / 16][4];
+
+  if (t_lo < t_hi) {
+    load_tile<D, kAsync>(Qs, qg, i0, p.nq, kBM);
+    load_tile_atoms<D, kAsync>(Ks, kg, t_lo * kBN, p.nk, kBN);
+    cp_async_commit();
+    load_tile_atoms<D, kAsync>(Vs, vg, t_lo * kBN, p.nk, kBN);
+    cp_async_commit();
+    for (int64_t kt = t_lo; kt < t_hi; ++kt) {
+      const int buf = int((kt - t_lo) & 1);
+      const uint16_t* Kb = Ks + buf * kBN * D;
+      const uint16_t* Vb = Vs + buf * kBN * D;
+      cp_async_wait<1>();  // K[kt] (and Q) landed; V[kt] may still be in flight
+      fence_proxy_async_shared();  // ... and visible to wgmma's async proxy
+      __syncthreads();     // ... for every thread; and S of kt-1 is done with the other K buffer
+      if (kt == t_lo) {
+        ATTN_UNROLL
+        for (int kk = 0; kk < D / 16; ++kk) {
+          const int row = warp * 16 + (lane & 7) + (((lane >> 3) & 1) << 3);
+          ldmatrix_x4(qf[kk], Qs + swz<D>(row, kk * 2 + (lane >> 4)));
+        }
+      }
+      if (kt + 1 < t_hi) load_tile_atoms<D, kAsync>(Ks + (buf ^ 1) * kBN * D, kg, (kt + 1) * kBN, p.nk, kBN);
+      cp_async_commit();
+
+      // S = Q K^T: 64 rows x 64 keys per warpgroup, K-major B (keys along N)
+      float s[32];
+      ATTN_UNROLL
+      for (int r = 0; r < 32; ++r) s[r] = 0.f;
+      wgmma_fence_operand(s);
+      wgmma_fence();
+      ATTN_UNROLL
+      for (int kk = 0; kk < D / 16; ++kk) {
+        wgmma_m64n64k16_bf16_rs<0>(s, qf[kk], wgmma_desc(Kb + atom_off<D>(0, 2 * kk), 128, 16 * D), kk > 0);
+      }
+      wgmma_commit_group();
+      wgmma_wait_group<0>();
+      wgmma_fence_operand(s);
+
+      // scores in log2 units, masks, online softmax (s[4n + e]: the mma.sync kernel's s[n][e])
+      const int64_t j0 = kt * kBN;
+      const bool masked = !tile_all_visible(p, i0, i1 - 1, j0, j0 + kBN - 1);
+      const bool plain = !masked && !bias;
+      float mx0 = -INFINITY, mx1 = -INFINITY;
+      ATTN_UNROLL
+      for (int n = 0; n < kBN / 8; ++n) {
+        ATTN_UNROLL
+        for (int e = 0; e < 4; ++e) {
+          float x = s[4 * n + e] * scale_log2;
+          if (!plain) {
+            const int64_t i = e < 2 ? r0 : r1, j = j0 + n * 8 + 2 * t + (e & 1);
+            if (masked && (j >= p.nk || !visible(p, i, j))) {
+              x = -INFINITY;
+            } else if (bias && i < p.nq) {
+              x += bias[i * p.nk + j] * kLog2e;
+            }
+          }
+          s[4 * n + e] = x;
+        }
+        mx0 = fmaxf(mx0, fmaxf(s[4 * n], s[4 * n + 1]));
+        mx1 = fmaxf(mx1, fmaxf(s[4 * n + 2], s[4 * n + 3]));
+      }
+      mx0 = fmaxf(mx0, __shfl_xor_sync(0xffffffffu, mx0, 1));
+      mx0 = fmaxf(mx0, __shfl_xor_sync(0xffffffffu, mx0, 2));
+      mx1 = fmaxf(mx1, __shfl_xor_sync(0xffffffffu, mx1, 1));
+      mx1 = fmaxf(mx1, __shfl_xor_sync(0xffffffffu, mx1, 2));
+      const float mn0 = fmaxf(m0, mx0), mn1 = fmaxf(m1, mx1);
+      const float mu0 = mn0 == -INFINITY ? 0.f : mn0, mu1 = mn1 == -INFINITY ? 0.f : mn1;  // all masked so far
+      const float alpha0 = fast_exp2(m0 - mu0), alpha1 = fast_exp2(m1 - mu1);
+      m0 = mn0;
+      m1 = mn1;
+      float sum0 = 0.f, sum1 = 0.f;
+      ATTN_UNROLL
+      for (int n = 0; n < kBN / 8; ++n) {
+        s[4 * n] = fast_exp2(s[4 * n] - mu0);
+        s[4 * n + 1] = fast_exp2(s[4 * n + 1] - mu0);
+        s[4 * n + 2] = fast_exp2(s[4 * n + 2] - mu1);
+        s[4 * n + 3] = fast_exp2(s[4 * n + 3] - mu1);
+        sum0 += s[4 * n] + s[4 * n + 1];
+        sum1 += s[4 * n + 2] + s[4 * n + 3];
+      }
+      l0 = l0 * alpha0 + sum0;  // per-thread partial sums; the quad reduces them at the end
+      l1 = l1 * alpha1 + sum1;
+      ATTN_UNROLL
+      for (int c = 0; c < D / 64; ++c) {
+        ATTN_UNROLL
+        for (int r = 0; r < 32; ++r) o[c][r] *= (r & 2) ? alpha1 : alpha0;
+      }
+
+      cp_async_wait<1>();  // V[kt] landed (K[kt+1] may still be in flight)
+      fence_proxy_async_shared();
+      __syncthreads();     // ... for every thread; and P V of kt-1 is done with the other V buffer
+      if (kt + 1 < t_hi) load_tile_atoms<D, kAsync>(Vs + (buf ^ 1) * kBN * D, vg, (kt + 1) * kBN, p.nk, kBN);
+      cp_async_commit();
+
+      // O += P V: P's bf16 A fragments straight from the S accumulators; V as N-major B (d along N)
+      ATTN_UNROLL
+      for (int c = 0; c < D / 64; ++c) wgmma_fence_operand(o[c]);
+      wgmma_fence();
+      ATTN_UNROLL
+      for (int ks = 0; ks < kBN / 16; ++ks) {
+        const uint32_t a[4] = {pack_bf16x2(s[8 * ks], s[8 * ks + 1]), pack_bf16x2(s[8 * ks + 2], s[8 * ks + 3]),
+                               pack_bf16x2(s[8 * ks + 4], s[8 * ks + 5]), pack_bf16x2(s[8 * ks + 6], s[8 * ks + 7])};
+        ATTN_UNROLL
+        for (int c = 0; c < D / 64; ++c) {
+          wgmma_m64n64k16_bf16_rs<1>(o[c], a, wgmma_desc(Vb + atom_off<D>(16 * ks, 8 * c), 16 * D, 128), true);
+        }
+      }
+      wgmma_commit_group();
+      wgmma_wait_group<0>();
+      ATTN_UNROLL
+      for (int c = 0; c < D / 64; ++c) wgmma_fence_operand(o[c]);
+    }
+    cp_async_wait<0>();
+  }
+
+  // O / l as bf16, staged through this warp's own 16 rows of the Q tile (its Q fragments are in registers)
+  l0 += __shfl_xor_sync(0xffffffffu, l0, 1);
+  l0 += __shfl_xor_sync(0xffffffffu, l0, 2);
+  l1 += __shfl_xor_sync(0xffffffffu, l1, 1);
+  l1 += __shfl_xor_sync(0xffffffffu, l1, 2);
+  const float inv0 = l0 > 0.f ? 1.f / l0 : 0.f, inv1 = l1 > 0.f ? 1.f / l1 : 0.f;  // l = 0: every key masked
+  uint16_t* Ow = Qs + warp * 16 * D;
+  ATTN_UNROLL
+  for (int n = 0; n < D / 8; ++n) {
+    const int col = n * 8 + 2 * t;
+    const float* on = &o[n >> 3][4 * (n & 7)];
+    *reinterpret_cast<uint32_t*>(Ow + swz<D>(g, col >> 3) + (col & 7)) = pack_bf16x2(on[0] * inv0, on[1] * inv0);
+    *reinterpret_cast<uint32_t*>(Ow + swz<D>(g + 8, col >> 3) + (col & 7)) = pack_bf16x2(on[2] * inv1, on[3] * inv1);
+  }
+  __syncwarp();
+  uint16_t* og = static_cast<uint16_t*>(p.out) + bh * p.nq * D;
+  constexpr int kChunks = D / 8;
+  for (int c = lane; c < 16 * kChunks; c += 32) {
+    const int r = c / kChunks, ch = c % kChunks;
+    const int64_t i = i0 + warp * 16 + r;
+    if (i >= p.nq) continue;
+    const uint16_t* src = Ow + swz<D>(r, ch);
+    uint16_t* dst = og + i * D + ch * 8;
+    if (kAsync) {
+      *reinterpret_cast<uint4*>(dst) = *reinterpret_cast<const uint4*>(src);
+    } else {
+      ATTN_UNROLL
+      for (int e = 0; e < 8; ++e) dst[e] = src[e];
+    }
+  }
+#else
+  (void)p;
+  __trap();  // the sm_80 binary: never launched (the launcher picks this kernel only on compute capability 9.0)
+#endif
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // SIMT kernel: f32 products and softmax. 128 threads, 64 query rows x 32-key tiles, in 4 x 4 register tiles:
 // thread (ty = tid / 8, tx = tid % 8) computes the scores of rows ty + 16a and keys tx + 8c (a, c < 4), so each
 // shared load feeds 2 FMAs (a row-per-thread layout feeds ~1); the 8 threads of a row (consecutive lanes) reduce
@@ -455,6 +678,44 @@ void launch_simt(const AttnParams& p, dim3 grid, Stream st) {
 
 bool aligned16(const void* ptr) { return (reinterpret_cast<uintptr_t>(ptr) & 15) == 0; }
 
+enum class Path { wgmma, mma, simt };
+
+// Device 0's compute capability and whether it is the emulation, queried once through the runtime.
+struct DeviceKind {
+  int cc;
+  bool emulated;
+};
+const DeviceKind& device_kind() {
+  static const DeviceKind kind = [] {
+    const aiprod_cuda_device_info info = rt::device_info(0);
+    return DeviceKind{info.cc_major * 10 + info.cc_minor, info.emulated != 0};
+  }();
+  return kind;
+}
+
+// The bf16 (d 64 / 128) path: AIPROD_CUDA_ATTENTION=wgmma|mma|simt forces one (read at every call), else wgmma
+// on compute capability 9.0 (the sm_90a binary) and mma.sync elsewhere.
+Path bf16_path() {
+  const char* e = std::getenv("AIPROD_CUDA_ATTENTION");
+  const std::string want = e ? e : "";
+  if (want == "simt") return Path::simt;
+  if (want == "mma") return Path::mma;
+  const DeviceKind& dev = device_kind();
+  if (want == "wgmma") {
+    // The emulation executes sm_90a instructions whatever compute capability it reports.
+    if (dev.cc != 90 && !dev.emulated) {
+      invalid_argument("attention: AIPROD_CUDA_ATTENTION=wgmma needs compute capability 9.0 (sm_90a), this device "
+                       "has " + std::to_string(dev.cc / 10) + "." + std::to_string(dev.cc % 10) +
+                       "; unset it or use mma or simt");
+    }
+    return Path::wgmma;
+  }
+  if (!want.empty() && want != "auto") {
+    invalid_argument("attention: AIPROD_CUDA_ATTENTION=" + want + " is not a path; use wgmma, mma, simt or auto");
+  }
+  return dev.cc == 90 ? Path::wgmma : Path::mma;
+}
+
 }  // namespace
 
 void attention(const aiprod_cuda_attention_args& a, void* stream) {
@@ -495,7 +756,21 @@ void attention(const aiprod_cuda_attention_args& a, void* stream) {
   p.window = int64_t(a.window);
   Stream st = static_cast<Stream>(stream);
 
-  if (a.dtype == AIPROD_CUDA_BF16 && (a.d == 64 || a.d == 128)) {
+  const Path path = a.dtype == AIPROD_CUDA_BF16 && (a.d == 64 || a.d == 128) ? bf16_path() : Path::simt;
+  if (path == Path::wgmma) {
+    const dim3 grid(ceil_div(a.nq, kBM), unsigned(a.heads), unsigned(a.batch));
+    const bool al = aligned16(a.q) && aligned16(a.out) && (a.nk == 0 || (aligned16(a.k) && aligned16(a.v)));
+    const size_t smem = size_t(kBM + 4 * kBN) * a.d * sizeof(uint16_t);
+    if (a.d == 64) {
+      if (al) launch("attention_bf16_wgmma_d64", attention_bf16_wgmma_kernel<64, true>, grid, dim3(kTcThreads), smem, st, p);
+      else launch("attention_bf16_wgmma_d64_unaligned", attention_bf16_wgmma_kernel<64, false>, grid, dim3(kTcThreads), smem, st, p);
+    } else {
+      if (al) launch("attention_bf16_wgmma_d128", attention_bf16_wgmma_kernel<128, true>, grid, dim3(kTcThreads), smem, st, p);
+      else launch("attention_bf16_wgmma_d128_unaligned", attention_bf16_wgmma_kernel<128, false>, grid, dim3(kTcThreads), smem, st, p);
+    }
+    return;
+  }
+  if (path == Path::mma) {
     const dim3 grid(ceil_div(a.nq, kBM), unsigned(a.heads), unsigned(a.batch));
     const bool al = aligned16(a.q) && aligned16(a.out) && (a.nk == 0 || (aligned16(a.k) && aligned16(a.v)));
     const size_t smem = size_t(kBM + 4 * kBN) * a.d * sizeof(uint16_t);
