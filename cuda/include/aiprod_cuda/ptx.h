@@ -161,7 +161,7 @@ AIPROD_DI void wgmma_fence() {
   asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
 #elif defined(__CUDA_ARCH__)
   __trap();
-#else
+#elif !defined(__CUDACC__)
   aiprod_emu::wgmma_fence();
 #endif
 }
@@ -171,7 +171,7 @@ AIPROD_DI void wgmma_commit_group() {
   asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory");
 #elif defined(__CUDA_ARCH__)
   __trap();
-#else
+#elif !defined(__CUDACC__)
   aiprod_emu::wgmma_commit();
 #endif
 }
@@ -183,7 +183,7 @@ AIPROD_DI void wgmma_wait_group() {
   asm volatile("wgmma.wait_group.sync.aligned %0;\n" ::"n"(N) : "memory");
 #elif defined(__CUDA_ARCH__)
   __trap();
-#else
+#elif !defined(__CUDACC__)
   aiprod_emu::wgmma_wait(N);
 #endif
 }
@@ -203,8 +203,11 @@ AIPROD_DI void fence_proxy_async_shared() {
 AIPROD_DI uint64_t wgmma_desc(const void* smem, uint32_t lbo, uint32_t sbo) {
 #if defined(__CUDA_ARCH__)
   const uint32_t addr = smem_u32(smem);
-#else
+#elif !defined(__CUDACC__)
   const uint32_t addr = aiprod_emu::shared_address(smem);
+#else
+  const uint32_t addr = 0;  // nvcc's host pass: never called
+  (void)smem;
 #endif
   return uint64_t((addr & 0x3ffff) >> 4) | uint64_t((lbo & 0x3ffff) >> 4) << 16 | uint64_t((sbo & 0x3ffff) >> 4) << 32;
 }
@@ -226,7 +229,7 @@ AIPROD_DI void wgmma_m64n64k16_bf16_rs(float (&d)[32], const uint32_t (&a)[4], u
 #elif defined(__CUDA_ARCH__)
   (void)d, (void)a, (void)b_desc, (void)accumulate;
   __trap();
-#else
+#elif !defined(__CUDACC__)
   aiprod_emu::WgmmaOperands ops{};
   for (int i = 0; i < 4; ++i) ops.a[i] = a[i];
   ops.b_desc = b_desc;
@@ -253,7 +256,7 @@ AIPROD_DI void wgmma_m64n64k16_bf16_ss(float (&d)[32], uint64_t a_desc, uint64_t
 #elif defined(__CUDA_ARCH__)
   (void)d, (void)a_desc, (void)b_desc, (void)accumulate;
   __trap();
-#else
+#elif !defined(__CUDACC__)
   aiprod_emu::WgmmaOperands ops{};
   ops.a_desc = a_desc;
   ops.a_smem = 1;
