@@ -1,4 +1,8 @@
-// Flash attention forward (aiprod_cuda_attention_args), two kernels:
+// Flash attention forward (aiprod_cuda_attention_args), three kernels:
+//  - bf16 q/k/v with head dim 64 or 128 on compute capability 9.0: the sm_90a wgmma kernel (below the mma.sync
+//    one; same tiles, softmax and numerics, S and O as warpgroup MMAs). Elsewhere the mma.sync kernel.
+//    AIPROD_CUDA_ATTENTION=wgmma|mma|simt forces a path for these shapes (read at every call; wgmma on a real
+//    GPU other than 9.0 is refused; the emulation, which reports 8.0, runs it when forced), auto/unset: default.
 //  - bf16 q/k/v with head dim 64 or 128: FlashAttention-2 on the tensor cores. A block of 4 warps owns 64
 //    query rows (16 per warp); its Q tile goes to registers once (ldmatrix A fragments); K and V tiles of 64 keys
 //    stream through shared memory with cp.async double buffering (K[t+1] loads while S = Q K[t]^T runs, V[t+1]
