@@ -37,7 +37,10 @@ const envSchema = z.object({
   BODY_LIMIT_BYTES: int(1024, 10 * 1024 * 1024).default(100 * 1024),
   RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(300),
   RATE_LIMIT_ANON_PER_MINUTE: int(1, 1_000_000).default(60),
+  RATE_LIMIT_PER_KEY_PER_MINUTE: int(1, 1_000_000).optional(),
   LOGIN_MAX_FAILURES_PER_MINUTE: int(1, 1000).default(10),
+  LOGIN_MAX_FAILURES_PER_IP_PER_MINUTE: int(1, 100_000).default(30),
+  LOGIN_MAX_FAILURES_PER_ACCOUNT_PER_MINUTE: int(1, 100_000).default(100),
   REGISTER_PER_IP_PER_HOUR: int(1, 100_000).default(20),
   METRICS_PORT: int(0, 65535).optional(),
   METRICS_HOST: z.string().min(1).default("127.0.0.1"),
@@ -90,9 +93,17 @@ export interface ServerConfig {
   corsOrigins: string[];
   trustProxy: boolean;
   bodyLimitBytes: number;
+  /** Per user (every API key and session of the user together). */
   rateLimitPerMinute: number;
+  /** Per API key, within the user's limit (default: the user's limit). */
+  rateLimitPerKeyPerMinute: number;
   rateLimitAnonPerMinute: number;
+  /** Failed logins per (account, address): the strict limit. */
   loginMaxFailuresPerMinute: number;
+  /** Failed logins per address, whatever the account. */
+  loginMaxFailuresPerIpPerMinute: number;
+  /** Failed logins per account from all addresses: a softer limit, so one address cannot lock others out. */
+  loginMaxFailuresPerAccountPerMinute: number;
   registerPerIpPerHour: number;
   metricsPort: number | undefined;
   metricsHost: string;
@@ -207,8 +218,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: e.TRUST_PROXY,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    rateLimitPerKeyPerMinute: e.RATE_LIMIT_PER_KEY_PER_MINUTE ?? e.RATE_LIMIT_PER_MINUTE,
     rateLimitAnonPerMinute: e.RATE_LIMIT_ANON_PER_MINUTE,
     loginMaxFailuresPerMinute: e.LOGIN_MAX_FAILURES_PER_MINUTE,
+    loginMaxFailuresPerIpPerMinute: e.LOGIN_MAX_FAILURES_PER_IP_PER_MINUTE,
+    loginMaxFailuresPerAccountPerMinute: e.LOGIN_MAX_FAILURES_PER_ACCOUNT_PER_MINUTE,
     registerPerIpPerHour: e.REGISTER_PER_IP_PER_HOUR,
     metricsPort: e.METRICS_PORT,
     metricsHost: e.METRICS_HOST,
