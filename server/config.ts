@@ -54,6 +54,10 @@ const envSchema = z.object({
   JOB_POLL_MS: int(20, 60_000).default(1000),
   JOB_CANCEL_POLL_MS: int(20, 60_000).default(500),
   JOB_MAX_ATTEMPTS: int(1, 20).default(3),
+  JOB_MAX_QUEUED_PER_USER: int(1, 100_000).default(20),
+  JOB_MAX_RUNNING_PER_USER: int(1, 1000).default(2),
+  JOB_MAX_GPU_SECONDS_PER_USER_PER_DAY: int(1, 100_000_000).default(4 * 3600),
+  DEFAULT_MONTHLY_BUDGET_MICROS: int(0, 1e15).default(100_000_000),
   JOB_RETRY_BASE_MS: int(0, 3_600_000).default(5000),
   JOB_RETRY_MAX_MS: int(0, 86_400_000).default(600_000),
   QA_MAX_RETRIES: int(0, 5).default(2),
@@ -123,6 +127,12 @@ export interface JobsConfig {
   pollMs: number;
   cancelPollMs: number;
   maxAttempts: number;
+  /** Per-user quotas (quotas.ts): unstarted jobs, jobs running at once, estimated + used GPU-seconds per UTC day. */
+  maxQueuedPerUser: number;
+  maxRunningPerUser: number;
+  maxGpuSecondsPerUserPerDay: number;
+  /** Monthly budget given to new accounts (micro-units; 0: none). */
+  defaultMonthlyBudgetMicros: number;
   retryBaseMs: number;
   retryMaxMs: number;
   qaMaxRetries: number;
@@ -237,6 +247,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       pollMs: e.JOB_POLL_MS,
       cancelPollMs: e.JOB_CANCEL_POLL_MS,
       maxAttempts: e.JOB_MAX_ATTEMPTS,
+      maxQueuedPerUser: e.JOB_MAX_QUEUED_PER_USER,
+      maxRunningPerUser: e.JOB_MAX_RUNNING_PER_USER,
+      maxGpuSecondsPerUserPerDay: e.JOB_MAX_GPU_SECONDS_PER_USER_PER_DAY,
+      defaultMonthlyBudgetMicros: e.DEFAULT_MONTHLY_BUDGET_MICROS,
       retryBaseMs: e.JOB_RETRY_BASE_MS,
       retryMaxMs: e.JOB_RETRY_MAX_MS,
       qaMaxRetries: e.QA_MAX_RETRIES,

@@ -136,16 +136,23 @@ export class JobsRepository {
    * Claims the next due job: FOR UPDATE SKIP LOCKED by priority and age, so concurrent workers never pick the
    * same row; attempt + 1 is the new fencing token; the lease and next heartbeat deadline use the database clock.
    */
-  async claim(workerId: string, leaseSeconds: number): Promise<JobRow | undefined> {
+  async claim(workerId: string, leaseSeconds: number, maxRunningPerUser = Number.MAX_SAFE_INTEGER): Promise<JobRow | undefined> {
     return this.db.transaction(async (trx) => {
+      // Users already running their quota of jobs (JOB_MAX_RUNNING_PER_USER) are passed over: others' jobs go first.
+      const saturated = trx("jobs").select("user_id").whereIn("status", LEASED_STATES as JobState[]).groupBy("user_id").havingRaw("count(*) >= ?", [maxRunningPerUser]);
       const candidate = await trx<JobRow>("jobs")
         .where({ status: "approved" })
         .andWhere("next_run_at", "<=", trx.fn.now())
+        .whereNotIn("user_id", saturated)
         .orderBy([{ column: "priority", order: "desc" }, { column: "created_at", order: "asc" }, { column: "id", order: "asc" }])
         .forUpdate()
         .skipLocked()
         .first();
       if (!candidate) return undefined;
+      // Two workers may pick two jobs of one user at the same moment: count again under the user's claim lock.
+      await trx.raw("select pg_advisory_xact_lock(hashtext(?))", [`claim:${candidate.user_id}`]);
+      const running = Number((await trx("jobs").where({ user_id: candidate.user_id }).whereIn("status", LEASED_STATES as JobState[]).count({ n: "*" }).first())?.n ?? 0);
+      if (running >= maxRunningPerUser) return undefined;
       return this.transition(trx, candidate.id, "approved", "processing", {
         reason: "claimed",
         details: { worker_id: workerId },

@@ -9,6 +9,7 @@ import type { UserRow, UsersRepository } from "../repositories/usersRepository.j
 import type { PasswordHasher } from "./passwords.js";
 import { type Policy, type RateLimiter, quotaExceeded } from "./rateLimiter.js";
 import type { RevokedSessionsRepository } from "../repositories/revokedSessionsRepository.js";
+import type { BillingRepository } from "../repositories/billingRepository.js";
 import {
   ACCESS_TOKEN_TTL_S,
   CLOCK_TOLERANCE_S,
@@ -53,6 +54,8 @@ export class AuthService {
     private readonly policies: AuthPolicies,
     private readonly registrationOpen: boolean,
     private readonly revokedSessions: RevokedSessionsRepository,
+    /** New accounts start with this monthly budget (DEFAULT_MONTHLY_BUDGET_MICROS; 0: none). */
+    private readonly newAccountBudget: { billing: BillingRepository; monthlyMicros: number },
   ) {}
 
   /**
@@ -77,6 +80,7 @@ export class AuthService {
       .catch((e: unknown) => {
         throw isUniqueViolation(e) ? taken() : e; // a concurrent registration won the race
       });
+    if (this.newAccountBudget.monthlyMicros > 0) await this.newAccountBudget.billing.setBudget(user.id, this.newAccountBudget.monthlyMicros);
     req.audit.userId = user.id;
     req.audit.resourceId = user.id;
     return user;

@@ -123,7 +123,10 @@ export function createServices(config: ResolvedConfig, db: Database, logger: Log
     cursors,
     limiter,
     policies,
-    auth: new AuthService(k, repos.users, repos.refreshTokens, repos.apiKeys, passwords, accessTokens, keyCodec, limiter, policies, config.registrationOpen, repos.revokedSessions),
+    auth: new AuthService(k, repos.users, repos.refreshTokens, repos.apiKeys, passwords, accessTokens, keyCodec, limiter, policies, config.registrationOpen, repos.revokedSessions, {
+      billing: repos.billing,
+      monthlyMicros: config.jobs.defaultMonthlyBudgetMicros,
+    }),
     apiKeys: new ApiKeyService(repos.apiKeys, keyCodec, cursors),
     projects: new ProjectService(repos.projects, cursors),
     presets: new PresetService(repos.presets, cursors),

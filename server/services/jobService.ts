@@ -10,6 +10,7 @@ import type { CursorCodec } from "../http/pagination.js";
 import { ApiError, notFound } from "../http/problem.js";
 import type { JobLifecycle } from "../jobs/lifecycle.js";
 import { Planner } from "../jobs/planner.js";
+import { checkSubmitQuotas, lockUserSubmissions } from "../jobs/quotas.js";
 import { isFinished, LEASED_STATES } from "../jobs/stateMachine.js";
 import type { Storage } from "../jobs/storage.js";
 import { jobView } from "../jobs/view.js";
@@ -115,6 +116,9 @@ export class JobService {
     const plan = await this.planner.prepare(who, body);
     const tier = tierOf(body.tier);
     const outcome = await this.db.transaction(async (trx) => {
+      // Quotas first, under the user's submit lock: a refusal creates no job (quotas.ts).
+      await lockUserSubmissions(trx, who.user.id);
+      await checkSubmitQuotas(trx, who.user.id, plan.estimate.gpu_seconds, this.config);
       let job = await this.repos.jobs.insert(trx, {
         user_id: who.user.id,
         project_id: body.project_id ?? null,

@@ -90,7 +90,7 @@ export class Worker {
         }
         const worked = await withDevice(this.d.device, async () => {
           if (!this.running) return false;
-          const job = await this.d.jobs.claim(this.d.id, this.d.config.leaseMs / 1000);
+          const job = await this.d.jobs.claim(this.d.id, this.d.config.leaseMs / 1000, this.d.config.maxRunningPerUser);
           if (!job) return false;
           await this.execute(job);
           return true;

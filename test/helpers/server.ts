@@ -107,6 +107,11 @@ export async function startTestServer(db: Database, env: Record<string, string> 
     RATE_LIMIT_PER_MINUTE: "1000",
     RATE_LIMIT_ANON_PER_MINUTE: "1000",
     REGISTER_PER_IP_PER_HOUR: "25",
+    // Quotas and the default budget have their own test (quotas.test.ts); the other tests submit freely.
+    JOB_MAX_QUEUED_PER_USER: "100000",
+    JOB_MAX_RUNNING_PER_USER: "1000",
+    JOB_MAX_GPU_SECONDS_PER_USER_PER_DAY: "100000000",
+    DEFAULT_MONTHLY_BUDGET_MICROS: "0",
     LOG_LEVEL: "info",
     SHUTDOWN_TIMEOUT_MS: "2000",
     ...env,
