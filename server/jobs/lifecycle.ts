@@ -180,16 +180,18 @@ export class JobLifecycle {
   async reclaimExpired(limit = 50): Promise<number> {
     const settled = await this.db.transaction(async (trx) => {
       const rows = await this.jobs.expiredLeases(trx, limit);
-      const out: JobRow[] = [];
+      const out: Array<JobRow & { lost_worker: string | null }> = [];
       for (const j of rows) {
-        const lost = { error_code: "infra.worker_lost", error_message: `worker ${j.worker_id ?? "?"} stopped renewing its lease` };
+        // The user sees that a worker was lost, not which one: worker ids name the host and process id. The id stays
+        // in the job's events (not shown to users) and in the log line below.
+        const lost = { error_code: "infra.worker_lost", error_message: "the worker running the job stopped renewing its lease" };
         if (j.attempt < j.max_attempts) {
           const r = await this.jobs.transition(trx, j.id, j.status, "approved", {
             reason: "lease expired",
             details: { worker_id: j.worker_id, attempt: j.attempt },
             patch: { ...lost, worker_id: null, lease_expires_at: null, progress: 0, stage: "queued", next_run_at: trx.fn.now() },
           });
-          if (r) out.push(r);
+          if (r) out.push({ ...r, lost_worker: j.worker_id });
         } else {
           const r = await this.jobs.transition(trx, j.id, j.status, "failed", {
             reason: "lease expired, attempts exhausted",
@@ -198,7 +200,7 @@ export class JobLifecycle {
           });
           if (r) {
             await this.notify(trx, r, "job.failed");
-            out.push(r);
+            out.push({ ...r, lost_worker: j.worker_id });
           }
         }
       }
@@ -206,7 +208,7 @@ export class JobLifecycle {
     });
     for (const j of settled) {
       if (j.status === "failed") this.finished(j);
-      this.logger.warn({ job: j.id, attempt: j.attempt, status: j.status }, "reclaimed a job whose lease expired");
+      this.logger.warn({ job: j.id, attempt: j.attempt, status: j.status, worker: j.lost_worker }, "reclaimed a job whose lease expired");
     }
     return settled.length;
   }
