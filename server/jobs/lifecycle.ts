@@ -5,6 +5,8 @@ import { EventEmitter } from "node:events";
 import type { Knex } from "knex";
 import type { Logger } from "pino";
 import { costMicros } from "../billing/pricing.js";
+import { cappedCharge, jobAllowance } from "../billing/budgetGuard.js";
+import { lockUserSubmissions } from "./quotas.js";
 import type { JobsConfig } from "../config.js";
 import type { Metrics } from "../metrics.js";
 import type { BillingRepository } from "../repositories/billingRepository.js";
@@ -82,12 +84,16 @@ export class JobLifecycle {
     const done = await this.db.transaction(async (trx) => {
       const current = await trx<JobRow>("jobs").where({ id: h.jobId }).forUpdate().first();
       if (!current || current.attempt !== h.attempt || current.worker_id !== h.workerId || current.status !== "finalizing") return undefined;
-      const cost = costMicros(input.gpuSeconds, current.pricing_tier);
+      // Actual spending stays within the budget: the charge is capped at what is left of it (budgetGuard.ts),
+      // under the user's budget lock so that two completions cannot both use the same remainder.
+      await lockUserSubmissions(trx, current.user_id);
+      const computed = costMicros(input.gpuSeconds, current.pricing_tier);
+      const cost = await cappedCharge(trx, this.billing, current.user_id, computed);
       const job = await this.jobs.transition(trx, h.jobId, "finalizing", "completed", {
         attempt: h.attempt,
         workerId: h.workerId,
         reason: "completed",
-        details: { gpu_seconds: input.gpuSeconds, device: input.device },
+        details: { gpu_seconds: input.gpuSeconds, device: input.device, ...(cost < computed ? { cost_micros: computed, waived_over_budget_micros: computed - cost } : {}) },
         patch: {
           progress: 100,
           stage: "done",
@@ -111,6 +117,11 @@ export class JobLifecycle {
     this.metrics?.costMicros.inc({ tier: done.pricing_tier }, Number(done.actual_cost_micros ?? 0));
     if (done.started_at) this.metrics?.jobRunSeconds.observe({ pipeline: this.pipeline(done) }, (Date.now() - new Date(done.started_at).getTime()) / 1000);
     return true;
+  }
+
+  /** What the job may still cost before its user's monthly budget is used up (Infinity without a budget). */
+  budgetAllowance(job: JobRow): Promise<number> {
+    return jobAllowance(this.db, this.billing, job.user_id, job.id);
   }
 
   /** A worker moves its held attempt along the pipeline (processing -> qa_check -> finalizing, or back for QA). */
