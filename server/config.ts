@@ -66,6 +66,8 @@ const envSchema = z.object({
   IDEMPOTENCY_TTL_HOURS: z.coerce.number().min(0.01).max(24 * 30).default(24),
   API_USAGE_RETENTION_DAYS: z.coerce.number().min(0.001).max(3650).default(90),
   UPLOAD_MAX_BYTES: int(1024, 2 * 1024 * 1024 * 1024).default(512 * 1024 * 1024),
+  UPLOAD_QUOTA_BYTES_PER_USER: int(1024, 1024 ** 4).default(2 * 1024 * 1024 * 1024),
+  UPLOAD_UNUSED_TTL_HOURS: z.coerce.number().min(0.0001).max(24 * 365).default(24 * 7),
   WEBHOOK_ALLOW_PRIVATE: bool.default(false),
   WEBHOOK_TIMEOUT_MS: int(100, 60_000).default(15_000),
   WEBHOOK_RETRY_SCALE: z.coerce.number().min(0).max(10).default(1),
@@ -142,6 +144,10 @@ export interface JobsConfig {
   /** api_usage rows older than this are deleted by housekeeping. */
   apiUsageRetentionMs: number;
   uploadMaxBytes: number;
+  /** Bytes of uploads one user may keep at once. */
+  uploadQuotaBytesPerUser: number;
+  /** Uploads older than this that no unfinished job uses are deleted by housekeeping. */
+  uploadUnusedTtlMs: number;
   webhookAllowPrivate: boolean;
   webhookTimeoutMs: number;
   webhookRetryScale: number;
@@ -259,6 +265,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       idempotencyTtlSeconds: Math.round(e.IDEMPOTENCY_TTL_HOURS * 3600),
       apiUsageRetentionMs: Math.round(e.API_USAGE_RETENTION_DAYS * 86_400_000),
       uploadMaxBytes: e.UPLOAD_MAX_BYTES,
+      uploadQuotaBytesPerUser: e.UPLOAD_QUOTA_BYTES_PER_USER,
+      uploadUnusedTtlMs: Math.round(e.UPLOAD_UNUSED_TTL_HOURS * 3_600_000),
       webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
       webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
       webhookRetryScale: e.WEBHOOK_RETRY_SCALE,

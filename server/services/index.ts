@@ -139,6 +139,6 @@ export function createServices(config: ResolvedConfig, db: Database, logger: Log
     jobs: new JobService(k, repos, lifecycle, costs, cursors, storage, config.jobs, logger, metrics),
     billing: new BillingService(repos.billing),
     ops: new OpsService(k, repos.jobs, repos.workers, config.jobs),
-    uploads: new UploadService(repos.uploads, storage, config.jobs),
+    uploads: new UploadService(k, repos.uploads, storage, config.jobs),
   };
 }

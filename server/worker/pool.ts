@@ -80,6 +80,7 @@ export class WorkerPool {
       ["webhooks", () => this.deliverer.runOnce()],
       ["idempotency", () => this.s.repos.idempotency.deleteExpired()],
       ["api_usage retention", () => this.applyUsageRetention()],
+      ["unused uploads", () => this.s.uploads.deleteUnused()],
     ];
     for (const [name, step] of steps) {
       try {
