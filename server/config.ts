@@ -75,6 +75,8 @@ const envSchema = z.object({
   ALERT_ERROR_RATE: z.coerce.number().min(0).max(1).default(0.2),
   ALERT_WORKER_MISSING_SECONDS: int(1, 86_400).default(60),
   SSE_MAX_PER_USER: int(1, 1000).default(10),
+  WAIT_MAX_PER_USER: int(0, 10_000).default(10),
+  WAIT_MAX_TOTAL: int(0, 100_000).default(200),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -155,6 +157,9 @@ export interface JobsConfig {
   alertErrorRate: number;
   alertWorkerMissingSeconds: number;
   sseMaxPerUser: number;
+  /** Requests waiting for their job (Prefer: wait) per user and per process; beyond, they are answered at once. */
+  maxWaitingPerUser: number;
+  maxWaitingTotal: number;
 }
 
 export class ConfigError extends Error {
@@ -274,6 +279,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       alertErrorRate: e.ALERT_ERROR_RATE,
       alertWorkerMissingSeconds: e.ALERT_WORKER_MISSING_SECONDS,
       sseMaxPerUser: e.SSE_MAX_PER_USER,
+      maxWaitingPerUser: e.WAIT_MAX_PER_USER,
+      maxWaitingTotal: e.WAIT_MAX_TOTAL,
     },
   };
 }

@@ -95,6 +95,11 @@ export class JobsRepository {
     return trx<JobRow>("jobs").where({ id }).first();
   }
 
+  /** The status of each of these jobs (one query for every request waiting on a job: jobs/waiters.ts). */
+  statuses(ids: string[]): Promise<Array<{ id: string; status: JobState }>> {
+    return this.db("jobs").whereIn("id", ids).select("id", "status");
+  }
+
   findOwned(userId: string, id: string, trx: Db = this.db): Promise<JobRow | undefined> {
     return trx<JobRow>("jobs").where({ id, user_id: userId }).first();
   }
