@@ -42,6 +42,7 @@ const envSchema = z.object({
   LOGIN_MAX_FAILURES_PER_IP_PER_MINUTE: int(1, 100_000).default(30),
   LOGIN_MAX_FAILURES_PER_ACCOUNT_PER_MINUTE: int(1, 100_000).default(100),
   REGISTER_PER_IP_PER_HOUR: int(1, 100_000).default(20),
+  REGISTER_CONFLICTS_PER_IP_PER_HOUR: int(1, 100_000).default(5),
   METRICS_PORT: int(0, 65535).optional(),
   METRICS_HOST: z.string().min(1).default("127.0.0.1"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -113,6 +114,8 @@ export interface ServerConfig {
   /** Failed logins per account from all addresses: a softer limit, so one address cannot lock others out. */
   loginMaxFailuresPerAccountPerMinute: number;
   registerPerIpPerHour: number;
+  /** Sign-ups answered "already exists" per address (they tell who has an account). */
+  registerConflictsPerIpPerHour: number;
   metricsPort: number | undefined;
   metricsHost: string;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -245,6 +248,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     loginMaxFailuresPerIpPerMinute: e.LOGIN_MAX_FAILURES_PER_IP_PER_MINUTE,
     loginMaxFailuresPerAccountPerMinute: e.LOGIN_MAX_FAILURES_PER_ACCOUNT_PER_MINUTE,
     registerPerIpPerHour: e.REGISTER_PER_IP_PER_HOUR,
+    registerConflictsPerIpPerHour: e.REGISTER_CONFLICTS_PER_IP_PER_HOUR,
     metricsPort: e.METRICS_PORT,
     metricsHost: e.METRICS_HOST,
     logLevel: e.LOG_LEVEL,

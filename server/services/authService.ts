@@ -39,6 +39,8 @@ export interface AuthPolicies {
   /** Failures per address across accounts (password spraying). */
   loginIp: Policy;
   registerIp: Policy;
+  /** "Already exists" answers per address (account enumeration). */
+  registerConflictIp: Policy;
 }
 
 export class AuthService {
@@ -72,13 +74,20 @@ export class AuthService {
     // Sign-ups are a business flow worth automating for abuse (OWASP API6): bounded per IP.
     const d = await this.limiter.consume(this.policies.registerIp, `ip:${req.ip}`);
     if (!d.allowed) throw quotaExceeded([d], "Too many registrations from this address; try again later");
-    const taken = () => new ApiError(409, "conflict", "An account with this email already exists");
-    if (await this.users.findByEmail(input.email)) throw taken();
+    // "Already exists" tells who has an account (enumeration). Without another channel to the owner (no mail
+    // here) the answer stays a 409, with two mitigations: the password is hashed first, so a taken email answers
+    // no faster than a new one, and these answers have their own, tighter limit per address.
     const passwordHash = await this.passwords.hash(input.password);
+    const taken = async () => {
+      const c = await this.limiter.consume(this.policies.registerConflictIp, `ip:${req.ip}`);
+      if (!c.allowed) return quotaExceeded([c], "Too many sign-ups for existing accounts from this address; try again later");
+      return new ApiError(409, "conflict", "An account with this email already exists");
+    };
+    if (await this.users.findByEmail(input.email)) throw await taken();
     const user = await this.users
       .create({ email: input.email, passwordHash, role: "user", displayName: input.display_name ?? null })
-      .catch((e: unknown) => {
-        throw isUniqueViolation(e) ? taken() : e; // a concurrent registration won the race
+      .catch(async (e: unknown) => {
+        throw isUniqueViolation(e) ? await taken() : e; // a concurrent registration won the race
       });
     if (this.newAccountBudget.monthlyMicros > 0) await this.newAccountBudget.billing.setBudget(user.id, this.newAccountBudget.monthlyMicros);
     req.audit.userId = user.id;

@@ -66,7 +66,7 @@ export interface Services {
   accessTokens: AccessTokens;
   cursors: CursorCodec;
   limiter: RateLimiter;
-  policies: { user: Policy; apiKey: Policy; anonymous: Policy; loginAccountIp: Policy; loginAccount: Policy; loginIp: Policy; registerIp: Policy };
+  policies: { user: Policy; apiKey: Policy; anonymous: Policy; loginAccountIp: Policy; loginAccount: Policy; loginIp: Policy; registerIp: Policy; registerConflictIp: Policy };
   auth: AuthService;
   apiKeys: ApiKeyService;
   projects: ProjectService;
@@ -112,6 +112,7 @@ export function createServices(config: ResolvedConfig, db: Database, logger: Log
     loginAccount: { name: "login-account", quota: config.loginMaxFailuresPerAccountPerMinute, windowSeconds: 60 },
     loginIp: { name: "login-ip", quota: config.loginMaxFailuresPerIpPerMinute, windowSeconds: 60 },
     registerIp: { name: "register-ip", quota: config.registerPerIpPerHour, windowSeconds: 3600 },
+    registerConflictIp: { name: "register-conflict-ip", quota: config.registerConflictsPerIpPerHour, windowSeconds: 3600 },
   };
   return {
     config,

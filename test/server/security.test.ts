@@ -256,6 +256,19 @@ for (const { name, open } of DATABASES) {
       t.same(r.body["violated-policies"], ["register-ip"]);
     });
 
+    t.test("API6 account enumeration: 'already exists' answers have a tighter limit per address (issue 27 item 8)", async (t) => {
+      const prober = freshIp();
+      const known = await c.user();
+      const other = await c.user();
+      const statuses: number[] = [];
+      // REGISTER_CONFLICTS_PER_IP_PER_HOUR (5): the 6th probe of an existing email from one address is refused.
+      for (let i = 0; i < 6; i++) statuses.push((await c.post("/api/v1/auth/register", { email: i % 2 ? known.email : other.email, password: "long enough pw" }, { ip: prober })).status);
+      t.same(statuses, [409, 409, 409, 409, 409, 429]);
+      const r = await c.post("/api/v1/auth/register", { email: known.email, password: "long enough pw" }, { ip: prober });
+      t.same(r.body["violated-policies"], ["register-conflict-ip"]);
+      t.equal((await c.post("/api/v1/auth/register", { email: `new-${prober}@example.com`, password: "long enough pw" }, { ip: prober })).status, 201, "new accounts from that address still work");
+    });
+
     t.test("API8 misconfiguration: no stack traces, no X-Powered-By, CORS off, metrics not public", async (t) => {
       const u = await c.user();
       const knex = tdb.db.knex;
