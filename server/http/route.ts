@@ -192,6 +192,7 @@ function registerDocs(registry: OpenAPIRegistry, route: AnyRoute): void {
   }
   if (route.params) responses[404] = problem("Not found, or not yours (not_found)");
   if (limited) responses[429] = problem("Rate limit exceeded (quota_exceeded); see Retry-After");
+  if (!route.probe) responses[503] = problem("The database is unavailable (database_unavailable); see Retry-After");
   responses.default = problem("Any other error");
   const security: Array<Record<string, string[]>> = route.auth.public
     ? []
