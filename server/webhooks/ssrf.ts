@@ -27,7 +27,8 @@ for (const [net, bits] of [
 ] as const) {
   blocked.addSubnet(net, bits, "ipv4");
 }
-// IPv6: unspecified, loopback, NAT64 (its embedded IPv4 is checked too, embeddedIpv4.ts), discard, unique local
+// IPv6: unspecified, loopback, NAT64 (its embedded IPv4 is checked too, embeddedIpv4.ts), discard, IETF protocol
+// assignments, unique local
 // (fc00::/7, includes AWS's fd00:ec2::254 metadata), link-local, site-local, documentation, multicast.
 for (const [net, bits] of [
   ["::", 128],
@@ -35,6 +36,7 @@ for (const [net, bits] of [
   ["64:ff9b::", 96],
   ["64:ff9b:1::", 48], // NAT64 local-use (RFC 8215): translates into the operator's own network
   ["100::", 64],
+  ["2001::", 23], // IETF protocol assignments: Teredo, benchmarking, ORCHID; nothing a webhook receiver uses
   ["2001:db8::", 32],
   ["fc00::", 7],
   ["fe80::", 10],

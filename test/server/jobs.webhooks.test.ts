@@ -35,7 +35,7 @@ t.test("SSRF: internal addresses are refused before any connection", async (t) =
   for (const a of ["93.184.215.14", "8.8.8.8", "2606:4700:4700::1111", "2002:808:808::1"]) t.notOk(isForbiddenAddress(a), `${a} allowed`);
   // Issue 27 item 6: IPv6 forms that embed a loopback or private IPv4 address, as the URL parser writes them.
   for (const host of ["[::127.0.0.1]", "[::ffff:0:7f00:1]", "[64:ff9b:1::7f00:1]", "[2002:7f00:1::]", "[2002:a00:1::1]", "[::ffff:0:a9fe:a9fe]",
-    "[64:ff9b:1:ffff::c0a8:101]", "[2001:0:4136:e378:8000:63bf:80ff:fffe]", "[::10.0.0.1]", "[0:0:0:0:0:ffff:127.0.0.1]"]) {
+    "[64:ff9b:1:ffff::c0a8:101]", "[2001:0:4136:e378:8000:63bf:80ff:fffe]", "[::10.0.0.1]", "[0:0:0:0:0:ffff:127.0.0.1]", "[2001:2::1]"]) {
     const a = new URL(`http://${host}/`).hostname.replace(/^\[|\]$/g, "");
     t.ok(isForbiddenAddress(a), `${host} (${a}) refused`);
     await t.rejects(resolveSafe(new URL(`http://${host}/hook`), false), /loopback|private/, `${host}: resolveSafe refuses it`);
