@@ -3,6 +3,11 @@
 // in production, where weak or missing secrets stop the start.
 import { resolve } from "node:path";
 import { z } from "zod";
+import { TIER_IDS } from "./billing/pricing.js";
+import type { TierQuota } from "./jobs/quotas.js";
+
+/** Priority jobs jump the queue: by default a user may have fewer of them waiting, running and per day. */
+export const DEFAULT_TIER_QUOTAS: Readonly<Record<string, TierQuota>> = { priority: { queued: 5, running: 1, gpu_seconds_per_day: 3600 } };
 
 export const MIN_BCRYPT_COST = 12;
 /** Only NODE_ENV=test may go below MIN_BCRYPT_COST (to keep the test suite fast); never production. */
@@ -58,6 +63,18 @@ const envSchema = z.object({
   JOB_MAX_QUEUED_PER_USER: int(1, 100_000).default(20),
   JOB_MAX_RUNNING_PER_USER: int(1, 1000).default(2),
   JOB_MAX_GPU_SECONDS_PER_USER_PER_DAY: int(1, 100_000_000).default(4 * 3600),
+  JOB_TIER_QUOTAS: z
+    .string()
+    .default(JSON.stringify(DEFAULT_TIER_QUOTAS))
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: 'must be JSON, e.g. {"priority":{"queued":5,"running":1,"gpu_seconds_per_day":3600}}' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.partialRecord(z.enum(TIER_IDS), z.object({ queued: z.number().int().min(1).optional(), running: z.number().int().min(1).optional(), gpu_seconds_per_day: z.number().int().min(1).optional() }).strict())),
   DEFAULT_MONTHLY_BUDGET_MICROS: int(0, 1e15).default(100_000_000),
   JOB_RETRY_BASE_MS: int(0, 3_600_000).default(5000),
   JOB_RETRY_MAX_MS: int(0, 86_400_000).default(600_000),
@@ -138,6 +155,8 @@ export interface JobsConfig {
   maxQueuedPerUser: number;
   maxRunningPerUser: number;
   maxGpuSecondsPerUserPerDay: number;
+  /** The same limits per pricing tier, on top of the user-wide ones. */
+  tierQuotas: Readonly<Record<string, TierQuota>>;
   /** Monthly budget given to new accounts (micro-units; 0: none). */
   defaultMonthlyBudgetMicros: number;
   retryBaseMs: number;
@@ -265,6 +284,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxQueuedPerUser: e.JOB_MAX_QUEUED_PER_USER,
       maxRunningPerUser: e.JOB_MAX_RUNNING_PER_USER,
       maxGpuSecondsPerUserPerDay: e.JOB_MAX_GPU_SECONDS_PER_USER_PER_DAY,
+      tierQuotas: e.JOB_TIER_QUOTAS,
       defaultMonthlyBudgetMicros: e.DEFAULT_MONTHLY_BUDGET_MICROS,
       retryBaseMs: e.JOB_RETRY_BASE_MS,
       retryMaxMs: e.JOB_RETRY_MAX_MS,

@@ -141,14 +141,21 @@ export class JobsRepository {
    * Claims the next due job: FOR UPDATE SKIP LOCKED by priority and age, so concurrent workers never pick the
    * same row; attempt + 1 is the new fencing token; the lease and next heartbeat deadline use the database clock.
    */
-  async claim(workerId: string, leaseSeconds: number, maxRunningPerUser = Number.MAX_SAFE_INTEGER): Promise<JobRow | undefined> {
+  async claim(workerId: string, leaseSeconds: number, maxRunningPerUser = Number.MAX_SAFE_INTEGER, maxRunningPerTier: Readonly<Record<string, number>> = {}): Promise<JobRow | undefined> {
     return this.db.transaction(async (trx) => {
-      // Users already running their quota of jobs (JOB_MAX_RUNNING_PER_USER) are passed over: others' jobs go first.
-      const saturated = trx("jobs").select("user_id").whereIn("status", LEASED_STATES as JobState[]).groupBy("user_id").havingRaw("count(*) >= ?", [maxRunningPerUser]);
-      const candidate = await trx<JobRow>("jobs")
+      // Users already running their quota of jobs (JOB_MAX_RUNNING_PER_USER, and per tier JOB_TIER_QUOTAS) are
+      // passed over: others' jobs go first.
+      const saturated = (tier?: string) => {
+        const q = trx("jobs").select("user_id").whereIn("status", LEASED_STATES as JobState[]);
+        if (tier) q.where({ pricing_tier: tier });
+        return q.groupBy("user_id").havingRaw("count(*) >= ?", [tier ? (maxRunningPerTier[tier] as number) : maxRunningPerUser]);
+      };
+      const query = trx<JobRow>("jobs")
         .where({ status: "approved" })
         .andWhere("next_run_at", "<=", trx.fn.now())
-        .whereNotIn("user_id", saturated)
+        .whereNotIn("user_id", saturated());
+      for (const tier of Object.keys(maxRunningPerTier)) query.whereNot((q) => q.where({ pricing_tier: tier }).whereIn("user_id", saturated(tier)));
+      const candidate = await query
         .orderBy([{ column: "priority", order: "desc" }, { column: "created_at", order: "asc" }, { column: "id", order: "asc" }])
         .forUpdate()
         .skipLocked()
@@ -156,8 +163,10 @@ export class JobsRepository {
       if (!candidate) return undefined;
       // Two workers may pick two jobs of one user at the same moment: count again under the user's claim lock.
       await trx.raw("select pg_advisory_xact_lock(hashtext(?))", [`claim:${candidate.user_id}`]);
-      const running = Number((await trx("jobs").where({ user_id: candidate.user_id }).whereIn("status", LEASED_STATES as JobState[]).count({ n: "*" }).first())?.n ?? 0);
-      if (running >= maxRunningPerUser) return undefined;
+      const running = (await trx("jobs").where({ user_id: candidate.user_id }).whereIn("status", LEASED_STATES as JobState[]).select("pricing_tier")) as Array<{ pricing_tier: string }>;
+      if (running.length >= maxRunningPerUser) return undefined;
+      const tierMax = maxRunningPerTier[candidate.pricing_tier];
+      if (tierMax !== undefined && running.filter((r) => r.pricing_tier === candidate.pricing_tier).length >= tierMax) return undefined;
       return this.transition(trx, candidate.id, "approved", "processing", {
         reason: "claimed",
         details: { worker_id: workerId },

@@ -129,7 +129,7 @@ export class JobService {
     const outcome = await this.db.transaction(async (trx) => {
       // Quotas first, under the user's submit lock: a refusal creates no job (quotas.ts).
       await lockUserSubmissions(trx, who.user.id);
-      await checkSubmitQuotas(trx, who.user.id, plan.estimate.gpu_seconds, this.config);
+      await checkSubmitQuotas(trx, who.user.id, tier.id, plan.estimate.gpu_seconds, this.config);
       let job = await this.repos.jobs.insert(trx, {
         user_id: who.user.id,
         project_id: body.project_id ?? null,

@@ -70,7 +70,14 @@ export class Worker {
   /** Completed job ids of this worker (tests read it; bounded). */
   readonly completed: string[] = [];
 
-  constructor(private readonly d: WorkerDeps) {}
+  /** JOB_TIER_QUOTAS' running limits, by tier. */
+  private readonly runningPerTier: Record<string, number>;
+
+  constructor(private readonly d: WorkerDeps) {
+    this.runningPerTier = Object.fromEntries(
+      Object.entries(d.config.tierQuotas ?? {}).flatMap(([tier, q]) => (q.running !== undefined ? [[tier, q.running]] : [])),
+    );
+  }
 
   get id(): string {
     return this.d.id;
@@ -93,7 +100,7 @@ export class Worker {
         }
         const worked = await withDevice(this.d.device, async () => {
           if (!this.running) return false;
-          const job = await this.d.jobs.claim(this.d.id, this.d.config.leaseMs / 1000, this.d.config.maxRunningPerUser);
+          const job = await this.d.jobs.claim(this.d.id, this.d.config.leaseMs / 1000, this.d.config.maxRunningPerUser, this.runningPerTier);
           if (!job) return false;
           await this.execute(job);
           return true;

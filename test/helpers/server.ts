@@ -112,6 +112,7 @@ export async function startTestServer(db: Database, env: Record<string, string> 
     JOB_MAX_RUNNING_PER_USER: "1000",
     JOB_MAX_GPU_SECONDS_PER_USER_PER_DAY: "100000000",
     DEFAULT_MONTHLY_BUDGET_MICROS: "0",
+    JOB_TIER_QUOTAS: "{}",
     LOG_LEVEL: "info",
     SHUTDOWN_TIMEOUT_MS: "2000",
     ...env,

@@ -4,7 +4,7 @@ import t from "tap";
 import { ADMIN_EMAIL, ADMIN_PASSWORD, openEmbedded, type TestServer } from "../helpers/server.js";
 import { SMALL, startJobServer } from "../helpers/jobs.js";
 
-const quotaEnv = (env: Record<string, string>) => ({ JOB_MAX_QUEUED_PER_USER: "100000", JOB_MAX_RUNNING_PER_USER: "1000", JOB_MAX_GPU_SECONDS_PER_USER_PER_DAY: "100000000", DEFAULT_MONTHLY_BUDGET_MICROS: "0", ...env });
+const quotaEnv = (env: Record<string, string>) => ({ JOB_MAX_QUEUED_PER_USER: "100000", JOB_MAX_RUNNING_PER_USER: "1000", JOB_MAX_GPU_SECONDS_PER_USER_PER_DAY: "100000000", DEFAULT_MONTHLY_BUDGET_MICROS: "0", JOB_TIER_QUOTAS: "{}", ...env });
 
 t.test("quotas", async (t) => {
   const tdb = await openEmbedded();
@@ -76,6 +76,28 @@ t.test("quotas", async (t) => {
     t.equal(await jobs.claim("worker-3", 30, max), undefined, "nothing left that may run");
     const [x, y] = await Promise.all([jobs.claim("worker-4", 30, 5), jobs.claim("worker-5", 30, 5)]);
     t.ok((x === undefined) !== (y === undefined), "with a limit of 5, A's second job is claimed once");
+  });
+
+  t.test("per pricing tier: fewer priority jobs waiting and running; other tiers unaffected", async (t) => {
+    const own = await openEmbedded();
+    const ts = await startJobServer(own.db, quotaEnv({ WORKERS: "0", JOB_TIER_QUOTAS: JSON.stringify({ priority: { queued: 2, running: 1 } }) }));
+    t.teardown(async () => {
+      await ts.close();
+      await own.stop();
+    });
+    const u = await ts.client.user();
+    for (let i = 0; i < 2; i++) t.equal((await ts.client.post("/api/v1/videos/generate", { ...SMALL, seed: i, tier: "priority" }, { token: u.access })).status, 202);
+    const r = await ts.client.post("/api/v1/videos/generate", { ...SMALL, seed: 9, tier: "priority" }, { token: u.access });
+    t.equal(r.status, 429, "a third priority job waiting is refused");
+    t.same(r.body["violated-policies"], ["queued-jobs:priority"]);
+    t.match(r.body.detail, /2 priority-tier jobs waiting to start, the limit \(queued-jobs:priority\) is 2/);
+    t.equal((await ts.client.post("/api/v1/videos/generate", { ...SMALL, seed: 9 }, { token: u.access })).status, 202, "a standard job is still accepted");
+    const jobs = ts.server.handle.services.repos.jobs;
+    const c = ts.server.config.jobs;
+    const first = await jobs.claim("w1", 30, c.maxRunningPerUser, { priority: 1 });
+    t.equal(first?.pricing_tier, "priority", "priority first");
+    const second = await jobs.claim("w2", 30, c.maxRunningPerUser, { priority: 1 });
+    t.equal(second?.pricing_tier, "standard", "the second priority job waits: one priority job runs; the standard one is claimed");
   });
 
   t.test("new accounts get the default monthly budget", async (t) => {
