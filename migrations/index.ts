@@ -8,6 +8,7 @@ import * as m0003 from "./0003_audit_usage_limits_errors.js";
 import * as m0004 from "./0004_jobs_and_billing.js";
 import * as m0005 from "./0005_job_runtime.js";
 import * as m0006 from "./0006_api_usage_retention.js";
+import * as m0007 from "./0007_revoked_sessions.js";
 
 export interface Migration {
   name: string;
@@ -22,4 +23,5 @@ export const migrations: readonly Migration[] = [
   { name: "0004_jobs_and_billing", ...m0004 },
   { name: "0005_job_runtime", ...m0005 },
   { name: "0006_api_usage_retention", ...m0006 },
+  { name: "0007_revoked_sessions", ...m0007 },
 ];

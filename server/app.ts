@@ -74,6 +74,14 @@ export function createApp(deps: AppDeps): AppHandle {
   // Swagger UI's files from the swagger-ui-dist package: the docs work offline.
   const swaggerDir = (createRequire(import.meta.url)("swagger-ui-dist") as { getAbsoluteFSPath(): string }).getAbsoluteFSPath();
   app.use("/docs/assets", express.static(swaggerDir, { index: false, maxAge: "1h" }));
+  // Every other response is private and not to be stored by browsers or proxies: tokens (login, refresh), new API
+  // keys, personal data (me, export), jobs and their videos (RFC 9111 no-store; Pragma for HTTP/1.0 caches, as
+  // RFC 6749 5.1 asks of token responses).
+  app.use((_req, res, next) => {
+    res.setHeader("Cache-Control", "no-store");
+    res.setHeader("Pragma", "no-cache");
+    next();
+  });
 
   const routes: AnyRoute[] = [
     ...systemRoutes(runtime),

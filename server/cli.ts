@@ -1,4 +1,5 @@
 // `aiprod serve` and `aiprod migrate`: what the CLI (src/cli/main.ts) runs; loaded only for these commands.
+import { writeAdminPassword } from "./bootstrap/adminPasswordFile.js";
 import { ConfigError, loadConfig, type ServerConfig } from "./config.js";
 import { embeddedDirFor, openDatabase } from "./db/knex.js";
 import { migrateLatest, migrateRollback, migrationStatus } from "./db/migrate.js";
@@ -45,11 +46,19 @@ export async function runServe(opts: ServeOptions): Promise<void> {
   lines.push(w ? `  workers:  ${w} on ${config.jobs.device}${config.jobs.backendModule ? ` (backend ${config.jobs.backendModule})` : process.env.AIPROD_MODEL_CHECKPOINT ? "" : " (no AIPROD_MODEL_CHECKPOINT: the tiny built-in model set, whose output is noise)"}` : "  workers:  none in this process (WORKERS=0); run `aiprod worker`");
   if (server.generatedSecrets) lines.push(`  signing secrets generated and kept in ${config.dataDir}/secrets.json`);
   if (server.firstAdmin) {
-    lines.push("", "First administrator account created. This is shown once; keep the password somewhere safe:");
+    const generated = server.firstAdmin.generatedPassword;
+    lines.push("", "First administrator account created:");
     lines.push(`  email:    ${server.firstAdmin.email}`);
-    lines.push(`  password: ${server.firstAdmin.generatedPassword ?? "(the ADMIN_PASSWORD you configured)"}`, "");
+    if (generated === undefined) lines.push("  password: (the ADMIN_PASSWORD you configured)", "");
+    else {
+      // Never into the output stream, which usually ends up in log storage: a file only the owner can read, and
+      // the terminal when stdout is one.
+      const file = writeAdminPassword(config.dataDir, server.firstAdmin.email, generated);
+      lines.push(`  password: generated, in ${file} (readable only by you); store it elsewhere and delete the file`);
+      if (process.stdout.isTTY) lines.push(`            ${generated}   (shown once, on this terminal only)`);
+      lines.push("");
+    }
   }
-  // Printed, not logged: the generated password must not end up in log storage.
   process.stdout.write(lines.join("\n") + "\n");
 
   let signals = 0;

@@ -3,6 +3,11 @@
 // in production, where weak or missing secrets stop the start.
 import { resolve } from "node:path";
 import { z } from "zod";
+import { TIER_IDS } from "./billing/pricing.js";
+import type { TierQuota } from "./jobs/quotas.js";
+
+/** Priority jobs jump the queue: by default a user may have fewer of them waiting, running and per day. */
+export const DEFAULT_TIER_QUOTAS: Readonly<Record<string, TierQuota>> = { priority: { queued: 5, running: 1, gpu_seconds_per_day: 3600 } };
 
 export const MIN_BCRYPT_COST = 12;
 /** Only NODE_ENV=test may go below MIN_BCRYPT_COST (to keep the test suite fast); never production. */
@@ -37,8 +42,12 @@ const envSchema = z.object({
   BODY_LIMIT_BYTES: int(1024, 10 * 1024 * 1024).default(100 * 1024),
   RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(300),
   RATE_LIMIT_ANON_PER_MINUTE: int(1, 1_000_000).default(60),
+  RATE_LIMIT_PER_KEY_PER_MINUTE: int(1, 1_000_000).optional(),
   LOGIN_MAX_FAILURES_PER_MINUTE: int(1, 1000).default(10),
+  LOGIN_MAX_FAILURES_PER_IP_PER_MINUTE: int(1, 100_000).default(30),
+  LOGIN_MAX_FAILURES_PER_ACCOUNT_PER_MINUTE: int(1, 100_000).default(100),
   REGISTER_PER_IP_PER_HOUR: int(1, 100_000).default(20),
+  REGISTER_CONFLICTS_PER_IP_PER_HOUR: int(1, 100_000).default(5),
   METRICS_PORT: int(0, 65535).optional(),
   METRICS_HOST: z.string().min(1).default("127.0.0.1"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -51,6 +60,22 @@ const envSchema = z.object({
   JOB_POLL_MS: int(20, 60_000).default(1000),
   JOB_CANCEL_POLL_MS: int(20, 60_000).default(500),
   JOB_MAX_ATTEMPTS: int(1, 20).default(3),
+  JOB_MAX_QUEUED_PER_USER: int(1, 100_000).default(20),
+  JOB_MAX_RUNNING_PER_USER: int(1, 1000).default(2),
+  JOB_MAX_GPU_SECONDS_PER_USER_PER_DAY: int(1, 100_000_000).default(4 * 3600),
+  JOB_TIER_QUOTAS: z
+    .string()
+    .default(JSON.stringify(DEFAULT_TIER_QUOTAS))
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: 'must be JSON, e.g. {"priority":{"queued":5,"running":1,"gpu_seconds_per_day":3600}}' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.partialRecord(z.enum(TIER_IDS), z.object({ queued: z.number().int().min(1).optional(), running: z.number().int().min(1).optional(), gpu_seconds_per_day: z.number().int().min(1).optional() }).strict())),
+  DEFAULT_MONTHLY_BUDGET_MICROS: int(0, 1e15).default(100_000_000),
   JOB_RETRY_BASE_MS: int(0, 3_600_000).default(5000),
   JOB_RETRY_MAX_MS: int(0, 86_400_000).default(600_000),
   QA_MAX_RETRIES: int(0, 5).default(2),
@@ -59,6 +84,8 @@ const envSchema = z.object({
   IDEMPOTENCY_TTL_HOURS: z.coerce.number().min(0.01).max(24 * 30).default(24),
   API_USAGE_RETENTION_DAYS: z.coerce.number().min(0.001).max(3650).default(90),
   UPLOAD_MAX_BYTES: int(1024, 2 * 1024 * 1024 * 1024).default(512 * 1024 * 1024),
+  UPLOAD_QUOTA_BYTES_PER_USER: int(1024, 1024 ** 4).default(2 * 1024 * 1024 * 1024),
+  UPLOAD_UNUSED_TTL_HOURS: z.coerce.number().min(0.0001).max(24 * 365).default(24 * 7),
   WEBHOOK_ALLOW_PRIVATE: bool.default(false),
   WEBHOOK_TIMEOUT_MS: int(100, 60_000).default(15_000),
   WEBHOOK_RETRY_SCALE: z.coerce.number().min(0).max(10).default(1),
@@ -66,6 +93,8 @@ const envSchema = z.object({
   ALERT_ERROR_RATE: z.coerce.number().min(0).max(1).default(0.2),
   ALERT_WORKER_MISSING_SECONDS: int(1, 86_400).default(60),
   SSE_MAX_PER_USER: int(1, 1000).default(10),
+  WAIT_MAX_PER_USER: int(0, 10_000).default(10),
+  WAIT_MAX_TOTAL: int(0, 100_000).default(200),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -90,10 +119,20 @@ export interface ServerConfig {
   corsOrigins: string[];
   trustProxy: boolean;
   bodyLimitBytes: number;
+  /** Per user (every API key and session of the user together). */
   rateLimitPerMinute: number;
+  /** Per API key, within the user's limit (default: the user's limit). */
+  rateLimitPerKeyPerMinute: number;
   rateLimitAnonPerMinute: number;
+  /** Failed logins per (account, address): the strict limit. */
   loginMaxFailuresPerMinute: number;
+  /** Failed logins per address, whatever the account. */
+  loginMaxFailuresPerIpPerMinute: number;
+  /** Failed logins per account from all addresses: a softer limit, so one address cannot lock others out. */
+  loginMaxFailuresPerAccountPerMinute: number;
   registerPerIpPerHour: number;
+  /** Sign-ups answered "already exists" per address (they tell who has an account). */
+  registerConflictsPerIpPerHour: number;
   metricsPort: number | undefined;
   metricsHost: string;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -112,6 +151,14 @@ export interface JobsConfig {
   pollMs: number;
   cancelPollMs: number;
   maxAttempts: number;
+  /** Per-user quotas (quotas.ts): unstarted jobs, jobs running at once, estimated + used GPU-seconds per UTC day. */
+  maxQueuedPerUser: number;
+  maxRunningPerUser: number;
+  maxGpuSecondsPerUserPerDay: number;
+  /** The same limits per pricing tier, on top of the user-wide ones. */
+  tierQuotas: Readonly<Record<string, TierQuota>>;
+  /** Monthly budget given to new accounts (micro-units; 0: none). */
+  defaultMonthlyBudgetMicros: number;
   retryBaseMs: number;
   retryMaxMs: number;
   qaMaxRetries: number;
@@ -121,6 +168,10 @@ export interface JobsConfig {
   /** api_usage rows older than this are deleted by housekeeping. */
   apiUsageRetentionMs: number;
   uploadMaxBytes: number;
+  /** Bytes of uploads one user may keep at once. */
+  uploadQuotaBytesPerUser: number;
+  /** Uploads older than this that no unfinished job uses are deleted by housekeeping. */
+  uploadUnusedTtlMs: number;
   webhookAllowPrivate: boolean;
   webhookTimeoutMs: number;
   webhookRetryScale: number;
@@ -128,6 +179,9 @@ export interface JobsConfig {
   alertErrorRate: number;
   alertWorkerMissingSeconds: number;
   sseMaxPerUser: number;
+  /** Requests waiting for their job (Prefer: wait) per user and per process; beyond, they are answered at once. */
+  maxWaitingPerUser: number;
+  maxWaitingTotal: number;
 }
 
 export class ConfigError extends Error {
@@ -207,9 +261,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: e.TRUST_PROXY,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    rateLimitPerKeyPerMinute: e.RATE_LIMIT_PER_KEY_PER_MINUTE ?? e.RATE_LIMIT_PER_MINUTE,
     rateLimitAnonPerMinute: e.RATE_LIMIT_ANON_PER_MINUTE,
     loginMaxFailuresPerMinute: e.LOGIN_MAX_FAILURES_PER_MINUTE,
+    loginMaxFailuresPerIpPerMinute: e.LOGIN_MAX_FAILURES_PER_IP_PER_MINUTE,
+    loginMaxFailuresPerAccountPerMinute: e.LOGIN_MAX_FAILURES_PER_ACCOUNT_PER_MINUTE,
     registerPerIpPerHour: e.REGISTER_PER_IP_PER_HOUR,
+    registerConflictsPerIpPerHour: e.REGISTER_CONFLICTS_PER_IP_PER_HOUR,
     metricsPort: e.METRICS_PORT,
     metricsHost: e.METRICS_HOST,
     logLevel: e.LOG_LEVEL,
@@ -223,6 +281,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       pollMs: e.JOB_POLL_MS,
       cancelPollMs: e.JOB_CANCEL_POLL_MS,
       maxAttempts: e.JOB_MAX_ATTEMPTS,
+      maxQueuedPerUser: e.JOB_MAX_QUEUED_PER_USER,
+      maxRunningPerUser: e.JOB_MAX_RUNNING_PER_USER,
+      maxGpuSecondsPerUserPerDay: e.JOB_MAX_GPU_SECONDS_PER_USER_PER_DAY,
+      tierQuotas: e.JOB_TIER_QUOTAS,
+      defaultMonthlyBudgetMicros: e.DEFAULT_MONTHLY_BUDGET_MICROS,
       retryBaseMs: e.JOB_RETRY_BASE_MS,
       retryMaxMs: e.JOB_RETRY_MAX_MS,
       qaMaxRetries: e.QA_MAX_RETRIES,
@@ -231,6 +294,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       idempotencyTtlSeconds: Math.round(e.IDEMPOTENCY_TTL_HOURS * 3600),
       apiUsageRetentionMs: Math.round(e.API_USAGE_RETENTION_DAYS * 86_400_000),
       uploadMaxBytes: e.UPLOAD_MAX_BYTES,
+      uploadQuotaBytesPerUser: e.UPLOAD_QUOTA_BYTES_PER_USER,
+      uploadUnusedTtlMs: Math.round(e.UPLOAD_UNUSED_TTL_HOURS * 3_600_000),
       webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
       webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
       webhookRetryScale: e.WEBHOOK_RETRY_SCALE,
@@ -238,6 +303,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       alertErrorRate: e.ALERT_ERROR_RATE,
       alertWorkerMissingSeconds: e.ALERT_WORKER_MISSING_SECONDS,
       sseMaxPerUser: e.SSE_MAX_PER_USER,
+      maxWaitingPerUser: e.WAIT_MAX_PER_USER,
+      maxWaitingTotal: e.WAIT_MAX_TOTAL,
     },
   };
 }

@@ -1,6 +1,8 @@
 // JSON logs (pino). Credentials never reach the log: the usual places are redacted by path, request bodies are
-// not logged at all, and URLs are logged without their query string.
+// not logged at all, and URLs are logged without their query string. Errors are logged through safeError(): a
+// safelist of fields, values scrubbed (database errors carry the failed query's data).
 import { pino, type DestinationStream, type Logger } from "pino";
+import { safeError } from "./safeError.js";
 
 export const REDACT_PATHS = [
   "password",
@@ -35,6 +37,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       level,
       base: { service: "aiprod" },
       redact: { paths: REDACT_PATHS, censor: "[REDACTED]" },
+      serializers: { err: safeError },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     destination,

@@ -72,6 +72,7 @@ export async function startServer(base: ServerConfig, opts: StartOptions = {}): 
       url: config.databaseUrl,
       embeddedDir: config.databaseUrl === undefined ? embeddedDirFor(config.dataDir) : "",
       poolMax: config.databasePoolMax,
+      logger,
     });
   let server: Server | undefined;
   let metricsServer: Server | undefined;
@@ -108,9 +109,10 @@ export async function startServer(base: ServerConfig, opts: StartOptions = {}): 
       metricsUrl = `http://${hostForUrl(m)}:${m.port}/metrics`;
     }
 
-    // Expired rate-limit buckets are removed in the background (any instance may do it).
+    // Expired rate-limit buckets and session revocations are removed in the background (any instance may do it).
     sweeper = setInterval(() => {
       handle.services.repos.rateLimits.deleteExpired().catch((e: unknown) => logger.warn({ err: e }, "rate-limit sweep failed"));
+      handle.services.repos.revokedSessions.deleteExpired().catch((e: unknown) => logger.warn({ err: e }, "revoked-session sweep failed"));
     }, 60_000);
     sweeper.unref();
 

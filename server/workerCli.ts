@@ -31,7 +31,7 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
   // This process serves no HTTP: the token secrets only satisfy the shared service wiring and are never used.
   const config = { ...base, jwtSecret: randomBytes(32).toString("base64url"), apiKeyPepper: randomBytes(32).toString("base64url") };
   const logger = createLogger(config.logLevel);
-  const db = openDatabase({ url: config.databaseUrl, embeddedDir: "", poolMax: Math.max(4, config.jobs.workers * 3) });
+  const db = openDatabase({ url: config.databaseUrl, embeddedDir: "", poolMax: Math.max(4, config.jobs.workers * 3), logger });
   const status = await migrationStatus(db.knex);
   if (status.pending.length) {
     await db.knex.destroy();

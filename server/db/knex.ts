@@ -4,6 +4,8 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import knexPkg, { type Knex } from "knex";
 import pg from "pg";
+import type { Logger } from "pino";
+import { scrubText } from "../safeError.js";
 import { PgliteKnexClient } from "./pgliteDialect.js";
 
 // int8 (count(*), bigint columns) as JavaScript numbers, as PGlite returns them; our values stay far below 2^53.
@@ -24,6 +26,15 @@ export interface DatabaseOptions {
   /** Folder of the embedded database; ":memory:" keeps it in memory (tests). */
   embeddedDir: string;
   poolMax?: number;
+  /** Where knex's own warnings go (e.g. "Connection Error" during an outage); without one knex prints plain text. */
+  logger?: Logger;
+}
+
+/** knex's `log` option: its messages as JSON log lines, scrubbed like errors (they quote driver errors). */
+function knexLog(logger: Logger): Knex.Config["log"] {
+  const line = (level: "warn" | "error" | "debug") => (message: unknown) =>
+    logger[level]({ component: "knex" }, scrubText(typeof message === "string" ? message : message instanceof Error ? message.message : JSON.stringify(message) ?? "").slice(0, 2000));
+  return { warn: line("warn"), error: line("error"), deprecate: line("warn"), debug: line("debug"), enableColors: false };
 }
 
 export function redactUrl(url: string): string {
@@ -43,6 +54,9 @@ export function openDatabase(opts: DatabaseOptions): Database {
       connection: { connectionString: opts.url },
       pool: { min: 0, max: opts.poolMax ?? 10 },
       acquireConnectionTimeout: 10_000,
+      // knex otherwise writes the SQL with its bound values (emails, hashes, prompts) into error messages.
+      compileSqlOnError: false,
+      ...(opts.logger ? { log: knexLog(opts.logger) } : {}),
     });
     return { knex, kind: "postgres", location: redactUrl(opts.url) };
   }
@@ -53,6 +67,8 @@ export function openDatabase(opts: DatabaseOptions): Database {
     dialect: "postgres",
     connection: memory ? {} : { filename: opts.embeddedDir },
     acquireConnectionTimeout: 60_000,
+    compileSqlOnError: false, // as above: no bound values in error messages
+    ...(opts.logger ? { log: knexLog(opts.logger) } : {}),
   } as Knex.Config);
   return { knex, kind: "embedded", location: memory ? "in memory" : opts.embeddedDir };
 }

@@ -17,6 +17,7 @@ export const PROBLEM_TITLES = {
   quota_exceeded: "Too many requests",
   registration_closed: "Registration is closed",
   service_draining: "Service is shutting down",
+  database_unavailable: "Database unavailable",
   gone: "Gone",
   budget_exceeded: "Budget exceeded",
   range_not_satisfiable: "Range not satisfiable",

@@ -6,6 +6,7 @@ import type { Express, NextFunction, Request, Response } from "express";
 import type { Services } from "../services/index.js";
 import { ApiError, ProblemSchema, forbidden, validationError } from "./problem.js";
 import { z } from "../schemas/zod.js";
+import { assertStorable } from "./unstorableInput.js";
 import type { Principal, Role, Scope } from "./context.js";
 
 export type AuthRule =
@@ -46,6 +47,11 @@ export interface RouteDef<P extends z.ZodType, Q extends z.ZodType, B extends z.
   body?: B;
   /** Request headers the route reads (validated and documented; other headers pass through). */
   headers?: H;
+  /**
+   * JSON Pointers of body fields that are hashed and never stored or queried as text (passwords): the only ones
+   * where a NUL character is accepted (http/unstorableInput.ts).
+   */
+  hashedFields?: readonly string[];
   /**
    * The handler writes the response itself (streams: downloads with Range, Server-Sent Events, uploads read
    * from the request stream); the declared response is still documented.
@@ -110,6 +116,10 @@ export function mountRoute(app: Express, registry: OpenAPIRegistry, route: AnyRo
       if (!r.success) throw validationError(r.error.issues, where);
       return r.data;
     };
+    // Text the database cannot store is refused here, for every route and field, before the route's schema.
+    assertStorable(req.params, "path");
+    assertStorable(req.query, "query");
+    if (route.body) assertStorable(req.body, "body", route.hashedFields);
     const params = parse(route.params, req.params, "path");
     const query = parse(route.query, { ...(req.query as object) }, "query");
     const body = parse(route.body, req.body ?? {}, "body");
@@ -182,6 +192,7 @@ function registerDocs(registry: OpenAPIRegistry, route: AnyRoute): void {
   }
   if (route.params) responses[404] = problem("Not found, or not yours (not_found)");
   if (limited) responses[429] = problem("Rate limit exceeded (quota_exceeded); see Retry-After");
+  if (!route.probe) responses[503] = problem("The database is unavailable (database_unavailable); see Retry-After");
   responses.default = problem("Any other error");
   const security: Array<Record<string, string[]>> = route.auth.public
     ? []

@@ -5,6 +5,8 @@ import { EventEmitter } from "node:events";
 import type { Knex } from "knex";
 import type { Logger } from "pino";
 import { costMicros } from "../billing/pricing.js";
+import { cappedCharge, jobAllowance } from "../billing/budgetGuard.js";
+import { lockUserSubmissions } from "./quotas.js";
 import type { JobsConfig } from "../config.js";
 import type { Metrics } from "../metrics.js";
 import type { BillingRepository } from "../repositories/billingRepository.js";
@@ -82,12 +84,16 @@ export class JobLifecycle {
     const done = await this.db.transaction(async (trx) => {
       const current = await trx<JobRow>("jobs").where({ id: h.jobId }).forUpdate().first();
       if (!current || current.attempt !== h.attempt || current.worker_id !== h.workerId || current.status !== "finalizing") return undefined;
-      const cost = costMicros(input.gpuSeconds, current.pricing_tier);
+      // Actual spending stays within the budget: the charge is capped at what is left of it (budgetGuard.ts),
+      // under the user's budget lock so that two completions cannot both use the same remainder.
+      await lockUserSubmissions(trx, current.user_id);
+      const computed = costMicros(input.gpuSeconds, current.pricing_tier);
+      const cost = await cappedCharge(trx, this.billing, current.user_id, computed);
       const job = await this.jobs.transition(trx, h.jobId, "finalizing", "completed", {
         attempt: h.attempt,
         workerId: h.workerId,
         reason: "completed",
-        details: { gpu_seconds: input.gpuSeconds, device: input.device },
+        details: { gpu_seconds: input.gpuSeconds, device: input.device, ...(cost < computed ? { cost_micros: computed, waived_over_budget_micros: computed - cost } : {}) },
         patch: {
           progress: 100,
           stage: "done",
@@ -111,6 +117,11 @@ export class JobLifecycle {
     this.metrics?.costMicros.inc({ tier: done.pricing_tier }, Number(done.actual_cost_micros ?? 0));
     if (done.started_at) this.metrics?.jobRunSeconds.observe({ pipeline: this.pipeline(done) }, (Date.now() - new Date(done.started_at).getTime()) / 1000);
     return true;
+  }
+
+  /** What the job may still cost before its user's monthly budget is used up (Infinity without a budget). */
+  budgetAllowance(job: JobRow): Promise<number> {
+    return jobAllowance(this.db, this.billing, job.user_id, job.id);
   }
 
   /** A worker moves its held attempt along the pipeline (processing -> qa_check -> finalizing, or back for QA). */
@@ -180,16 +191,18 @@ export class JobLifecycle {
   async reclaimExpired(limit = 50): Promise<number> {
     const settled = await this.db.transaction(async (trx) => {
       const rows = await this.jobs.expiredLeases(trx, limit);
-      const out: JobRow[] = [];
+      const out: Array<JobRow & { lost_worker: string | null }> = [];
       for (const j of rows) {
-        const lost = { error_code: "infra.worker_lost", error_message: `worker ${j.worker_id ?? "?"} stopped renewing its lease` };
+        // The user sees that a worker was lost, not which one: worker ids name the host and process id. The id stays
+        // in the job's events (not shown to users) and in the log line below.
+        const lost = { error_code: "infra.worker_lost", error_message: "the worker running the job stopped renewing its lease" };
         if (j.attempt < j.max_attempts) {
           const r = await this.jobs.transition(trx, j.id, j.status, "approved", {
             reason: "lease expired",
             details: { worker_id: j.worker_id, attempt: j.attempt },
             patch: { ...lost, worker_id: null, lease_expires_at: null, progress: 0, stage: "queued", next_run_at: trx.fn.now() },
           });
-          if (r) out.push(r);
+          if (r) out.push({ ...r, lost_worker: j.worker_id });
         } else {
           const r = await this.jobs.transition(trx, j.id, j.status, "failed", {
             reason: "lease expired, attempts exhausted",
@@ -198,7 +211,7 @@ export class JobLifecycle {
           });
           if (r) {
             await this.notify(trx, r, "job.failed");
-            out.push(r);
+            out.push({ ...r, lost_worker: j.worker_id });
           }
         }
       }
@@ -206,7 +219,7 @@ export class JobLifecycle {
     });
     for (const j of settled) {
       if (j.status === "failed") this.finished(j);
-      this.logger.warn({ job: j.id, attempt: j.attempt, status: j.status }, "reclaimed a job whose lease expired");
+      this.logger.warn({ job: j.id, attempt: j.attempt, status: j.status, worker: j.lost_worker }, "reclaimed a job whose lease expired");
     }
     return settled.length;
   }

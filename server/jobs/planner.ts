@@ -10,6 +10,7 @@ import type { UploadsRepository } from "../repositories/uploadsRepository.js";
 import { GenerationParamsSchema, type GenerationParams } from "../schemas/generationParams.js";
 import type { GenerateInput } from "../schemas/jobs.js";
 import type { CostEstimate, CostService } from "../services/costService.js";
+import { lockUserSubmissions } from "./quotas.js";
 
 export const DEFAULT_PIPELINE = "ti2vid_two_stages";
 
@@ -80,7 +81,7 @@ export class Planner {
    * stay within the user's budget. Serialized per user (advisory lock) so concurrent submissions cannot overshoot.
    */
   async overBudget(trx: Knex.Transaction, userId: string, estimateMicros: number): Promise<{ limit: number; committed: number } | undefined> {
-    await trx.raw("select pg_advisory_xact_lock(hashtext(?))", [`budget:${userId}`]);
+    await lockUserSubmissions(trx, userId);
     const limit = await this.billing.budget(userId, trx);
     if (limit === undefined) return undefined;
     const monthStart = new Date();

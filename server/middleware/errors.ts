@@ -5,6 +5,8 @@ import type { Services } from "../services/index.js";
 import { ApiError, problemBody } from "../http/problem.js";
 import { isMutating } from "../http/route.js";
 import { routeTemplate } from "./requestContext.js";
+import { safeError } from "../safeError.js";
+import { DATABASE_RETRY_AFTER_S, isDatabaseUnavailable } from "../db/unavailable.js";
 
 export function notFoundHandler(_req: Request, _res: Response, next: NextFunction) {
   next(new ApiError(404, "not_found", "No such route"));
@@ -18,6 +20,9 @@ interface BodyParserError {
 
 function toApiError(err: unknown, bodyLimit: number): ApiError | undefined {
   if (err instanceof ApiError) return err;
+  if (isDatabaseUnavailable(err)) {
+    return new ApiError(503, "database_unavailable", `The database is unavailable; retry in ${DATABASE_RETRY_AFTER_S} s`, {}, { "Retry-After": String(DATABASE_RETRY_AFTER_S) });
+  }
   const e = err as BodyParserError;
   if (e && typeof e === "object") {
     if (e.type === "entity.too.large") return new ApiError(413, "payload_too_large", `Request bodies are limited to ${bodyLimit} bytes`);
@@ -44,6 +49,7 @@ export function errorHandler(services: Services) {
     if (!apiError) {
       const e = err instanceof Error ? err : new Error(String(err));
       logger.error({ err: e, req_id: req.requestId, route: routeTemplate(req) }, "unhandled error");
+      const safe = safeError(e); // error_logs is read by administrators: no query values, no personal data
       await services.repos.errors
         .insert({
           request_id: req.requestId,
@@ -52,16 +58,22 @@ export function errorHandler(services: Services) {
           route: routeTemplate(req),
           status: 500,
           code: "internal_error",
-          message: e.message.slice(0, 2000),
-          stack: e.stack ?? null,
+          message: safe.message,
+          stack: safe.stack ?? null,
         })
         .catch((writeErr: unknown) => logger.error({ err: writeErr }, "error log write failed"));
       // The stack stays in the log and in error_logs; responses never carry it, whatever NODE_ENV says.
       apiError = new ApiError(500, "internal_error", "An unexpected error occurred; quote the request id when reporting it");
     }
-    // Refused calls to mutating routes are audited too (failed logins, 401/403/404/413/422/429 on writes);
-    // requests to unknown routes are not (nothing to audit, and they would let anyone fill the table).
-    if (isMutating(req.method) && req.operationId) await services.audit.recordRequest(req, apiError.status);
+    if (apiError.code === "database_unavailable") {
+      // An outage, not a bug: one warning per request (no stack), and no audit row (it could not be written).
+      const { type, code, message } = safeError(err);
+      logger.warn({ req_id: req.requestId, route: routeTemplate(req), db_error: { type, code, message } }, "database unavailable");
+    } else if (isMutating(req.method) && req.operationId) {
+      // Refused calls to mutating routes are audited too (failed logins, 401/403/404/413/422/429 on writes);
+      // requests to unknown routes are not (nothing to audit, and they would let anyone fill the table).
+      await services.audit.recordRequest(req, apiError.status);
+    }
     if (res.headersSent) return;
     for (const [k, v] of Object.entries(apiError.headers)) res.setHeader(k, v);
     res

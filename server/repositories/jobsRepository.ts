@@ -95,6 +95,11 @@ export class JobsRepository {
     return trx<JobRow>("jobs").where({ id }).first();
   }
 
+  /** The status of each of these jobs (one query for every request waiting on a job: jobs/waiters.ts). */
+  statuses(ids: string[]): Promise<Array<{ id: string; status: JobState }>> {
+    return this.db("jobs").whereIn("id", ids).select("id", "status");
+  }
+
   findOwned(userId: string, id: string, trx: Db = this.db): Promise<JobRow | undefined> {
     return trx<JobRow>("jobs").where({ id, user_id: userId }).first();
   }
@@ -136,16 +141,32 @@ export class JobsRepository {
    * Claims the next due job: FOR UPDATE SKIP LOCKED by priority and age, so concurrent workers never pick the
    * same row; attempt + 1 is the new fencing token; the lease and next heartbeat deadline use the database clock.
    */
-  async claim(workerId: string, leaseSeconds: number): Promise<JobRow | undefined> {
+  async claim(workerId: string, leaseSeconds: number, maxRunningPerUser = Number.MAX_SAFE_INTEGER, maxRunningPerTier: Readonly<Record<string, number>> = {}): Promise<JobRow | undefined> {
     return this.db.transaction(async (trx) => {
-      const candidate = await trx<JobRow>("jobs")
+      // Users already running their quota of jobs (JOB_MAX_RUNNING_PER_USER, and per tier JOB_TIER_QUOTAS) are
+      // passed over: others' jobs go first.
+      const saturated = (tier?: string) => {
+        const q = trx("jobs").select("user_id").whereIn("status", LEASED_STATES as JobState[]);
+        if (tier) q.where({ pricing_tier: tier });
+        return q.groupBy("user_id").havingRaw("count(*) >= ?", [tier ? (maxRunningPerTier[tier] as number) : maxRunningPerUser]);
+      };
+      const query = trx<JobRow>("jobs")
         .where({ status: "approved" })
         .andWhere("next_run_at", "<=", trx.fn.now())
+        .whereNotIn("user_id", saturated());
+      for (const tier of Object.keys(maxRunningPerTier)) query.whereNot((q) => q.where({ pricing_tier: tier }).whereIn("user_id", saturated(tier)));
+      const candidate = await query
         .orderBy([{ column: "priority", order: "desc" }, { column: "created_at", order: "asc" }, { column: "id", order: "asc" }])
         .forUpdate()
         .skipLocked()
         .first();
       if (!candidate) return undefined;
+      // Two workers may pick two jobs of one user at the same moment: count again under the user's claim lock.
+      await trx.raw("select pg_advisory_xact_lock(hashtext(?))", [`claim:${candidate.user_id}`]);
+      const running = (await trx("jobs").where({ user_id: candidate.user_id }).whereIn("status", LEASED_STATES as JobState[]).select("pricing_tier")) as Array<{ pricing_tier: string }>;
+      if (running.length >= maxRunningPerUser) return undefined;
+      const tierMax = maxRunningPerTier[candidate.pricing_tier];
+      if (tierMax !== undefined && running.filter((r) => r.pricing_tier === candidate.pricing_tier).length >= tierMax) return undefined;
       return this.transition(trx, candidate.id, "approved", "processing", {
         reason: "claimed",
         details: { worker_id: workerId },

@@ -61,6 +61,7 @@ export const meRoutes = [
     auth: session,
     resourceType: "user",
     body: z.object({ password: PasswordInput }).strict().openapi("DeleteAccountRequest"),
+    hashedFields: ["/password"],
     response: { status: 204, description: "Deleted" },
     handler: async ({ req, body, principal, services }) => {
       await services.users.deleteSelf(req, principal, body.password);

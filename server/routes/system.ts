@@ -5,6 +5,7 @@ import type { Metrics } from "../metrics.js";
 import { migrationStatus } from "../db/migrate.js";
 import type { Services } from "../services/index.js";
 import { packageVersion } from "../version.js";
+import { DATABASE_RETRY_AFTER_S, isDatabaseUnavailable } from "../db/unavailable.js";
 
 export interface Runtime {
   draining: boolean;
@@ -37,7 +38,8 @@ async function checks(services: Services, rt: Runtime): Promise<z.infer<typeof C
     const m = await migrationStatus(knex);
     out.push({ name: "migrations", ok: m.pending.length === 0, detail: m.pending.length ? `pending: ${m.pending.join(", ")}` : `${m.applied.length} applied` });
   } catch (e) {
-    out.push({ name: "database", ok: false, detail: (e as Error).message.slice(0, 200) });
+    // Public probe: say what is wrong, not the driver's message (it names internal hosts and ports).
+    out.push({ name: "database", ok: false, detail: isDatabaseUnavailable(e) || /timeout after/.test((e as Error).message) ? "unreachable" : "query failed" });
   }
   out.push({ name: "accepting", ok: !rt.draining, ...(rt.draining ? { detail: "shutting down" } : {}) });
   return out;
@@ -69,6 +71,7 @@ export function systemRoutes(rt: Runtime) {
         const c = await checks(ctx.services, rt);
         const ok = c.every((x) => x.ok);
         ctx.status = ok ? 200 : 503;
+        if (!ok) ctx.res.setHeader("Retry-After", String(DATABASE_RETRY_AFTER_S));
         return { status: ok ? ("ok" as const) : ("unavailable" as const), checks: c };
       },
     }),

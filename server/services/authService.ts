@@ -8,8 +8,11 @@ import type { RefreshTokensRepository } from "../repositories/refreshTokensRepos
 import type { UserRow, UsersRepository } from "../repositories/usersRepository.js";
 import type { PasswordHasher } from "./passwords.js";
 import { type Policy, type RateLimiter, quotaExceeded } from "./rateLimiter.js";
+import type { RevokedSessionsRepository } from "../repositories/revokedSessionsRepository.js";
+import type { BillingRepository } from "../repositories/billingRepository.js";
 import {
   ACCESS_TOKEN_TTL_S,
+  CLOCK_TOLERANCE_S,
   type AccessTokens,
   type ApiKeyCodec,
   REFRESH_TOKEN_TTL_S,
@@ -29,9 +32,15 @@ export interface TokenPair {
 }
 
 export interface AuthPolicies {
+  /** Failures per (account, address): the strict limit. */
+  loginAccountIp: Policy;
+  /** Failures per account from everywhere: softer, so one address cannot lock the owner out. */
   loginAccount: Policy;
+  /** Failures per address across accounts (password spraying). */
   loginIp: Policy;
   registerIp: Policy;
+  /** "Already exists" answers per address (account enumeration). */
+  registerConflictIp: Policy;
 }
 
 export class AuthService {
@@ -46,37 +55,60 @@ export class AuthService {
     private readonly limiter: RateLimiter,
     private readonly policies: AuthPolicies,
     private readonly registrationOpen: boolean,
+    private readonly revokedSessions: RevokedSessionsRepository,
+    /** New accounts start with this monthly budget (DEFAULT_MONTHLY_BUDGET_MICROS; 0: none). */
+    private readonly newAccountBudget: { billing: BillingRepository; monthlyMicros: number },
   ) {}
+
+  /**
+   * Ends a session: its refresh tokens and its access tokens (listed as revoked until the last one it could have
+   * issued has expired, clock tolerance included).
+   */
+  private async endSession(familyId: string, trx: Knex | Knex.Transaction): Promise<void> {
+    await this.refreshTokens.revokeFamily(familyId, trx);
+    await this.revokedSessions.revoke(familyId, new Date(Date.now() + (ACCESS_TOKEN_TTL_S + CLOCK_TOLERANCE_S) * 1000), trx);
+  }
 
   async register(req: Request, input: { email: string; password: string; display_name?: string }): Promise<UserRow> {
     if (!this.registrationOpen) throw new ApiError(403, "registration_closed", "Registration is closed on this server; ask an administrator");
     // Sign-ups are a business flow worth automating for abuse (OWASP API6): bounded per IP.
     const d = await this.limiter.consume(this.policies.registerIp, `ip:${req.ip}`);
     if (!d.allowed) throw quotaExceeded([d], "Too many registrations from this address; try again later");
-    const taken = () => new ApiError(409, "conflict", "An account with this email already exists");
-    if (await this.users.findByEmail(input.email)) throw taken();
+    // "Already exists" tells who has an account (enumeration). Without another channel to the owner (no mail
+    // here) the answer stays a 409, with two mitigations: the password is hashed first, so a taken email answers
+    // no faster than a new one, and these answers have their own, tighter limit per address.
     const passwordHash = await this.passwords.hash(input.password);
+    const taken = async () => {
+      const c = await this.limiter.consume(this.policies.registerConflictIp, `ip:${req.ip}`);
+      if (!c.allowed) return quotaExceeded([c], "Too many sign-ups for existing accounts from this address; try again later");
+      return new ApiError(409, "conflict", "An account with this email already exists");
+    };
+    if (await this.users.findByEmail(input.email)) throw await taken();
     const user = await this.users
       .create({ email: input.email, passwordHash, role: "user", displayName: input.display_name ?? null })
-      .catch((e: unknown) => {
-        throw isUniqueViolation(e) ? taken() : e; // a concurrent registration won the race
+      .catch(async (e: unknown) => {
+        throw isUniqueViolation(e) ? await taken() : e; // a concurrent registration won the race
       });
+    if (this.newAccountBudget.monthlyMicros > 0) await this.newAccountBudget.billing.setBudget(user.id, this.newAccountBudget.monthlyMicros);
     req.audit.userId = user.id;
     req.audit.resourceId = user.id;
     return user;
   }
 
   async login(req: Request, email: string, password: string): Promise<TokenPair> {
-    const account = `acct:${email}`;
-    const ip = `ip:${req.ip}`;
+    const counters = [
+      [this.policies.loginAccountIp, `acct:${email}:ip:${req.ip}`],
+      [this.policies.loginAccount, `acct:${email}`],
+      [this.policies.loginIp, `ip:${req.ip}`],
+    ] as const;
     // Every attempt is counted before the password is checked, so parallel guesses cannot all slip through a
-    // check-then-record gap; a successful login takes its count back.
-    const [a, b] = await Promise.all([
-      this.limiter.consume(this.policies.loginAccount, account),
-      this.limiter.consume(this.policies.loginIp, ip),
-    ]);
-    const blocked = [a, b].filter((d) => !d.allowed);
+    // check-then-record gap; a successful login takes its counts back. A throttled attempt takes back the counts
+    // it did not exceed: an address hammering one account stays blocked by its own (account, address) counter and
+    // cannot push the account's softer counter up to lock the owner out from elsewhere.
+    const decisions = await Promise.all(counters.map(([policy, key]) => this.limiter.consume(policy, key)));
+    const blocked = decisions.filter((d) => !d.allowed);
     if (blocked.length) {
+      await Promise.all(counters.filter((_, i) => decisions[i]?.allowed).map(([policy, key]) => this.limiter.undo(policy, key)));
       req.audit.details = { email, outcome: "throttled" };
       throw quotaExceeded(blocked, "Too many failed logins; try again later");
     }
@@ -88,7 +120,8 @@ export class AuthService {
       // One message for all three: the response does not say which accounts exist.
       throw unauthenticated("Invalid email or password");
     }
-    await Promise.all([this.limiter.reset(this.policies.loginAccount, account), this.limiter.undo(this.policies.loginIp, ip)]);
+    const [pair, ...others] = counters;
+    await Promise.all([this.limiter.reset(pair[0], pair[1]), ...others.map(([policy, key]) => this.limiter.undo(policy, key))]);
     if (this.passwords.needsRehash(user.password_hash)) {
       await this.users.update(user.id, { password_hash: await this.passwords.hash(password) });
     }
@@ -113,7 +146,7 @@ export class AuthService {
     );
     return {
       token_type: "Bearer",
-      access_token: await this.access.sign(userId),
+      access_token: await this.access.sign(userId, familyId),
       expires_in: ACCESS_TOKEN_TTL_S,
       refresh_token: token,
       refresh_expires_in: REFRESH_TOKEN_TTL_S,
@@ -133,13 +166,13 @@ export class AuthService {
       req.audit.details = { family_id: row.family_id };
       if (row.revoked_at) return { error: "revoked" as const };
       if (row.used_at) {
-        await this.refreshTokens.revokeFamily(row.family_id, trx);
+        await this.endSession(row.family_id, trx);
         return { error: "reuse_detected" as const };
       }
       if (row.expires_at.getTime() <= Date.now()) return { error: "expired" as const };
       const user = await this.users.findById(row.user_id, trx);
       if (!user || user.disabled_at) {
-        await this.refreshTokens.revokeFamily(row.family_id, trx);
+        await this.endSession(row.family_id, trx);
         return { error: "account_disabled" as const };
       }
       await this.refreshTokens.markUsed(trx, row.id);
@@ -156,7 +189,7 @@ export class AuthService {
   async logout(req: Request, token: string): Promise<void> {
     const row = await this.refreshTokens.findByHash(sha256Hex(token));
     if (row) {
-      await this.refreshTokens.revokeFamily(row.family_id);
+      await this.endSession(row.family_id, this.db);
       req.audit.userId = row.user_id;
       req.audit.details = { family_id: row.family_id };
     }
@@ -181,7 +214,11 @@ export class AuthService {
       req.authFailure = v.reason;
       throw unauthenticated("Invalid or expired access token");
     }
-    const user = await this.users.findById(v.claims.sub);
+    const [user, revoked] = await Promise.all([this.users.findById(v.claims.sub), this.revokedSessions.isRevoked(v.claims.sid)]);
+    if (revoked) {
+      req.authFailure = "session_revoked";
+      throw unauthenticated("This session was logged out; log in again");
+    }
     if (!user || user.disabled_at) throw unauthenticated("Invalid or expired access token");
     return { kind: "user", user };
   }

@@ -12,6 +12,7 @@ import { PresetsRepository } from "../repositories/presetsRepository.js";
 import { ProjectsRepository } from "../repositories/projectsRepository.js";
 import { RateLimitRepository } from "../repositories/rateLimitRepository.js";
 import { RefreshTokensRepository } from "../repositories/refreshTokensRepository.js";
+import { RevokedSessionsRepository } from "../repositories/revokedSessionsRepository.js";
 import { UsersRepository } from "../repositories/usersRepository.js";
 import { BillingRepository } from "../repositories/billingRepository.js";
 import { IdempotencyRepository } from "../repositories/idempotencyRepository.js";
@@ -51,6 +52,7 @@ export interface Services {
     webhooks: WebhooksRepository;
     workers: WorkersRepository;
     uploads: UploadsRepository;
+    revokedSessions: RevokedSessionsRepository;
   };
   metrics?: Metrics;
   storage: Storage;
@@ -64,7 +66,7 @@ export interface Services {
   accessTokens: AccessTokens;
   cursors: CursorCodec;
   limiter: RateLimiter;
-  policies: { user: Policy; anonymous: Policy; loginAccount: Policy; loginIp: Policy; registerIp: Policy };
+  policies: { user: Policy; apiKey: Policy; anonymous: Policy; loginAccountIp: Policy; loginAccount: Policy; loginIp: Policy; registerIp: Policy; registerConflictIp: Policy };
   auth: AuthService;
   apiKeys: ApiKeyService;
   projects: ProjectService;
@@ -91,6 +93,7 @@ export function createServices(config: ResolvedConfig, db: Database, logger: Log
     webhooks: new WebhooksRepository(k),
     workers: new WorkersRepository(k),
     uploads: new UploadsRepository(k),
+    revokedSessions: new RevokedSessionsRepository(k),
   };
   const storage = new Storage(config.dataDir);
   const lifecycle = new JobLifecycle(k, repos.jobs, repos.billing, repos.webhooks, repos.workers, storage, config.jobs, logger, metrics);
@@ -103,10 +106,13 @@ export function createServices(config: ResolvedConfig, db: Database, logger: Log
   const limiter = new RateLimiter(repos.rateLimits);
   const policies = {
     user: { name: "default", quota: config.rateLimitPerMinute, windowSeconds: 60 },
+    apiKey: { name: "api-key", quota: config.rateLimitPerKeyPerMinute, windowSeconds: 60 },
     anonymous: { name: "anonymous", quota: config.rateLimitAnonPerMinute, windowSeconds: 60 },
-    loginAccount: { name: "login-account", quota: config.loginMaxFailuresPerMinute, windowSeconds: 60 },
-    loginIp: { name: "login-ip", quota: config.loginMaxFailuresPerMinute, windowSeconds: 60 },
+    loginAccountIp: { name: "login-account-ip", quota: config.loginMaxFailuresPerMinute, windowSeconds: 60 },
+    loginAccount: { name: "login-account", quota: config.loginMaxFailuresPerAccountPerMinute, windowSeconds: 60 },
+    loginIp: { name: "login-ip", quota: config.loginMaxFailuresPerIpPerMinute, windowSeconds: 60 },
     registerIp: { name: "register-ip", quota: config.registerPerIpPerHour, windowSeconds: 3600 },
+    registerConflictIp: { name: "register-conflict-ip", quota: config.registerConflictsPerIpPerHour, windowSeconds: 3600 },
   };
   return {
     config,
@@ -118,7 +124,10 @@ export function createServices(config: ResolvedConfig, db: Database, logger: Log
     cursors,
     limiter,
     policies,
-    auth: new AuthService(k, repos.users, repos.refreshTokens, repos.apiKeys, passwords, accessTokens, keyCodec, limiter, policies, config.registrationOpen),
+    auth: new AuthService(k, repos.users, repos.refreshTokens, repos.apiKeys, passwords, accessTokens, keyCodec, limiter, policies, config.registrationOpen, repos.revokedSessions, {
+      billing: repos.billing,
+      monthlyMicros: config.jobs.defaultMonthlyBudgetMicros,
+    }),
     apiKeys: new ApiKeyService(repos.apiKeys, keyCodec, cursors),
     projects: new ProjectService(repos.projects, cursors),
     presets: new PresetService(repos.presets, cursors),
@@ -131,6 +140,6 @@ export function createServices(config: ResolvedConfig, db: Database, logger: Log
     jobs: new JobService(k, repos, lifecycle, costs, cursors, storage, config.jobs, logger, metrics),
     billing: new BillingService(repos.billing),
     ops: new OpsService(k, repos.jobs, repos.workers, config.jobs),
-    uploads: new UploadService(repos.uploads, storage, config.jobs),
+    uploads: new UploadService(k, repos.uploads, storage, config.jobs),
   };
 }

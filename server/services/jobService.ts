@@ -10,6 +10,8 @@ import type { CursorCodec } from "../http/pagination.js";
 import { ApiError, notFound } from "../http/problem.js";
 import type { JobLifecycle } from "../jobs/lifecycle.js";
 import { Planner } from "../jobs/planner.js";
+import { checkSubmitQuotas, lockUserSubmissions } from "../jobs/quotas.js";
+import { JobWaiters } from "../jobs/waiters.js";
 import { isFinished, LEASED_STATES } from "../jobs/stateMachine.js";
 import type { Storage } from "../jobs/storage.js";
 import { jobView } from "../jobs/view.js";
@@ -41,8 +43,17 @@ const fingerprint = (body: unknown) => createHash("sha256").update("POST /api/v1
 
 export class JobService {
   private readonly planner: Planner;
+  private readonly drainController = new AbortController();
+  private readonly drainSignal = this.drainController.signal;
+  private readonly waiters: JobWaiters;
+
   /** Set while the server shuts down: waits return early. */
-  draining = false;
+  get draining(): boolean {
+    return this.drainSignal.aborted;
+  }
+  set draining(on: boolean) {
+    if (on) this.drainController.abort();
+  }
 
   constructor(
     private readonly db: Knex,
@@ -55,6 +66,7 @@ export class JobService {
     private readonly logger: Logger,
     private readonly metrics?: Metrics,
   ) {
+    this.waiters = new JobWaiters((ids) => repos.jobs.statuses(ids), { perUser: config.maxWaitingPerUser, total: config.maxWaitingTotal, pollMs: 250 });
     this.planner = new Planner(db, repos.jobs, repos.billing, repos.uploads, costs, (name) => storage.loraPath(name));
     if (metrics) {
       metrics.collectors.jobsByState = async (g) => {
@@ -115,6 +127,9 @@ export class JobService {
     const plan = await this.planner.prepare(who, body);
     const tier = tierOf(body.tier);
     const outcome = await this.db.transaction(async (trx) => {
+      // Quotas first, under the user's submit lock: a refusal creates no job (quotas.ts).
+      await lockUserSubmissions(trx, who.user.id);
+      await checkSubmitQuotas(trx, who.user.id, tier.id, plan.estimate.gpu_seconds, this.config);
       let job = await this.repos.jobs.insert(trx, {
         user_id: who.user.id,
         project_id: body.project_id ?? null,
@@ -163,25 +178,37 @@ export class JobService {
   private async answer(req: Request, job: JobRow, wait: number | undefined, headers: Record<string, string>): Promise<SubmitOutcome> {
     let current = job;
     if (wait !== undefined) {
-      current = await this.waitFor(job.user_id, job.id, wait * 1000, req);
-      headers["Preference-Applied"] = `wait=${wait}`;
+      const waited = await this.waitFor(job.user_id, job.id, wait * 1000, req);
+      if (waited) {
+        current = waited;
+        headers["Preference-Applied"] = `wait=${wait}`;
+      }
     }
     headers.Location = `/api/v1/videos/${job.id}`;
     // 201 only when the client asked to wait and the job finished meanwhile; otherwise 202, replays included.
     return { status: wait !== undefined && isFinished(current.status) ? 201 : 202, body: await this.view(current), headers };
   }
 
-  /** Polls until the job finishes, the time is up, the client goes away or the server drains. */
-  private async waitFor(userId: string, id: string, ms: number, req: Request): Promise<JobRow> {
-    const deadline = Date.now() + ms;
-    let gone = false;
-    req.once("close", () => (gone = true));
-    for (;;) {
-      const j = await this.repos.jobs.findOwned(userId, id);
-      if (!j) throw notFound("Job");
-      if (isFinished(j.status) || Date.now() >= deadline || gone || this.draining) return j;
-      await new Promise((r) => setTimeout(r, Math.min(250, Math.max(10, deadline - Date.now()))));
+  /**
+   * Waits (jobs/waiters.ts: bounded, one shared poll) until the job finishes, the time is up, the client goes away
+   * or the server drains; undefined when over the bound of waiting requests (the caller answers at once).
+   */
+  private async waitFor(userId: string, id: string, ms: number, req: Request): Promise<JobRow | undefined> {
+    const stop = new AbortController();
+    const onClose = () => stop.abort();
+    req.once("close", onClose);
+    this.drainSignal.addEventListener("abort", onClose, { once: true });
+    try {
+      if (this.draining) stop.abort();
+      const waited = await this.waiters.wait(userId, id, ms, stop.signal);
+      if (!waited) return undefined;
+    } finally {
+      req.off("close", onClose);
+      this.drainSignal.removeEventListener("abort", onClose);
     }
+    const j = await this.repos.jobs.findOwned(userId, id);
+    if (!j) throw notFound("Job");
+    return j;
   }
 
   async get(who: Principal, id: string): Promise<JobView> {

@@ -14,6 +14,8 @@ const TYP = "at+jwt";
 export interface AccessClaims {
   sub: string;
   jti: string;
+  /** The session (refresh-token family) the token belongs to: logging it out revokes the token. */
+  sid: string;
 }
 
 export class AccessTokens {
@@ -23,8 +25,8 @@ export class AccessTokens {
     this.key = new TextEncoder().encode(secret);
   }
 
-  sign(userId: string, nowS = Math.floor(Date.now() / 1000)): Promise<string> {
-    return new SignJWT({})
+  sign(userId: string, sessionId: string, nowS = Math.floor(Date.now() / 1000)): Promise<string> {
+    return new SignJWT({ sid: sessionId })
       .setProtectedHeader({ alg: ALG, typ: TYP })
       .setSubject(userId)
       .setIssuer(this.issuer)
@@ -44,9 +46,10 @@ export class AccessTokens {
         audience: this.audience,
         typ: TYP,
         clockTolerance: CLOCK_TOLERANCE_S,
-        requiredClaims: ["sub", "exp", "iat", "jti"],
+        requiredClaims: ["sub", "exp", "iat", "jti", "sid"],
       });
-      return { ok: true, claims: { sub: payload.sub as string, jti: payload.jti as string } };
+      if (typeof payload.sid !== "string") return { ok: false, reason: "claim_sid" };
+      return { ok: true, claims: { sub: payload.sub as string, jti: payload.jti as string, sid: payload.sid } };
     } catch (e) {
       if (e instanceof joseErrors.JWTExpired) return { ok: false, reason: "expired" };
       if (e instanceof joseErrors.JWSSignatureVerificationFailed) return { ok: false, reason: "bad_signature" };

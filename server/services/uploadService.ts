@@ -4,6 +4,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { createWriteStream, renameSync, rmSync } from "node:fs";
 import { pipeline } from "node:stream/promises";
 import type { Request } from "express";
+import type { Knex } from "knex";
 import type { JobsConfig } from "../config.js";
 import type { Principal } from "../http/context.js";
 import { ApiError, notFound } from "../http/problem.js";
@@ -27,15 +28,30 @@ export function looksLikeSafetensors(b: Buffer, total: number): boolean {
 export const uploadView = (u: UploadRow) => ({ id: u.id, kind: u.kind, content_type: u.content_type, bytes: Number(u.bytes), sha256: u.sha256, created_at: iso(u.created_at) as string });
 
 export class UploadService {
-  constructor(private readonly repo: UploadsRepository, private readonly storage: Storage, private readonly config: JobsConfig) {}
+  constructor(private readonly db: Knex, private readonly repo: UploadsRepository, private readonly storage: Storage, private readonly config: JobsConfig) {}
+
+  /** Housekeeping: deletes uploads past UPLOAD_UNUSED_TTL_HOURS that no unfinished job uses, rows and files. */
+  async deleteUnused(now = Date.now()): Promise<number> {
+    const rows = await this.repo.deleteUnusedBefore(new Date(now - this.config.uploadUnusedTtlMs));
+    for (const r of rows) rmSync(r.path, { force: true });
+    return rows.length;
+  }
 
   async receive(req: Request, who: Principal, kind: "image" | "lora") {
     const type = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
     if (kind === "image" && !IMAGE_TYPES[type]) throw new ApiError(415, "unsupported_media_type", "Images must be image/png, image/jpeg or image/webp");
     if (kind === "lora" && type !== "application/octet-stream") throw new ApiError(415, "unsupported_media_type", "LoRA files are sent as application/octet-stream (a .safetensors file)");
-    const max = this.config.uploadMaxBytes;
+    // Per file (UPLOAD_MAX_BYTES) and per user (UPLOAD_QUOTA_BYTES_PER_USER: what the user's uploads may use
+    // together): the stream stops at whichever leaves less; the quota is checked again under a lock at the end.
+    const quota = this.config.uploadQuotaBytesPerUser;
+    const used = await this.repo.bytesOf(who.user.id);
+    const overQuota = (size: number, usedNow = used) =>
+      new ApiError(413, "payload_too_large", `Your uploads would use ${usedNow + size} bytes; the limit (upload-bytes) is ${quota} bytes per user: delete uploads you no longer need (DELETE /api/v1/uploads/{id}); unused ones are deleted ${Math.round(this.config.uploadUnusedTtlMs / 3_600_000)} h after upload`,
+        { "violated-policies": ["upload-bytes"] });
+    const max = Math.min(this.config.uploadMaxBytes, Math.max(0, quota - used));
+    const tooLargeError = () => (this.config.uploadMaxBytes <= quota - used ? new ApiError(413, "payload_too_large", `Uploads are limited to ${this.config.uploadMaxBytes} bytes`) : overQuota(size));
     const declared = Number(req.headers["content-length"] ?? NaN);
-    if (Number.isFinite(declared) && declared > max) throw new ApiError(413, "payload_too_large", `Uploads are limited to ${max} bytes`);
+    if (Number.isFinite(declared) && declared > max) throw this.config.uploadMaxBytes < declared ? new ApiError(413, "payload_too_large", `Uploads are limited to ${this.config.uploadMaxBytes} bytes`) : overQuota(declared);
     const id = randomUUID();
     const final = this.storage.uploadPath(who.user.id, id);
     const tmp = `${final}.part`;
@@ -52,7 +68,7 @@ export class UploadService {
       if (tooLarge) return;
       size += c.length;
       if (size > max) {
-        tooLarge = new ApiError(413, "payload_too_large", `Uploads are limited to ${max} bytes`);
+        tooLarge = tooLargeError();
         abort.abort(tooLarge); // stops the pipeline (it destroys the request and the file stream)
         return;
       }
@@ -81,7 +97,18 @@ export class UploadService {
       throw new ApiError(415, "unsupported_media_type", kind === "image" ? `The content is not a ${type} image` : "The content is not a safetensors file");
     }
     renameSync(tmp, final);
-    const row = await this.repo.insert({ id, user_id: who.user.id, kind, content_type: type, bytes: size, sha256: hash.digest("hex"), path: final });
+    const digest = hash.digest("hex");
+    // Two uploads of one user streamed at once both started under the quota: count again, serialized per user.
+    const row = await this.db.transaction(async (trx) => {
+      await trx.raw("select pg_advisory_xact_lock(hashtext(?))", [`uploads:${who.user.id}`]);
+      const usedNow = await this.repo.bytesOf(who.user.id, trx);
+      if (usedNow + size > quota) return overQuota(size, usedNow);
+      return this.repo.insert({ id, user_id: who.user.id, kind, content_type: type, bytes: size, sha256: digest, path: final }, trx);
+    });
+    if (row instanceof ApiError) {
+      rmSync(final, { force: true });
+      throw row;
+    }
     req.audit.resourceId = row.id;
     return uploadView(row);
   }

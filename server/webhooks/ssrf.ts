@@ -3,6 +3,7 @@
 // between the check and the connect (rebinding) cannot reach an internal address.
 import { lookup as dnsLookup } from "node:dns/promises";
 import { BlockList, isIP } from "node:net";
+import { embeddedIpv4 } from "./embeddedIpv4.js";
 
 const blocked = new BlockList();
 // IPv4: "this network", private, CGNAT, loopback, link-local (cloud metadata 169.254.169.254), IETF protocol
@@ -26,13 +27,16 @@ for (const [net, bits] of [
 ] as const) {
   blocked.addSubnet(net, bits, "ipv4");
 }
-// IPv6: unspecified, loopback, IPv4-mapped/translated (checked again as IPv4 below), discard, unique local
+// IPv6: unspecified, loopback, NAT64 (its embedded IPv4 is checked too, embeddedIpv4.ts), discard, IETF protocol
+// assignments, unique local
 // (fc00::/7, includes AWS's fd00:ec2::254 metadata), link-local, site-local, documentation, multicast.
 for (const [net, bits] of [
   ["::", 128],
   ["::1", 128],
   ["64:ff9b::", 96],
+  ["64:ff9b:1::", 48], // NAT64 local-use (RFC 8215): translates into the operator's own network
   ["100::", 64],
+  ["2001::", 23], // IETF protocol assignments: Teredo, benchmarking, ORCHID; nothing a webhook receiver uses
   ["2001:db8::", 32],
   ["fc00::", 7],
   ["fe80::", 10],
@@ -42,25 +46,12 @@ for (const [net, bits] of [
   blocked.addSubnet(net, bits, "ipv6");
 }
 
-/** The IPv4 address embedded in an IPv4-mapped IPv6 address (::ffff:a.b.c.d or ::ffff:xxxx:xxxx). */
-function mappedV4(addr: string): string | undefined {
-  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(addr);
-  if (m) return m[1];
-  const h = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(addr);
-  if (h) {
-    const a = parseInt(h[1] as string, 16);
-    const b = parseInt(h[2] as string, 16);
-    return `${a >> 8}.${a & 255}.${b >> 8}.${b & 255}`;
-  }
-  return undefined;
-}
-
 export function isForbiddenAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 0) return true;
   if (family === 4) return blocked.check(address, "ipv4");
-  const v4 = mappedV4(address);
-  if (v4) return blocked.check(v4, "ipv4");
+  // IPv4 carried inside IPv6 (mapped, compatible, SIIT, NAT64, 6to4, Teredo) is checked as IPv4 too.
+  if (embeddedIpv4(address).some((v4) => blocked.check(v4, "ipv4"))) return true;
   return blocked.check(address, "ipv6");
 }
 

@@ -1,12 +1,13 @@
 // The workers of one process (inside `aiprod serve`, or `aiprod worker`) and their housekeeping: reclaiming
 // expired leases, expiring old outputs and unstarted jobs, delivering webhooks, dropping old idempotency keys and
-// api_usage rows past their retention.
+// api_usage rows past their retention, unused uploads, and output files no job will use.
 // Every instance may run the housekeeping: each step locks its rows with SKIP LOCKED.
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Logger } from "pino";
 import type { Services } from "../services/index.js";
 import { WebhookDeliverer } from "../webhooks/deliverer.js";
+import { sweepOutputs } from "../jobs/outputSweeper.js";
 import type { GenerationBackend } from "./backend.js";
 import { Worker, type WorkerDeps } from "./worker.js";
 
@@ -22,6 +23,7 @@ export interface PoolOptions {
 
 const USAGE_RETENTION_EVERY_MS = 10 * 60_000;
 const USAGE_RETENTION_BATCH = 10_000;
+const OUTPUT_SWEEP_EVERY_MS = 10 * 60_000;
 
 export class WorkerPool {
   readonly workers: Worker[] = [];
@@ -29,6 +31,8 @@ export class WorkerPool {
   private housekeeping?: Promise<void>;
   /** When api_usage retention last ran: it deletes in batches, so every USAGE_RETENTION_EVERY_MS is enough. */
   private usageRetentionAt = 0;
+  /** When outputs/ was last swept (a directory walk: every OUTPUT_SWEEP_EVERY_MS is enough). */
+  private outputSweepAt = 0;
   private readonly deliverer: WebhookDeliverer;
   private readonly log: Logger;
 
@@ -80,6 +84,8 @@ export class WorkerPool {
       ["webhooks", () => this.deliverer.runOnce()],
       ["idempotency", () => this.s.repos.idempotency.deleteExpired()],
       ["api_usage retention", () => this.applyUsageRetention()],
+      ["unused uploads", () => this.s.uploads.deleteUnused()],
+      ["output files", () => this.sweepOutputs()],
     ];
     for (const [name, step] of steps) {
       try {
@@ -102,6 +108,18 @@ export class WorkerPool {
     // A full batch means more are due: come back on the next round instead of waiting the whole interval.
     if (deleted >= USAGE_RETENTION_BATCH) this.usageRetentionAt = 0;
     return deleted;
+  }
+
+  /**
+   * Removes files under outputs/ that no job will use (jobs/outputSweeper.ts), at most every
+   * OUTPUT_SWEEP_EVERY_MS; only files older than two leases (the attempt that wrote them cannot be running).
+   */
+  async sweepOutputs(now = Date.now()): Promise<number> {
+    if (now - this.outputSweepAt < OUTPUT_SWEEP_EVERY_MS) return 0;
+    this.outputSweepAt = now;
+    const r = await sweepOutputs(this.s.db.knex, this.s.storage.outputs, 2 * this.s.config.jobs.leaseMs, now);
+    if (r.files || r.folders) this.log.info({ files: r.files, folders: r.folders }, "removed unused output files");
+    return r.files;
   }
 
   /** Graceful: stop claiming, let jobs in hand finish within timeoutMs, then return them to the queue. */

@@ -17,6 +17,9 @@ import type { GenerationBackend, GenerationInputs, ProgressUpdate } from "./back
 import { withDevice } from "./deviceLock.js";
 import { inspectVideo, type QaVerdict } from "./qa.js";
 import { sleep } from "../util/sleep.js";
+import { costMicros } from "../billing/pricing.js";
+import { LeaseLostError, retryWhileLeased } from "./retryWhileLeased.js";
+import { isDatabaseUnavailable } from "../db/unavailable.js";
 
 export interface WorkerDeps {
   id: string;
@@ -54,7 +57,7 @@ const STAGE_RANGES: Record<string, [number, number]> = {
 };
 
 class Stop extends Error {
-  constructor(readonly why: "cancel" | "lost" | "shutdown") {
+  constructor(readonly why: "cancel" | "lost" | "shutdown" | "budget") {
     super(why);
   }
 }
@@ -67,7 +70,14 @@ export class Worker {
   /** Completed job ids of this worker (tests read it; bounded). */
   readonly completed: string[] = [];
 
-  constructor(private readonly d: WorkerDeps) {}
+  /** JOB_TIER_QUOTAS' running limits, by tier. */
+  private readonly runningPerTier: Record<string, number>;
+
+  constructor(private readonly d: WorkerDeps) {
+    this.runningPerTier = Object.fromEntries(
+      Object.entries(d.config.tierQuotas ?? {}).flatMap(([tier, q]) => (q.running !== undefined ? [[tier, q.running]] : [])),
+    );
+  }
 
   get id(): string {
     return this.d.id;
@@ -90,7 +100,7 @@ export class Worker {
         }
         const worked = await withDevice(this.d.device, async () => {
           if (!this.running) return false;
-          const job = await this.d.jobs.claim(this.d.id, this.d.config.leaseMs / 1000);
+          const job = await this.d.jobs.claim(this.d.id, this.d.config.leaseMs / 1000, this.d.config.maxRunningPerUser, this.runningPerTier);
           if (!job) return false;
           await this.execute(job);
           return true;
@@ -153,9 +163,18 @@ export class Worker {
     };
     const onLocalCancel = () => stopWith("cancel");
     lifecycle.cancels.on(job.id, onLocalCancel);
+    // The lease as this worker last renewed it: writes that meet an outage are retried until then.
+    let leaseUntil = Date.now() + config.leaseMs;
+    const lease = { leaseUntil: () => leaseUntil };
+    const persist = <T>(what: string, write: () => Promise<T>) =>
+      retryWhileLeased(what, write, lease, (e, tries) => {
+        if (tries === 1) log.warn({ err: e, write: what }, "database unavailable; retrying the write while the lease holds");
+      });
     const heartbeat = setInterval(() => {
+      const sent = Date.now();
       jobs.heartbeat(job.id, job.attempt, this.d.id, config.leaseMs / 1000).then(
         (r) => {
+          if (r) leaseUntil = sent + config.leaseMs;
           if (!r) stopWith("lost");
           else if (r.cancel_requested_at) stopWith("cancel");
         },
@@ -171,12 +190,23 @@ export class Worker {
       );
     }, config.cancelPollMs);
 
+    // The budget guard (billing/budgetGuard.ts): stop at the next progress report once the cost so far passes
+    // what the job may cost. The allowance is read once per attempt; the completion caps the charge anyway.
+    const allowance = await lifecycle.budgetAllowance(job).catch(() => Infinity);
+    let gpuSeconds = 0;
+    let roundStart = process.hrtime.bigint();
+    const overBudget = () => costMicros(gpuSeconds + Number(process.hrtime.bigint() - roundStart) / 1e9, job.pricing_tier) > allowance;
+
     let progress = 0;
     let lastWrite = 0;
     let stage = "starting";
     let stageStart = Date.now();
     const onProgress = (u: ProgressUpdate) => {
       if (abort.signal.aborted) return;
+      if (overBudget()) {
+        stopWith("budget");
+        return;
+      }
       const range = STAGE_RANGES[u.stage] ?? [progress, Math.min(97, progress + 1)];
       const frac = u.steps > 0 ? Math.min(1, Math.max(0, u.step / u.steps)) : 1;
       progress = Math.max(progress, Math.round(range[0] + (range[1] - range[0]) * frac));
@@ -197,7 +227,6 @@ export class Worker {
       }
     };
 
-    let gpuSeconds = 0;
     const written: string[] = [];
     let done = false;
     try {
@@ -208,12 +237,14 @@ export class Worker {
       for (let round = 0; ; round++) {
         const outputPath = this.d.storage.outputPath(job.id, job.attempt, round);
         written.push(outputPath);
-        const t0 = process.hrtime.bigint();
+        roundStart = process.hrtime.bigint();
         const res = await this.d.backend.generate({ ...params, seed }, { signal: abort.signal, onProgress, outputPath, inputs, device: this.d.device });
-        gpuSeconds += Number(process.hrtime.bigint() - t0) / 1e9;
+        gpuSeconds += Number(process.hrtime.bigint() - roundStart) / 1e9;
+        roundStart = process.hrtime.bigint();
         if (abort.signal.aborted) throw abort.signal.reason;
         metrics?.jobStageSeconds.observe({ stage }, (Date.now() - stageStart) / 1000);
-        if (!(await lifecycle.toState(hold, state, "qa_check", { progress: 97, stage: "qa_check" }, `generated by ${this.d.backend.name}`))) throw new Stop("lost");
+        const generated = state;
+        if (!(await persist("processing -> qa_check", () => lifecycle.toState(hold, generated, "qa_check", { progress: 97, stage: "qa_check" }, `generated by ${this.d.backend.name}`)))) throw new Stop("lost");
         state = "qa_check";
         const q0 = Date.now();
         const verdict = await (this.d.qa ?? ((p, want) => inspectVideo(p, { width: want.width, height: want.height, frames: want.num_frames, fps: want.fps })))(res.outputPath, params);
@@ -224,40 +255,49 @@ export class Worker {
           if (round < config.qaMaxRetries) {
             seed = (seed + 1_000_003 * (round + 1)) % 2 ** 32;
             log.warn({ failed, next_seed: seed }, "QA failed; generating again with a new seed");
-            if (!(await lifecycle.toState(hold, "qa_check", "processing", { stage: "starting", progress: 0, qa_retries: round + 1 }, "QA failed: new seed", { failed, seed }))) throw new Stop("lost");
+            const retrySeed = seed;
+            if (!(await persist("qa_check -> processing", () => lifecycle.toState(hold, "qa_check", "processing", { stage: "starting", progress: 0, qa_retries: round + 1 }, "QA failed: new seed", { failed, seed: retrySeed })))) throw new Stop("lost");
             state = "processing";
             progress = 0;
             continue;
           }
-          await lifecycle.fail(hold, "qa_check", "qa.failed", `output failed QA after ${round + 1} tries: ${failed}`, false);
+          await persist("qa_check -> failed", () => lifecycle.fail(hold, "qa_check", "qa.failed", `output failed QA after ${round + 1} tries: ${failed}`, false));
           return;
         }
-        if (!(await lifecycle.toState(hold, "qa_check", "finalizing", { progress: 99, stage: "finalizing" }, "QA passed", { checks: verdict.checks.length }))) throw new Stop("lost");
+        if (!(await persist("qa_check -> finalizing", () => lifecycle.toState(hold, "qa_check", "finalizing", { progress: 99, stage: "finalizing" }, "QA passed", { checks: verdict.checks.length })))) throw new Stop("lost");
         state = "finalizing";
         const bytes = statSync(res.outputPath).size;
-        let ok: boolean;
-        try {
-          ok = await lifecycle.complete(hold, {
-            outputPath: res.outputPath,
-            bytes,
-            gpuSeconds,
-            device: this.d.device,
-            result: { width: res.width, height: res.height, frames: res.frames, fps: res.fps, duration_seconds: res.durationSeconds, seed,
-              ...(res.enhancedPrompt !== undefined ? { enhanced_prompt: res.enhancedPrompt } : {}) },
-            metadata: { ...res.metadata, backend: this.d.backend.name, qa: verdict.checks },
-          });
-        } catch (e) {
-          // The commit may have gone through before the error (e.g. the connection dropped while COMMIT was
-          // acknowledged): the job is then completed and charged, and deleting `written` below would delete its
-          // video. Ask again; when the answer is unknown too, keep the files (a stray file beats a lost output).
-          const now = await jobs.findById(job.id).catch(() => undefined);
-          if (!now) {
-            written.splice(written.indexOf(res.outputPath), 1);
-            throw e;
+        const completion = {
+          outputPath: res.outputPath,
+          bytes,
+          gpuSeconds,
+          device: this.d.device,
+          result: { width: res.width, height: res.height, frames: res.frames, fps: res.fps, duration_seconds: res.durationSeconds, seed,
+            ...(res.enhancedPrompt !== undefined ? { enhanced_prompt: res.enhancedPrompt } : {}) },
+          metadata: { ...res.metadata, backend: this.d.backend.name, qa: verdict.checks },
+        };
+        let ok: boolean | undefined;
+        while (ok === undefined) {
+          try {
+            ok = await lifecycle.complete(hold, completion);
+          } catch (e) {
+            // The commit may have gone through before the error (e.g. the connection dropped while COMMIT was
+            // acknowledged): the job is then completed and charged, and deleting `written` below would delete its
+            // video. Ask again (through the outage, while the lease holds); when the answer is unknown too, keep
+            // the files (a stray file beats a lost output).
+            const now = await persist("read back the completion", () => jobs.findById(job.id)).catch(() => undefined);
+            if (!now) {
+              written.splice(written.indexOf(res.outputPath), 1);
+              throw e;
+            }
+            const ours = now.attempt === hold.attempt && now.worker_id === hold.workerId;
+            if (ours && now.status === "completed") {
+              log.warn({ err: e }, "the completion reported an error but was committed; the output is kept");
+              ok = true;
+            } else if (ours && now.status === "finalizing" && isDatabaseUnavailable(e) && Date.now() + 200 < leaseUntil) {
+              await sleep(200); // not committed and still ours: complete again
+            } else throw e;
           }
-          if (now.status !== "completed" || now.attempt !== hold.attempt || now.worker_id !== hold.workerId) throw e;
-          log.warn({ err: e }, "the completion reported an error but was committed; the output is kept");
-          ok = true;
         }
         if (!ok) throw new Stop("lost");
         done = true;
@@ -267,10 +307,15 @@ export class Worker {
         return;
       }
     } catch (e) {
-      const reason = abort.signal.aborted ? abort.signal.reason : e;
+      const reason = abort.signal.aborted ? abort.signal.reason : e instanceof LeaseLostError ? new Stop("lost") : e;
       if (reason instanceof Stop) {
-        if (reason.why === "cancel") await lifecycle.workerCancelled(hold, state);
-        else if (reason.why === "shutdown") await lifecycle.release(hold, state);
+        const at = state;
+        if (reason.why === "cancel") await persist("cancelled", () => lifecycle.workerCancelled(hold, at));
+        else if (reason.why === "budget") {
+          log.warn({ allowance_micros: allowance }, "stopped: the job's cost reached its user's remaining monthly budget");
+          await persist("budget stop", () => lifecycle.fail(hold, at, "billing.budget_exceeded", "Stopped: the job's cost reached your remaining monthly budget (nothing was charged)", false));
+        }
+        else if (reason.why === "shutdown") await persist("release", () => lifecycle.release(hold, at));
         else log.warn("lost the lease (reclaimed or fenced); the result of this attempt is dropped");
         return;
       }
@@ -278,7 +323,8 @@ export class Worker {
       const retryable = err.retryable ?? !(err.name === "ZodError");
       const code = typeof err.code === "string" && /^[a-z_.]+$/.test(err.code) ? err.code : retryable ? "generation.error" : "generation.invalid";
       log.error({ err: e, retryable }, "generation failed");
-      await lifecycle.fail(hold, state, code, err.message ?? String(e), retryable);
+      const at = state;
+      await persist("failed", () => lifecycle.fail(hold, at, code, err.message ?? String(e), retryable));
     } finally {
       clearInterval(heartbeat);
       clearInterval(cancelPoll);

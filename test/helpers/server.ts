@@ -9,6 +9,7 @@ import { loadConfig } from "../../server/config.js";
 import { type Database, openDatabase } from "../../server/db/knex.js";
 import { createLogger } from "../../server/logger.js";
 import { type RunningServer, type StartOptions, startServer } from "../../server/server.js";
+import { CREDENTIAL_FIELDS, SENT_FIELDS, logLeaks, reportLogLeaks, watchValues } from "./logGuard.js";
 import { startTestPostgres } from "./postgres.js";
 
 export interface TestDatabase {
@@ -106,6 +107,12 @@ export async function startTestServer(db: Database, env: Record<string, string> 
     RATE_LIMIT_PER_MINUTE: "1000",
     RATE_LIMIT_ANON_PER_MINUTE: "1000",
     REGISTER_PER_IP_PER_HOUR: "25",
+    // Quotas and the default budget have their own test (quotas.test.ts); the other tests submit freely.
+    JOB_MAX_QUEUED_PER_USER: "100000",
+    JOB_MAX_RUNNING_PER_USER: "1000",
+    JOB_MAX_GPU_SECONDS_PER_USER_PER_DAY: "100000000",
+    DEFAULT_MONTHLY_BUDGET_MICROS: "0",
+    JOB_TIER_QUOTAS: "{}",
     LOG_LEVEL: "info",
     SHUTDOWN_TIMEOUT_MS: "2000",
     ...env,
@@ -121,6 +128,9 @@ export async function startTestServer(db: Database, env: Record<string, string> 
     close: async () => {
       await server.close();
       rmSync(dataDir, { recursive: true, force: true });
+      // Every test server's log is checked (logGuard.ts); a leak fails the test file (not this call: a throw here
+      // would skip the caller's cleanup, and a database left open keeps the process from ending).
+      reportLogLeaks(logLeaks(logs.lines));
     },
   };
 }
@@ -158,10 +168,12 @@ export class Client {
     if (o.rawBody !== undefined) body = o.rawBody;
     else if (o.body !== undefined) body = JSON.stringify(o.body);
     if (body !== undefined && !headers["content-type"]) headers["content-type"] = "application/json";
+    if (o.body !== undefined) watchValues(o.body, SENT_FIELDS);
     const r = await fetch(this.base + path, { method, headers, body });
     const text = await r.text();
     let parsed: unknown = text;
     if ((r.headers.get("content-type") ?? "").includes("json") && text) parsed = JSON.parse(text);
+    watchValues(parsed, CREDENTIAL_FIELDS); // tokens and keys handed out
     return { status: r.status, headers: r.headers, body: parsed as T, text };
   }
 

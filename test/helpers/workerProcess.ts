@@ -28,6 +28,8 @@ export function spawnWorker(databaseUrl: string, dataDir: string, env: Record<st
       JOB_HEARTBEAT_MS: "400",
       JOB_RETRY_BASE_MS: "50",
       SHUTDOWN_TIMEOUT_MS: "3000",
+      JOB_MAX_RUNNING_PER_USER: "1000", // quotas have their own test
+      JOB_TIER_QUOTAS: "{}",
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],

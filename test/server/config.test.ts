@@ -64,3 +64,10 @@ t.test("generated secrets are kept in the data directory (0600) and reused", asy
   const given = resolveSecrets(loadConfig({ AIPROD_DATA_DIR: dir, JWT_SECRET: strong, API_KEY_PEPPER: strong + "z" }));
   t.equal(given.jwtSecret, strong, "configured secrets win");
 });
+
+t.test("JOB_TIER_QUOTAS: per-tier job quotas as JSON, with a default for the priority tier (issue 27 item 3)", async (t) => {
+  t.same(loadConfig({}).jobs.tierQuotas, { priority: { queued: 5, running: 1, gpu_seconds_per_day: 3600 } });
+  t.same(loadConfig({ JOB_TIER_QUOTAS: '{"batch":{"queued":100}}' }).jobs.tierQuotas, { batch: { queued: 100 } });
+  t.throws(() => loadConfig({ JOB_TIER_QUOTAS: "{nope" }), /JOB_TIER_QUOTAS: must be JSON/);
+  t.throws(() => loadConfig({ JOB_TIER_QUOTAS: '{"gold":{"queued":1}}' }), /JOB_TIER_QUOTAS/);
+});

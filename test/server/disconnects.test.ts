@@ -7,6 +7,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import express, { type Request, type Response } from "express";
+import type { Knex } from "knex";
 import t from "tap";
 import type { JobsConfig } from "../../server/config.js";
 import type { Principal } from "../../server/http/context.js";
@@ -113,8 +114,9 @@ t.test("upload", async (t) => {
     const dir = mkdtempSync(join(tmpdir(), "aiprod-upload-"));
     t.teardown(() => rmSync(dir, { recursive: true, force: true }));
     const who = { user: { id: "7d3f0a52-0000-4000-8000-000000000001" } } as unknown as Principal;
-    const repo = { insert: async (r: Record<string, unknown>) => ({ ...r, created_at: new Date() }) } as unknown as UploadsRepository;
-    const service = new UploadService(repo, new Storage(dir), { uploadMaxBytes: 4096 } as JobsConfig);
+    const repo = { insert: async (r: Record<string, unknown>) => ({ ...r, created_at: new Date() }), bytesOf: async () => 0 } as unknown as UploadsRepository;
+    const db = { transaction: async (fn: (trx: unknown) => unknown) => fn({ raw: async () => undefined }) } as unknown as Knex;
+    const service = new UploadService(db, repo, new Storage(dir), { uploadMaxBytes: 4096, uploadQuotaBytesPerUser: 1 << 30 } as JobsConfig);
     return { dir, userDir: join(dir, "uploads", who.user.id), receive: (req: Request) => service.receive(req, who, "image") };
   };
 

@@ -131,3 +131,22 @@ t.test("graceful shutdown returns the job in hand to the queue; unstarted jobs e
   t.equal(e.error_code, "queue.expired");
   t.equal((await knex("billing_transactions").where({ job_id: queued })).length, 0);
 });
+
+t.test("a lost worker: the user sees that it was lost, not its host and process id (issue 27 item 17)", async (t) => {
+  const tdb = await DATABASES[0].open();
+  t.teardown(() => tdb.stop());
+  const ts = await startJobServer(tdb.db, { WORKERS: "0" });
+  t.teardown(() => ts.close());
+  const u = await ts.client.user();
+  const id = (await ts.client.post("/api/v1/videos/generate", SMALL, { token: u.access })).body.id as string;
+  // A worker on another machine claims the job with a short lease and vanishes.
+  const held = await ts.server.handle.services.repos.jobs.claim("gpu-host-7.internal:4242:0", 0.2);
+  t.equal(held?.id, id);
+  await new Promise((r) => setTimeout(r, 400));
+  await ts.server.pool.tick();
+  const job = (await ts.client.get(`/api/v1/videos/${id}`, { token: u.access })).body;
+  t.equal(job.status, "approved", "back in the queue");
+  t.equal(job.error.code, "infra.worker_lost");
+  t.notMatch(job.error.message, /gpu-host-7|4242/, "no host or process id in what the user sees");
+  t.ok(ts.logs.lines.some((l) => l.includes("reclaimed a job") && l.includes("gpu-host-7.internal:4242:0")), "the log names the worker");
+});

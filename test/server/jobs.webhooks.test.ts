@@ -32,7 +32,14 @@ t.test("SSRF: internal addresses are refused before any connection", async (t) =
   for (const a of ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fe80::1", "fd00:ec2::254", "::ffff:127.0.0.1", "::ffff:a9fe:a9fe", "224.0.0.1"]) {
     t.ok(isForbiddenAddress(a), `${a} refused`);
   }
-  for (const a of ["93.184.215.14", "8.8.8.8", "2606:4700:4700::1111"]) t.notOk(isForbiddenAddress(a), `${a} allowed`);
+  for (const a of ["93.184.215.14", "8.8.8.8", "2606:4700:4700::1111", "2002:808:808::1"]) t.notOk(isForbiddenAddress(a), `${a} allowed`);
+  // Issue 27 item 6: IPv6 forms that embed a loopback or private IPv4 address, as the URL parser writes them.
+  for (const host of ["[::127.0.0.1]", "[::ffff:0:7f00:1]", "[64:ff9b:1::7f00:1]", "[2002:7f00:1::]", "[2002:a00:1::1]", "[::ffff:0:a9fe:a9fe]",
+    "[64:ff9b:1:ffff::c0a8:101]", "[2001:0:4136:e378:8000:63bf:80ff:fffe]", "[::10.0.0.1]", "[0:0:0:0:0:ffff:127.0.0.1]", "[2001:2::1]"]) {
+    const a = new URL(`http://${host}/`).hostname.replace(/^\[|\]$/g, "");
+    t.ok(isForbiddenAddress(a), `${host} (${a}) refused`);
+    await t.rejects(resolveSafe(new URL(`http://${host}/hook`), false), /loopback|private/, `${host}: resolveSafe refuses it`);
+  }
   await t.rejects(resolveSafe(new URL("http://localhost/x"), false), /loopback|private/, "a name that resolves to loopback");
   await t.rejects(resolveSafe(new URL("ftp://example.com/"), false), /scheme/);
   await t.rejects(resolveSafe(new URL("https://user:pw@example.com/"), false), /credentials/);
@@ -52,6 +59,34 @@ t.test("SSRF: internal addresses are refused before any connection", async (t) =
     t.equal(out.retry, false, "a refused target is not retried");
   }
   t.equal(connections, 0, "no connection was made");
+});
+
+t.test("redirects are never followed: a 3xx is a failed delivery and its target gets no request", async (t) => {
+  let targetHits = 0;
+  const target = createServer((_req, res) => {
+    targetHits++;
+    res.end("ok");
+  });
+  await new Promise<void>((r) => target.listen(0, "127.0.0.1", r));
+  const targetPort = (target.address() as AddressInfo).port;
+  const redirector = createServer((req, res) => {
+    res.writeHead(req.url === "/307" ? 307 : 302, { location: `http://127.0.0.1:${targetPort}/internal` });
+    res.end();
+  });
+  await new Promise<void>((r) => redirector.listen(0, "127.0.0.1", r));
+  t.teardown(async () => {
+    await new Promise<void>((r) => target.close(() => r()));
+    await new Promise<void>((r) => redirector.close(() => r()));
+  });
+  const port = (redirector.address() as AddressInfo).port;
+  // allowPrivate: the redirector itself is on loopback; what is checked is that the Location is not followed.
+  for (const path of ["/302", "/307"]) {
+    const out = await sendWebhook({ url: `http://127.0.0.1:${port}${path}`, message_id: "msg_r", payload: {} }, SECRET, { allowPrivate: true, timeoutMs: 2000, scheduleScale: 1 });
+    t.equal(out.delivered, false, `${path}: not delivered`);
+    t.equal(out.statusCode, Number(path.slice(1)));
+    t.match(out.error, /HTTP 3/);
+  }
+  t.equal(targetHits, 0, "the redirect target was never requested");
 });
 
 t.test("a slow endpoint: the timeout bounds the whole exchange, not each idle gap", async (t) => {

@@ -2,7 +2,7 @@
 // (../shared/reference/api-anchors.md 3.1), on the embedded database and on a real PostgreSQL server.
 // Not applicable yet: API7 (SSRF: the server fetches no user-supplied URL) and API10 (unsafe consumption: no
 // upstream or worker results are consumed); they land with the video-jobs issue (webhooks, workers).
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { SignJWT, UnsecuredJWT } from "jose";
 import t from "tap";
 import { DATABASES, type TestServer, freshIp, startTestServer } from "../helpers/server.js";
@@ -61,7 +61,7 @@ for (const { name, open } of DATABASES) {
       const key = new TextEncoder().encode(cfg.jwtSecret);
       const now = Math.floor(Date.now() / 1000);
       const sign = (claims: { iss?: string; aud?: string; exp?: number; iat?: number }, k = key, typ = "at+jwt") =>
-        new SignJWT({})
+        new SignJWT({ sid: randomUUID() })
           .setProtectedHeader({ alg: "HS256", typ })
           .setSubject(u.id)
           .setJti(randomBytes(8).toString("hex"))
@@ -127,24 +127,29 @@ for (const { name, open } of DATABASES) {
       t.equal((await c.post("/api/v1/auth/refresh", { refresh_token: fresh.refresh })).status, 200, "a new login starts a new family");
     });
 
-    t.test("API2: the 11th failed login in a minute answers 429 (per account and per IP)", async (t) => {
+    t.test("API2: failed logins are limited per (account, address), per address, and softly per account", async (t) => {
+      // Defaults: 10 failures a minute per (account, address), 30 per address, 100 per account.
       const u = await c.user();
-      const ip = freshIp();
+      const attacker = freshIp();
       for (let i = 1; i <= 10; i++) {
-        const r = await c.post("/api/v1/auth/login", { email: u.email, password: `wrong-${i}` }, { ip: freshIp() });
+        const r = await c.post("/api/v1/auth/login", { email: u.email, password: `wrong-${i}` }, { ip: attacker });
         t.equal(r.status, 401, `failure ${i} answers 401`);
       }
-      const eleventh = await c.post("/api/v1/auth/login", { email: u.email, password: "wrong-11" }, { ip });
-      t.equal(eleventh.status, 429, "11th failure for the account");
+      const eleventh = await c.post("/api/v1/auth/login", { email: u.email, password: "wrong-11" }, { ip: attacker });
+      t.equal(eleventh.status, 429, "11th failure for the account from that address");
       t.equal(eleventh.body.type, "https://iana.org/assignments/http-problem-types#quota-exceeded");
-      t.same(eleventh.body["violated-policies"], ["login-account"]);
+      t.same(eleventh.body["violated-policies"], ["login-account-ip"]);
       t.ok(Number(eleventh.headers.get("retry-after")) > 0, "Retry-After");
-      t.equal((await c.post("/api/v1/auth/login", { email: u.email, password: u.password }, { ip })).status, 429, "even the right password waits");
+      t.equal((await c.post("/api/v1/auth/login", { email: u.email, password: u.password }, { ip: attacker })).status, 429, "even the right password waits, from that address");
+      // Issue 27 item 10: the owner, from another address, is not locked out (before: 429 for everyone).
+      for (let i = 0; i < 5; i++) await c.post("/api/v1/auth/login", { email: u.email, password: "still-guessing" }, { ip: attacker });
+      t.equal((await c.post("/api/v1/auth/login", { email: u.email, password: u.password }, { ip: freshIp() })).status, 200, "the right password from another address works");
 
       // Parallel guesses cannot slip through between counting and checking.
       const v = await c.user();
+      const burstIp = freshIp();
       const burst = await Promise.all(
-        Array.from({ length: 15 }, (_, i) => c.post("/api/v1/auth/login", { email: v.email, password: `parallel-${i}` }, { ip: freshIp() })),
+        Array.from({ length: 15 }, (_, i) => c.post("/api/v1/auth/login", { email: v.email, password: `parallel-${i}` }, { ip: burstIp })),
       );
       const codes = burst.map((r) => r.status).sort();
       t.equal(codes.filter((s) => s === 401).length, 10, "exactly 10 parallel guesses are checked");
@@ -156,15 +161,24 @@ for (const { name, open } of DATABASES) {
       const ok: number[] = [];
       for (let i = 0; i < 12; i++) ok.push((await c.post("/api/v1/auth/login", { email: w.email, password: w.password }, { ip: office })).status);
       t.same(ok, Array(12).fill(200), "12 good logins from one address in a minute");
-      // Per IP: ten failures against different accounts from one address.
-      const attacker = freshIp();
-      for (let i = 1; i <= 10; i++) {
-        const r = await c.post("/api/v1/auth/login", { email: `nobody${i}@example.com`, password: "guess" }, { ip: attacker });
-        t.equal(r.status, 401);
+      // Per address: 30 failures against different accounts from one address.
+      const sprayer = freshIp();
+      for (let i = 1; i <= 30; i++) {
+        const r = await c.post("/api/v1/auth/login", { email: `nobody${i}@example.com`, password: "guess" }, { ip: sprayer });
+        if (r.status !== 401) t.fail(`failure ${i} from one address: ${r.status}`);
       }
-      const blocked = await c.post("/api/v1/auth/login", { email: "nobody11@example.com", password: "guess" }, { ip: attacker });
+      const blocked = await c.post("/api/v1/auth/login", { email: "nobody31@example.com", password: "guess" }, { ip: sprayer });
       t.equal(blocked.status, 429);
       t.same(blocked.body["violated-policies"], ["login-ip"]);
+      // Per account, from many addresses: the softer limit of 100 still stops a distributed guess.
+      const x = await c.user();
+      for (let i = 1; i <= 100; i++) {
+        const r = await c.post("/api/v1/auth/login", { email: x.email, password: `distributed-${i}` }, { ip: freshIp() });
+        if (r.status !== 401) t.fail(`distributed failure ${i}: ${r.status}`);
+      }
+      const soft = await c.post("/api/v1/auth/login", { email: x.email, password: "distributed-101" }, { ip: freshIp() });
+      t.equal(soft.status, 429, "the 101st failure for one account from anywhere");
+      t.same(soft.body["violated-policies"], ["login-account"]);
     });
 
     t.test("API3 mass assignment: role, user_id and unknown fields are refused; no internal fields leak", async (t) => {
@@ -240,6 +254,19 @@ for (const { name, open } of DATABASES) {
       const r = await c.post("/api/v1/auth/register", { email: `bulk-last-${ip}@example.com`, password: "long enough pw" }, { ip });
       t.equal(r.status, 429, "the 26th sign-up in an hour from one address");
       t.same(r.body["violated-policies"], ["register-ip"]);
+    });
+
+    t.test("API6 account enumeration: 'already exists' answers have a tighter limit per address (issue 27 item 8)", async (t) => {
+      const prober = freshIp();
+      const known = await c.user();
+      const other = await c.user();
+      const statuses: number[] = [];
+      // REGISTER_CONFLICTS_PER_IP_PER_HOUR (5): the 6th probe of an existing email from one address is refused.
+      for (let i = 0; i < 6; i++) statuses.push((await c.post("/api/v1/auth/register", { email: i % 2 ? known.email : other.email, password: "long enough pw" }, { ip: prober })).status);
+      t.same(statuses, [409, 409, 409, 409, 409, 429]);
+      const r = await c.post("/api/v1/auth/register", { email: known.email, password: "long enough pw" }, { ip: prober });
+      t.same(r.body["violated-policies"], ["register-conflict-ip"]);
+      t.equal((await c.post("/api/v1/auth/register", { email: `new-${prober}@example.com`, password: "long enough pw" }, { ip: prober })).status, 201, "new accounts from that address still work");
     });
 
     t.test("API8 misconfiguration: no stack traces, no X-Powered-By, CORS off, metrics not public", async (t) => {
