@@ -151,7 +151,7 @@ typedef struct aiprod_cuda_modulate_args {
 } aiprod_cuda_modulate_args;
 
 /* Elementwise: kind 0 gelu_tanh, 1 gelu_erf, 2 silu, 3 leaky_relu(param), 4 affine (x*param + param2),
- * 5 lerp (a + (b-a)*param with b = x2). f32 or bf16. */
+ * 5 lerp (a + (b-a)*param with b = x2), 6 sigmoid, 7 tanh. f32 or bf16. */
 typedef struct aiprod_cuda_unary_args {
   int kind;
   const void* x; int x_dtype;
