@@ -17,5 +17,11 @@ void register_layout_ops(Napi::Env env, Napi::Object exports);
 void register_bench_ops(Napi::Env env, Napi::Object exports);
 // Views, copies and broadcasting for model code (ops_shape.cc).
 void register_shape_ops(Napi::Env env, Napi::Object exports);
+// CUDA entry points (cuda_ops_*.cc): the same ops on device tensors, named cuda<Op>, plus the device runtime.
+void register_cuda_runtime(Napi::Env env, Napi::Object exports);
+void register_cuda_linear_ops(Napi::Env env, Napi::Object exports);
+void register_cuda_conv_ops(Napi::Env env, Napi::Object exports);
+void register_cuda_pointwise_ops(Napi::Env env, Napi::Object exports);
+void register_cuda_layout_ops(Napi::Env env, Napi::Object exports);
 
 }  // namespace aiprod
