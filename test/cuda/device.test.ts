@@ -159,3 +159,23 @@ t.test("aiprod generate --device cuda without a device says there is no CUDA dev
   t.match(r.stderr, /aiprod\.createEngine: there is no CUDA device: \S/, r.stderr);
   t.notMatch(r.stderr, /backend|pipelines run on the CPU|BUILT-IN/, "refused before any model work");
 });
+
+t.test("createEngine: cuda without a device is ERR_AIPROD_NO_DEVICE with the reason; auto never picks the emulation", async (t) => {
+  const script = join(root, "test", "fixtures", "cudaEngineDevice.ts");
+  const run = (emulate: boolean) => {
+    const env: Record<string, string | undefined> = { ...process.env, AIPROD_CUDA_EMULATE: emulate ? "1" : undefined };
+    if (!emulate) delete env.AIPROD_CUDA_EMULATE;
+    const r = spawnSync(process.execPath, ["--import", "tsx", script], { cwd: root, encoding: "utf8", env });
+    t.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout) as { auto: string; cuda: { device?: string; code?: string; message?: string } };
+  };
+  // This machine has no GPU: the GPU library finds no device (or was not built).
+  const none = run(false);
+  t.equal(none.auto, "cpu");
+  t.equal(none.cuda.code, "ERR_AIPROD_NO_DEVICE");
+  t.match(none.cuda.message, /^aiprod\.createEngine: there is no CUDA device: \S.*use device "cpu" or "auto"$/);
+  // The emulation is a device for explicit use (tests), never for auto.
+  const emu = run(true);
+  t.equal(emu.auto, "cpu");
+  t.equal(emu.cuda.device, "cuda");
+});
