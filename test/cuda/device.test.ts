@@ -88,6 +88,17 @@ t.test("disposing a cuda tensor returns its device memory at once; views keep it
   t.throws(() => dev.read(), { code: "ERR_AIPROD_DISPOSED" });
 });
 
+t.test("garbage collection gives back the device memory of cuda tensors that were never disposed", async (t) => {
+  const script = join(root, "test", "fixtures", "cudaGc.ts");
+  const r = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", script], {
+    cwd: root, encoding: "utf8", env: { ...process.env, AIPROD_CUDA_EMULATE: "1" },
+  });
+  t.equal(r.status, 0, r.stderr);
+  const { before, held, after } = JSON.parse(r.stdout) as { before: number; held: number; after: number };
+  t.ok(held - before >= 4 * 256 * 256 * 4, `4 tensors held ${held - before} bytes`);
+  t.equal(after, before, "all of it back after GC");
+});
+
 t.test("a CPU op refuses a cuda tensor, naming the op, the argument and the fix (one check in TensorWrap::From)", async (t) => {
   using x = Tensor.from([1, 2, 3, 4], [2, 2]).to("cuda");
   using w = Tensor.from([1, 0, 0, 1], [2, 2]);
