@@ -95,11 +95,22 @@ Napi::Value CudaTrim(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// cudaResetPeak(): starts a new peak measurement (the peak becomes the bytes in use now).
+Napi::Value CudaResetPeak(const Napi::CallbackInfo& info) {
+  CudaOp c(info.Env(), "cudaResetPeak");
+  aiprod_cuda_error err{};
+  const int rc = c.api()->reset_peak(&err);
+  if (rc != 0) throw op_error(c.env(), c.op(), err.message, cuda_error_code(rc));
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void register_cuda_runtime(Napi::Env env, Napi::Object exports) {
   exports.Set("cudaMemoryStats", Napi::Function::New(env, CudaMemoryStats, "cudaMemoryStats"));
   exports.Set("cudaTrim", Napi::Function::New(env, CudaTrim, "cudaTrim"));
+  exports.Set("cudaResetPeak", Napi::Function::New(env, CudaResetPeak, "cudaResetPeak"));
+  exports.Set("cudaEmpty", Napi::Function::New(env, TensorWrap::NewDevice, "cudaEmpty"));
 }
 
 }  // namespace aiprod

@@ -128,12 +128,36 @@ std::shared_ptr<Buffer> TensorWrap::AllocDevice(Napi::Env env, DType dtype, cons
                                                 const std::string& op) {
   double bytes = double(dtype_size(dtype));
   for (int64_t d : shape) bytes *= double(d);
-  const std::string what = (op == "Tensor.to" ? "" : "the output ") + aiprod::describe(dtype, shape);
+  const std::string what = (op.rfind("Tensor.", 0) == 0 ? "" : "the output ") + aiprod::describe(dtype, shape);
   if (bytes > kMaxBytes) throw op_error(env, op, what + " would need more than 1 TiB", "ERR_AIPROD_TOO_LARGE");
   std::string why;
   const aiprod_cuda_api* api = cuda_device_api(&why);
   if (!api) throw op_error(env, op, "no CUDA device: " + why, "ERR_AIPROD_NO_DEVICE");
   return guard(env, op, [&] { return std::shared_ptr<Buffer>(std::make_shared<DeviceStorage>(api, size_t(bytes), what)); });
+}
+
+Napi::Value TensorWrap::NewDevice(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const bool zero = info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value();
+  const char* op = zero ? "Tensor.zeros" : "Tensor.empty";
+  DType dtype;
+  const std::string name = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  if (!dtype_from_name(name, &dtype)) {
+    throw op_error(env, "Tensor", "unknown dtype '" + (info[0].IsString() ? name : info[0].ToString().Utf8Value()) +
+                                      "'; expected one of f32, bf16, f16, f8e4m3");
+  }
+  size_t numel = 0;
+  const std::vector<int64_t> shape = parse_shape(env, info[1], dtype, &numel);
+  std::shared_ptr<Buffer> buf = AllocDevice(env, dtype, shape, op);
+  if (zero && buf->nbytes()) {
+    const auto* dev = static_cast<const DeviceStorage*>(buf.get());
+    guard(env, op, [&] {
+      aiprod_cuda_error err{};
+      cuda_check(dev->api()->memset(buf->bytes(), 0, buf->nbytes(), nullptr, &err), err, "memset");
+      return 0;
+    });
+  }
+  return CreateView(env, dtype, shape, std::move(buf), 0);
 }
 
 Napi::Function TensorWrap::Define(Napi::Env env) {

@@ -54,6 +54,9 @@ class TensorWrap : public Napi::ObjectWrap<TensorWrap> {
   // ERR_AIPROD_OUT_OF_MEMORY when the device is full.
   static std::shared_ptr<Buffer> AllocDevice(Napi::Env env, DType dtype, const std::vector<int64_t>& shape,
                                              const std::string& op);
+  // cudaEmpty(dtype, shape, zero): a new cuda tensor in fresh device memory (zeroed with zero = true), with the
+  // same dtype and shape checks as the NativeTensor constructor.
+  static Napi::Value NewDevice(const Napi::CallbackInfo& info);
   // The live tensor behind a JavaScript argument on the current op's device (OpDeviceScope), or a thrown
   // error naming op and argument (ERR_AIPROD_WRONG_DEVICE for a tensor on another device).
   static TensorWrap* From(const Napi::Value& value, const std::string& op, const char* arg);

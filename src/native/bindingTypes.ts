@@ -202,6 +202,9 @@ export interface NativeBinding {
   // native/binding/cuda_ops_*.cc: the same ops on cuda tensors (same arguments, same checks and messages).
   cudaMemoryStats(): NativeCudaMemoryStats;
   cudaTrim(): void;
+  cudaResetPeak(): void;
+  /** A new cuda tensor in fresh device memory (zeroed when zero is true). */
+  cudaEmpty(dtype: NativeDType, shape: readonly number[], zero: boolean): NativeTensor;
   cudaAdd: NativeBinding["add"];
   cudaMul: NativeBinding["mul"];
   cudaCast: NativeBinding["cast"];

@@ -68,6 +68,12 @@ export function cudaMemoryStats(): NativeCudaMemoryStats {
   return loadBinding().cudaMemoryStats();
 }
 
+/** Starts a new peak measurement: the peak becomes the bytes in use now (per-stage peaks). */
+export function cudaResetPeak(): void {
+  requireCuda("cudaResetPeak");
+  loadBinding().cudaResetPeak();
+}
+
 /** Gives the allocator's cached blocks back to the device. */
 export function cudaTrim(): void {
   requireCuda("cudaTrim");

@@ -33,15 +33,25 @@ export class Tensor implements Disposable {
     return new Tensor(native);
   }
 
-  /** Uninitialized memory: for outputs that will be fully written. */
-  static empty(shape: Shape, dtype: DType = "f32"): Tensor {
-    const { NativeTensor } = loadBinding();
-    return new Tensor(new NativeTensor(checkDType(dtype, "Tensor.empty"), shape, false));
+  /** Uninitialized memory on `device`: for outputs that will be fully written. */
+  static empty(shape: Shape, dtype: DType = "f32", device: Device = "cpu"): Tensor {
+    return Tensor.#fresh("Tensor.empty", shape, dtype, device, false);
   }
 
-  static zeros(shape: Shape, dtype: DType = "f32"): Tensor {
-    const { NativeTensor } = loadBinding();
-    return new Tensor(new NativeTensor(checkDType(dtype, "Tensor.zeros"), shape, true));
+  /** Zeros on `device`. */
+  static zeros(shape: Shape, dtype: DType = "f32", device: Device = "cpu"): Tensor {
+    return Tensor.#fresh("Tensor.zeros", shape, dtype, device, true);
+  }
+
+  static #fresh(op: string, shape: Shape, dtype: DType, device: Device, zero: boolean): Tensor {
+    const binding = loadBinding();
+    const dt = checkDType(dtype, op);
+    if (device === "cpu") return new Tensor(new binding.NativeTensor(dt, shape, zero));
+    if (device !== "cuda") {
+      throw new AiprodError("ERR_AIPROD_INVALID_ARGUMENT", `aiprod.${op}: device must be "cpu" or "cuda", got '${String(device)}'`);
+    }
+    requireCuda(op);
+    return new Tensor(binding.cudaEmpty(dt, shape, zero));
   }
 
   /**

@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import t from "tap";
 import { loadBinding } from "../../src/native/loadBinding.js";
-import { cudaInfo, cudaMemoryStats, type DType, linear, permute, rmsNorm, Tensor } from "../../src/index.js";
+import { cudaInfo, cudaMemoryStats, cudaResetPeak, type DType, linear, permute, rmsNorm, Tensor } from "../../src/index.js";
 import { rng } from "../helpers/numberFormats.js";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -60,6 +60,22 @@ t.test("to('cuda') and back is bit-exact for every dtype, odd sizes and empty te
     }
   }
   t.equal(cudaMemoryStats().inUse, before, "every device tensor was given back");
+});
+
+t.test("Tensor.zeros/empty on cuda: fresh device memory; the peak statistic resets", async (t) => {
+  const before = cudaMemoryStats().inUse;
+  cudaResetPeak();
+  for (const dtype of DTYPES) {
+    using z = Tensor.zeros([3, 7], dtype, "cuda");
+    t.equal(z.device, "cuda");
+    t.ok(z.read().every((v) => v === 0), `${dtype} zeros`);
+    using e = Tensor.empty([0, 5], dtype, "cuda");
+    t.same(e.shape, [0, 5]);
+  }
+  t.ok(cudaMemoryStats().peak >= before + 3 * 7 * 4, "the peak saw the f32 tensor");
+  t.equal(cudaMemoryStats().inUse, before);
+  t.throws(() => Tensor.zeros([2], "f64" as never, "cuda"), { code: "ERR_AIPROD_INVALID_ARGUMENT", message: /unknown dtype 'f64'/ });
+  t.throws(() => Tensor.zeros([-1], "f32", "cuda"), { code: "ERR_AIPROD_INVALID_ARGUMENT", message: /shape\[0\] is -1/ });
 });
 
 t.test("to() on the same device is a view: disposing it leaves the original intact", async (t) => {
