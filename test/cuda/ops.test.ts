@@ -29,3 +29,12 @@ t.test("argument errors on cuda are the CPU op's (one check, same message)", asy
     t.throws(() => rmsNorm(x, { weight: w }), { code: "ERR_AIPROD_INVALID_ARGUMENT", message: /^aiprod\.rms_norm: x is f32\[2,3\] but weight is f32\[4,5\]/ }, dev);
   }
 });
+
+t.test("an argument the CUDA library refuses is its error, mapped to an AiprodError code, naming the call and shapes", async (t) => {
+  // The CPU adds f8e4m3 tensors; the CUDA binary kernel takes f32, bf16 or f16 only, and says so.
+  using a = Tensor.zeros([3], "f8e4m3", "cuda");
+  t.throws(() => a.add(a), {
+    code: "ERR_AIPROD_INVALID_ARGUMENT",
+    message: /^aiprod\.add: CUDA binary: .*f8e4m3.* \[a f8e4m3\[3\], b f8e4m3\[3\]\]$/,
+  });
+});
