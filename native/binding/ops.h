@@ -2,7 +2,17 @@
 #pragma once
 #include <napi.h>
 
+#include "tensor_wrap.h"
+
 namespace aiprod {
+
+// Registers a CPU entry point: its tensor arguments must be on the CPU (TensorWrap::From), also when it is
+// called from user code (an options getter) while a CUDA entry point is taking its own arguments.
+template <Napi::Value (*F)(const Napi::CallbackInfo&)>
+Napi::Value cpu_op(const Napi::CallbackInfo& info) {
+  OpDeviceScope scope(OpDevice::Cpu);
+  return F(info);
+}
 
 void register_elementwise_ops(Napi::Env env, Napi::Object exports);
 void register_info(Napi::Env env, Napi::Object exports);

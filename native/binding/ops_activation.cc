@@ -136,16 +136,16 @@ Napi::Value Std(const Napi::CallbackInfo& info) { return moments(info, true); }
 }  // namespace
 
 void register_activation_ops(Napi::Env env, Napi::Object exports) {
-  exports.Set("geluTanh", Napi::Function::New(env, GeluTanh, "geluTanh"));
-  exports.Set("geluErf", Napi::Function::New(env, GeluErf, "geluErf"));
-  exports.Set("silu", Napi::Function::New(env, Silu, "silu"));
-  exports.Set("sigmoid", Napi::Function::New(env, Sigmoid, "sigmoid"));
-  exports.Set("tanh", Napi::Function::New(env, Tanh, "tanh"));
-  exports.Set("leakyRelu", Napi::Function::New(env, LeakyRelu, "leakyRelu"));
-  exports.Set("lerp", Napi::Function::New(env, Lerp, "lerp"));
-  exports.Set("softmax", Napi::Function::New(env, Softmax, "softmax"));
-  exports.Set("mean", Napi::Function::New(env, Mean, "mean"));
-  exports.Set("std", Napi::Function::New(env, Std, "std"));
+  exports.Set("geluTanh", Napi::Function::New(env, cpu_op<GeluTanh>, "geluTanh"));
+  exports.Set("geluErf", Napi::Function::New(env, cpu_op<GeluErf>, "geluErf"));
+  exports.Set("silu", Napi::Function::New(env, cpu_op<Silu>, "silu"));
+  exports.Set("sigmoid", Napi::Function::New(env, cpu_op<Sigmoid>, "sigmoid"));
+  exports.Set("tanh", Napi::Function::New(env, cpu_op<Tanh>, "tanh"));
+  exports.Set("leakyRelu", Napi::Function::New(env, cpu_op<LeakyRelu>, "leakyRelu"));
+  exports.Set("lerp", Napi::Function::New(env, cpu_op<Lerp>, "lerp"));
+  exports.Set("softmax", Napi::Function::New(env, cpu_op<Softmax>, "softmax"));
+  exports.Set("mean", Napi::Function::New(env, cpu_op<Mean>, "mean"));
+  exports.Set("std", Napi::Function::New(env, cpu_op<Std>, "std"));
 }
 
 }  // namespace aiprod

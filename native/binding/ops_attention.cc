@@ -102,7 +102,7 @@ Napi::Value Attention(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void register_attention_ops(Napi::Env env, Napi::Object exports) {
-  exports.Set("attention", Napi::Function::New(env, Attention, "attention"));
+  exports.Set("attention", Napi::Function::New(env, cpu_op<Attention>, "attention"));
 }
 
 }  // namespace aiprod

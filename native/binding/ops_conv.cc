@@ -199,10 +199,10 @@ Napi::Value Conv1d(const Napi::CallbackInfo& info) { return Conv(info, 1, "conv1
 }  // namespace
 
 void register_conv_ops(Napi::Env env, Napi::Object exports) {
-  exports.Set("conv3d", Napi::Function::New(env, Conv3d, "conv3d"));
-  exports.Set("conv2d", Napi::Function::New(env, Conv2d, "conv2d"));
-  exports.Set("conv1d", Napi::Function::New(env, Conv1d, "conv1d"));
-  exports.Set("convTranspose1d", Napi::Function::New(env, ConvTranspose1d, "convTranspose1d"));
+  exports.Set("conv3d", Napi::Function::New(env, cpu_op<Conv3d>, "conv3d"));
+  exports.Set("conv2d", Napi::Function::New(env, cpu_op<Conv2d>, "conv2d"));
+  exports.Set("conv1d", Napi::Function::New(env, cpu_op<Conv1d>, "conv1d"));
+  exports.Set("convTranspose1d", Napi::Function::New(env, cpu_op<ConvTranspose1d>, "convTranspose1d"));
 }
 
 }  // namespace aiprod

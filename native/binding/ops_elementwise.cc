@@ -72,9 +72,9 @@ Napi::Value Cast(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void register_elementwise_ops(Napi::Env env, Napi::Object exports) {
-  exports.Set("add", Napi::Function::New(env, Add, "add"));
-  exports.Set("mul", Napi::Function::New(env, Mul, "mul"));
-  exports.Set("cast", Napi::Function::New(env, Cast, "cast"));
+  exports.Set("add", Napi::Function::New(env, cpu_op<Add>, "add"));
+  exports.Set("mul", Napi::Function::New(env, cpu_op<Mul>, "mul"));
+  exports.Set("cast", Napi::Function::New(env, cpu_op<Cast>, "cast"));
 }
 
 }  // namespace aiprod

@@ -194,11 +194,11 @@ Napi::Value Unpatchify(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void register_layout_ops(Napi::Env env, Napi::Object exports) {
-  exports.Set("spaceToDepth3d", Napi::Function::New(env, SpaceToDepth3d, "spaceToDepth3d"));
-  exports.Set("depthToSpace3d", Napi::Function::New(env, DepthToSpace3d, "depthToSpace3d"));
-  exports.Set("pixelShuffle2d", Napi::Function::New(env, PixelShuffle2d, "pixelShuffle2d"));
-  exports.Set("patchify", Napi::Function::New(env, Patchify, "patchify"));
-  exports.Set("unpatchify", Napi::Function::New(env, Unpatchify, "unpatchify"));
+  exports.Set("spaceToDepth3d", Napi::Function::New(env, cpu_op<SpaceToDepth3d>, "spaceToDepth3d"));
+  exports.Set("depthToSpace3d", Napi::Function::New(env, cpu_op<DepthToSpace3d>, "depthToSpace3d"));
+  exports.Set("pixelShuffle2d", Napi::Function::New(env, cpu_op<PixelShuffle2d>, "pixelShuffle2d"));
+  exports.Set("patchify", Napi::Function::New(env, cpu_op<Patchify>, "patchify"));
+  exports.Set("unpatchify", Napi::Function::New(env, cpu_op<Unpatchify>, "unpatchify"));
 }
 
 }  // namespace aiprod

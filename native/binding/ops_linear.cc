@@ -151,8 +151,8 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void register_linear_ops(Napi::Env env, Napi::Object exports) {
-  exports.Set("linear", Napi::Function::New(env, Linear, "linear"));
-  exports.Set("matmul", Napi::Function::New(env, Matmul, "matmul"));
+  exports.Set("linear", Napi::Function::New(env, cpu_op<Linear>, "linear"));
+  exports.Set("matmul", Napi::Function::New(env, cpu_op<Matmul>, "matmul"));
 }
 
 }  // namespace aiprod

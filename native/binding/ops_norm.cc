@@ -236,12 +236,12 @@ Napi::Value AddMul(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void register_norm_ops(Napi::Env env, Napi::Object exports) {
-  exports.Set("rmsNorm", Napi::Function::New(env, RmsNorm, "rmsNorm"));
-  exports.Set("layerNorm", Napi::Function::New(env, LayerNorm, "layerNorm"));
-  exports.Set("pixelNorm", Napi::Function::New(env, PixelNorm, "pixelNorm"));
-  exports.Set("groupNorm", Napi::Function::New(env, GroupNorm, "groupNorm"));
-  exports.Set("adaLN", Napi::Function::New(env, AdaLN, "adaLN"));
-  exports.Set("addMul", Napi::Function::New(env, AddMul, "addMul"));
+  exports.Set("rmsNorm", Napi::Function::New(env, cpu_op<RmsNorm>, "rmsNorm"));
+  exports.Set("layerNorm", Napi::Function::New(env, cpu_op<LayerNorm>, "layerNorm"));
+  exports.Set("pixelNorm", Napi::Function::New(env, cpu_op<PixelNorm>, "pixelNorm"));
+  exports.Set("groupNorm", Napi::Function::New(env, cpu_op<GroupNorm>, "groupNorm"));
+  exports.Set("adaLN", Napi::Function::New(env, cpu_op<AdaLN>, "adaLN"));
+  exports.Set("addMul", Napi::Function::New(env, cpu_op<AddMul>, "addMul"));
 }
 
 }  // namespace aiprod

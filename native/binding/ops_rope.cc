@@ -67,8 +67,8 @@ Napi::Value RopeInterleaved(const Napi::CallbackInfo& info) { return rope_op(inf
 }  // namespace
 
 void register_rope_ops(Napi::Env env, Napi::Object exports) {
-  exports.Set("ropeSplit", Napi::Function::New(env, RopeSplit, "ropeSplit"));
-  exports.Set("ropeInterleaved", Napi::Function::New(env, RopeInterleaved, "ropeInterleaved"));
+  exports.Set("ropeSplit", Napi::Function::New(env, cpu_op<RopeSplit>, "ropeSplit"));
+  exports.Set("ropeInterleaved", Napi::Function::New(env, cpu_op<RopeInterleaved>, "ropeInterleaved"));
 }
 
 }  // namespace aiprod

@@ -328,13 +328,13 @@ Napi::Value Affine(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void register_shape_ops(Napi::Env env, Napi::Object exports) {
-  exports.Set("mapFile", Napi::Function::New(env, MapFile, "mapFile"));
-  exports.Set("reshape", Napi::Function::New(env, Reshape, "reshape"));
-  exports.Set("narrow", Napi::Function::New(env, Narrow, "narrow"));
-  exports.Set("permute", Napi::Function::New(env, Permute, "permute"));
-  exports.Set("concat", Napi::Function::New(env, Concat, "concat"));
-  exports.Set("binary", Napi::Function::New(env, Binary, "binary"));
-  exports.Set("affine", Napi::Function::New(env, Affine, "affine"));
+  exports.Set("mapFile", Napi::Function::New(env, cpu_op<MapFile>, "mapFile"));
+  exports.Set("reshape", Napi::Function::New(env, cpu_op<Reshape>, "reshape"));
+  exports.Set("narrow", Napi::Function::New(env, cpu_op<Narrow>, "narrow"));
+  exports.Set("permute", Napi::Function::New(env, cpu_op<Permute>, "permute"));
+  exports.Set("concat", Napi::Function::New(env, cpu_op<Concat>, "concat"));
+  exports.Set("binary", Napi::Function::New(env, cpu_op<Binary>, "binary"));
+  exports.Set("affine", Napi::Function::New(env, cpu_op<Affine>, "affine"));
 }
 
 }  // namespace aiprod

@@ -137,6 +137,14 @@ t.test("a CPU op refuses a cuda tensor, naming the op, the argument and the fix 
   t.throws(() => linear(x, w), { code: "ERR_AIPROD_WRONG_DEVICE", message: /^aiprod\.linear: argument 'weight' is on cpu but 'x' is on cuda.*\.to\("cuda"\)/ });
   t.throws(() => x.add(w), { code: "ERR_AIPROD_WRONG_DEVICE", message: /aiprod\.add: argument 'b' is on cpu but 'a' is on cuda/ });
   t.throws(() => rmsNorm(w, { weight: Tensor.from([1, 1], [2]).to("cuda") }), { code: "ERR_AIPROD_WRONG_DEVICE", message: /'weight' is on cuda but 'x' is on cpu/ });
+  // A CPU op run from user code (an options getter) inside a CUDA op's argument checks still takes cpu tensors.
+  using one = Tensor.from([1], [1]);
+  using wd = w.to("cuda");
+  let inner = -1;
+  const opts = { get activation() { using two = one.add(one); inner = two.toFloat32()[0]!; return "none" as const; } };
+  using y = Tensor.fromNative(b.cudaLinear(x.native, wd.native, opts));
+  t.equal(inner, 2, "the CPU add inside the getter ran");
+  t.same(Array.from(y.toFloat32()), [1, 2, 3, 4]);
   // Reshape views work on either device.
   using p = permute(x, [1, 0]);
   t.equal(p.device, "cuda");
