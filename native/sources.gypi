@@ -8,6 +8,7 @@
       "native/runtime/dispatch.cc",
       "native/runtime/threadpool.cc",
       "native/runtime/cuda_loader.cc",
+      "native/runtime/device_storage.cc",
       "native/runtime/packed_cache.cc",
       "native/kernels/ref/elementwise_ref.cc",
       "native/kernels/ref/f8e4m3.cc",
@@ -65,7 +66,12 @@
       "native/binding/ops_rope.cc",
       "native/binding/ops_layout.cc",
       "native/binding/ops_bench.cc",
-      "native/binding/ops_shape.cc"
+      "native/binding/ops_shape.cc",
+      "native/binding/cuda_ops_runtime.cc",
+      "native/binding/cuda_ops_linear.cc",
+      "native/binding/cuda_ops_conv.cc",
+      "native/binding/cuda_ops_pointwise.cc",
+      "native/binding/cuda_ops_layout.cc"
     ]
   }
 }

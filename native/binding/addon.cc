@@ -58,6 +58,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   register_layout_ops(env, exports);
   register_bench_ops(env, exports);
   register_shape_ops(env, exports);
+  register_cuda_runtime(env, exports);
+  register_cuda_linear_ops(env, exports);
+  register_cuda_conv_ops(env, exports);
+  register_cuda_pointwise_ops(env, exports);
+  register_cuda_layout_ops(env, exports);
   return exports;
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "aiprod/cuda_loader.h"
 #include "aiprod/dtype.h"
 
 namespace aiprod {
@@ -17,13 +18,20 @@ std::string describe(DType dtype, const std::vector<int64_t>& shape);
 Napi::Error op_error(Napi::Env env, const std::string& op, const std::string& message,
                      const char* code = "ERR_AIPROD_INVALID_ARGUMENT");
 
-// Runs fn, turning C++ exceptions (bad_alloc, runtime_error) into op errors.
+// The AiprodError code of a CUDA library error: AIPROD_CUDA_ERR_OUT_OF_MEMORY -> ERR_AIPROD_OUT_OF_MEMORY,
+// _INVALID_ARGUMENT -> ERR_AIPROD_INVALID_ARGUMENT, _UNSUPPORTED -> ERR_AIPROD_UNSUPPORTED, anything else
+// (a CUDA runtime error) -> ERR_AIPROD_CUDA.
+const char* cuda_error_code(int code);
+
+// Runs fn, turning C++ exceptions (bad_alloc, CudaError, runtime_error) into op errors.
 template <typename Fn>
 auto guard(Napi::Env env, const std::string& op, Fn&& fn) -> decltype(fn()) {
   try {
     return fn();
   } catch (const Napi::Error&) {
     throw;
+  } catch (const CudaError& e) {
+    throw op_error(env, op, e.what(), cuda_error_code(e.code));
   } catch (const std::bad_alloc&) {
     throw op_error(env, op, "out of memory", "ERR_AIPROD_OUT_OF_MEMORY");
   } catch (const std::exception& e) {

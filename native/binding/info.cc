@@ -78,6 +78,8 @@ Napi::Value CudaProbe(const Napi::CallbackInfo& info) {
   o.Set("runtimeVersion", s.runtime_version);
   o.Set("driverVersion", s.driver_version);
   o.Set("architectures", s.architectures);
+  o.Set("kernels", s.kernels);
+  o.Set("emulated", s.emulated);
   Napi::Array devices = Napi::Array::New(env, s.devices.size());
   for (size_t i = 0; i < s.devices.size(); ++i) {
     const CudaDevice& d = s.devices[i];
@@ -87,6 +89,7 @@ Napi::Value CudaProbe(const Napi::CallbackInfo& info) {
     dev.Set("freeMemory", double(d.free_memory));
     dev.Set("computeCapability", std::to_string(d.cc_major) + "." + std::to_string(d.cc_minor));
     dev.Set("multiprocessors", d.multiprocessors);
+    dev.Set("emulated", d.emulated);
     devices.Set(uint32_t(i), dev);
   }
   o.Set("devices", devices);

@@ -9,6 +9,7 @@
 #include "aiprod/storage.h"
 #include "args.h"
 #include "errors.h"
+#include "op_checks.h"
 #include "ops.h"
 #include "tensor_wrap.h"
 
@@ -23,8 +24,9 @@ const float* as_f32(TensorWrap* t, std::unique_ptr<HostStorage>& keep) {
   return static_cast<const float*>(keep->data());
 }
 
-Napi::Value Attention(const Napi::CallbackInfo& info) {
-  const std::string op = "attention";
+}  // namespace
+
+AttentionCheck check_attention(const Napi::CallbackInfo& info, const std::string& op) {
   Napi::Env env = info.Env();
   TensorWrap* q = TensorWrap::From(info[0], op, "q");
   TensorWrap* k = TensorWrap::From(info[1], op, "k");
@@ -69,6 +71,18 @@ Napi::Value Attention(const Napi::CallbackInfo& info) {
     a.bias_stride_b = bs.size() == 4 && bs[0] != 1 ? size_t(bs[1]) * plane : 0;
     a.bias_stride_h = bs.size() == 4 && bs[1] != 1 ? plane : 0;
   }
+  return {q, k, v, bias, a};
+}
+
+namespace {
+
+Napi::Value Attention(const Napi::CallbackInfo& info) {
+  const std::string op = "attention";
+  Napi::Env env = info.Env();
+  AttentionCheck c = check_attention(info, op);
+  TensorWrap *q = c.q, *k = c.k, *v = c.v, *bias = c.bias;
+  AttentionArgs& a = c.args;
+  const std::vector<int64_t>& qs = q->shape();
   Napi::Object out = TensorWrap::Create(env, DType::F32, qs, false, op);
   TensorWrap* o = TensorWrap::Unwrap(out);
   guard(env, op, [&] {
@@ -88,7 +102,7 @@ Napi::Value Attention(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void register_attention_ops(Napi::Env env, Napi::Object exports) {
-  exports.Set("attention", Napi::Function::New(env, Attention, "attention"));
+  exports.Set("attention", Napi::Function::New(env, cpu_op<Attention>, "attention"));
 }
 
 }  // namespace aiprod

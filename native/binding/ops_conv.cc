@@ -9,6 +9,7 @@
 #include "aiprod/conv.h"
 #include "args.h"
 #include "errors.h"
+#include "op_checks.h"
 #include "ops.h"
 #include "tensor_wrap.h"
 
@@ -48,7 +49,9 @@ std::vector<size_t> per_axis(const Napi::Object& opts, const char* key, size_t d
   return out;
 }
 
-Napi::Value Conv(const Napi::CallbackInfo& info, size_t dims, const std::string& op) {
+}  // namespace
+
+ConvCheck check_conv(const Napi::CallbackInfo& info, size_t dims, const std::string& op) {
   Napi::Env env = info.Env();
   TensorWrap* x = TensorWrap::From(info[0], op, "x");
   TensorWrap* w = TensorWrap::From(info[1], op, "weight");
@@ -113,6 +116,17 @@ Napi::Value Conv(const Napi::CallbackInfo& info, size_t dims, const std::string&
   TensorWrap* bias = optional_vector(opts, "bias", a.cout, op);
   std::vector<int64_t> out_shape = {int64_t(a.batch), int64_t(a.cout)};
   for (size_t i = lead; i < 3; ++i) out_shape.push_back(int64_t(a.out_size[i]));
+  return {x, w, bias, a, out_shape};
+}
+
+namespace {
+
+Napi::Value Conv(const Napi::CallbackInfo& info, size_t dims, const std::string& op) {
+  Napi::Env env = info.Env();
+  ConvCheck c = check_conv(info, dims, op);
+  TensorWrap *x = c.x, *w = c.w, *bias = c.bias;
+  Conv3dArgs& a = c.args;
+  const std::vector<int64_t>& out_shape = c.out_shape;
   Napi::Object out = TensorWrap::Create(env, DType::F32, out_shape, false, op);
   TensorWrap* o = TensorWrap::Unwrap(out);
   guard(env, op, [&] {
@@ -127,9 +141,10 @@ Napi::Value Conv(const Napi::CallbackInfo& info, size_t dims, const std::string&
   return out;
 }
 
+}  // namespace
+
 // convTranspose1d(x [B, Cin, L], weight [Cin, Cout, K], { bias, stride, padding, outputPadding, dilation })
-Napi::Value ConvTranspose1d(const Napi::CallbackInfo& info) {
-  const std::string op = "convTranspose1d";
+ConvTranspose1dCheck check_conv_transpose1d(const Napi::CallbackInfo& info, const std::string& op) {
   Napi::Env env = info.Env();
   TensorWrap* x = TensorWrap::From(info[0], op, "x");
   TensorWrap* w = TensorWrap::From(info[1], op, "weight");
@@ -153,6 +168,17 @@ Napi::Value ConvTranspose1d(const Napi::CallbackInfo& info) {
   if (a.k == 0) throw op_error(env, op, "kernel size must be positive: weight " + w->describe());
   if (a.out_len == 0 || a.len == 0) throw op_error(env, op, "the output would be empty for x " + x->describe() + " and weight " + w->describe());
   TensorWrap* bias = optional_vector(opts, "bias", a.cout, op);
+  return {x, w, bias, a};
+}
+
+namespace {
+
+Napi::Value ConvTranspose1d(const Napi::CallbackInfo& info) {
+  const std::string op = "convTranspose1d";
+  Napi::Env env = info.Env();
+  ConvTranspose1dCheck c = check_conv_transpose1d(info, op);
+  TensorWrap *x = c.x, *w = c.w, *bias = c.bias;
+  ConvTranspose1dArgs& a = c.args;
   Napi::Object out = TensorWrap::Create(env, DType::F32, {int64_t(a.batch), int64_t(a.cout), int64_t(a.out_len)}, false, op);
   TensorWrap* o = TensorWrap::Unwrap(out);
   guard(env, op, [&] {
@@ -173,10 +199,10 @@ Napi::Value Conv1d(const Napi::CallbackInfo& info) { return Conv(info, 1, "conv1
 }  // namespace
 
 void register_conv_ops(Napi::Env env, Napi::Object exports) {
-  exports.Set("conv3d", Napi::Function::New(env, Conv3d, "conv3d"));
-  exports.Set("conv2d", Napi::Function::New(env, Conv2d, "conv2d"));
-  exports.Set("conv1d", Napi::Function::New(env, Conv1d, "conv1d"));
-  exports.Set("convTranspose1d", Napi::Function::New(env, ConvTranspose1d, "convTranspose1d"));
+  exports.Set("conv3d", Napi::Function::New(env, cpu_op<Conv3d>, "conv3d"));
+  exports.Set("conv2d", Napi::Function::New(env, cpu_op<Conv2d>, "conv2d"));
+  exports.Set("conv1d", Napi::Function::New(env, cpu_op<Conv1d>, "conv1d"));
+  exports.Set("convTranspose1d", Napi::Function::New(env, cpu_op<ConvTranspose1d>, "convTranspose1d"));
 }
 
 }  // namespace aiprod

@@ -6,6 +6,7 @@
 
 #include "aiprod/layout.h"
 #include "errors.h"
+#include "op_checks.h"
 #include "ops.h"
 #include "pointwise_args.h"
 
@@ -44,8 +45,10 @@ Napi::Object run(Napi::Env env, const char* op, TensorWrap* x, const Shape& shap
   return out;
 }
 
+}  // namespace
+
 // spaceToDepth3d(x [B,C,D·p1,H·p2,W·p3], p1, p2, p3) -> [B, C·p1·p2·p3, D, H, W]
-Napi::Value SpaceToDepth3d(const Napi::CallbackInfo& info) {
+LayoutCheck check_space_to_depth3d(const Napi::CallbackInfo& info) {
   const char* op = "space_to_depth3d";
   Napi::Env env = info.Env();
   TensorWrap* x = TensorWrap::From(info[0], op, "x");
@@ -57,13 +60,11 @@ Napi::Value SpaceToDepth3d(const Napi::CallbackInfo& info) {
               " are not divisible by the factors " + std::to_string(p1) + "," + std::to_string(p2) + "," +
               std::to_string(p3));
   const Shape o = {s[0], mul_checked(env, op, x, s[1], product_checked(env, op, x, {p1, p2, p3})), s[2] / p1, s[3] / p2, s[4] / p3};
-  return run(env, op, x, o, [&](void* out) {
-    space_to_depth3d(x->data(), out, dtype_size(x->dtype()), s[0], s[1], o[2], o[3], o[4], p1, p2, p3);
-  });
+  return {x, o, p1, p2, p3};
 }
 
 // depthToSpace3d(x [B, C·p1·p2·p3, D, H, W], p1, p2, p3) -> [B, C, D·p1, H·p2, W·p3]
-Napi::Value DepthToSpace3d(const Napi::CallbackInfo& info) {
+LayoutCheck check_depth_to_space3d(const Napi::CallbackInfo& info) {
   const char* op = "depth_to_space3d";
   Napi::Env env = info.Env();
   TensorWrap* x = TensorWrap::From(info[0], op, "x");
@@ -74,13 +75,11 @@ Napi::Value DepthToSpace3d(const Napi::CallbackInfo& info) {
   require(env, op, s[1] % f == 0, x,
           "channels " + std::to_string(s[1]) + " are not divisible by p1·p2·p3 = " + std::to_string(f));
   const Shape o = {s[0], s[1] / f, mul_checked(env, op, x, s[2], p1), mul_checked(env, op, x, s[3], p2), mul_checked(env, op, x, s[4], p3)};
-  return run(env, op, x, o, [&](void* out) {
-    depth_to_space3d(x->data(), out, dtype_size(x->dtype()), s[0], o[1], s[2], s[3], s[4], p1, p2, p3);
-  });
+  return {x, o, p1, p2, p3};
 }
 
 // pixelShuffle2d(x [*, C·r², H, W], r) -> [*, C, H·r, W·r]
-Napi::Value PixelShuffle2d(const Napi::CallbackInfo& info) {
+LayoutCheck check_pixel_shuffle2d(const Napi::CallbackInfo& info) {
   const char* op = "pixel_shuffle2d";
   Napi::Env env = info.Env();
   TensorWrap* x = TensorWrap::From(info[0], op, "x");
@@ -95,13 +94,11 @@ Napi::Value PixelShuffle2d(const Napi::CallbackInfo& info) {
   o[n - 3] = s[n - 3] / rr;
   o[n - 2] = mul_checked(env, op, x, s[n - 2], r);
   o[n - 1] = mul_checked(env, op, x, s[n - 1], r);
-  return run(env, op, x, o, [&](void* out) {
-    pixel_shuffle2d(x->data(), out, dtype_size(x->dtype()), product(s, 0, n - 3), o[n - 3], s[n - 2], s[n - 1], r);
-  });
+  return {x, o, r, 0, 0};
 }
 
 // patchify(x, P, pt): 5-d [B,C,F·pt,H·P,W·P] -> [B, C·pt·P·P, F, H, W]; 4-d [B,C,H·P,W·P] -> [B, C·P·P, H, W].
-Napi::Value Patchify(const Napi::CallbackInfo& info) {
+LayoutCheck check_patchify(const Napi::CallbackInfo& info) {
   const char* op = "patchify";
   Napi::Env env = info.Env();
   TensorWrap* x = TensorWrap::From(info[0], op, "x");
@@ -116,13 +113,11 @@ Napi::Value Patchify(const Napi::CallbackInfo& info) {
               " are not divisible by pt,p,p = " + std::to_string(pt) + "," + std::to_string(P) + "," + std::to_string(P));
   const int64_t C = mul_checked(env, op, x, s[1], product_checked(env, op, x, {pt, P, P}));
   Shape o = video ? Shape{s[0], C, F / pt, H / P, W / P} : Shape{s[0], C, H / P, W / P};
-  return run(env, op, x, o, [&](void* out) {
-    patchify(x->data(), out, dtype_size(x->dtype()), s[0], s[1], F / pt, H / P, W / P, pt, P);
-  });
+  return {x, o, P, pt, 0};
 }
 
 // unpatchify(x, P, pt): the inverse of patchify.
-Napi::Value Unpatchify(const Napi::CallbackInfo& info) {
+LayoutCheck check_unpatchify(const Napi::CallbackInfo& info) {
   const char* op = "unpatchify";
   Napi::Env env = info.Env();
   TensorWrap* x = TensorWrap::From(info[0], op, "x");
@@ -137,19 +132,73 @@ Napi::Value Unpatchify(const Napi::CallbackInfo& info) {
   const int64_t C = s[1] / f, F = video ? s[2] : 1, H = s[s.size() - 2], W = s[s.size() - 1];
   const int64_t Hp = mul_checked(env, op, x, H, P), Wp = mul_checked(env, op, x, W, P);
   Shape o = video ? Shape{s[0], C, mul_checked(env, op, x, F, pt), Hp, Wp} : Shape{s[0], C, Hp, Wp};
-  return run(env, op, x, o, [&](void* out) {
-    unpatchify(x->data(), out, dtype_size(x->dtype()), s[0], C, F, H, W, pt, P);
+  return {x, o, P, pt, 0};
+}
+
+namespace {
+Napi::Value SpaceToDepth3d(const Napi::CallbackInfo& info) {
+  const LayoutCheck c = check_space_to_depth3d(info);
+  TensorWrap* x = c.x;
+  const Shape& s = x->shape();
+  const Shape& o = c.out_shape;
+  return run(info.Env(), "space_to_depth3d", x, o, [&](void* out) {
+    space_to_depth3d(x->data(), out, dtype_size(x->dtype()), s[0], s[1], o[2], o[3], o[4], c.f1, c.f2, c.f3);
+  });
+}
+
+Napi::Value DepthToSpace3d(const Napi::CallbackInfo& info) {
+  const LayoutCheck c = check_depth_to_space3d(info);
+  TensorWrap* x = c.x;
+  const Shape& s = x->shape();
+  const Shape& o = c.out_shape;
+  return run(info.Env(), "depth_to_space3d", x, o, [&](void* out) {
+    depth_to_space3d(x->data(), out, dtype_size(x->dtype()), s[0], o[1], s[2], s[3], s[4], c.f1, c.f2, c.f3);
+  });
+}
+
+Napi::Value PixelShuffle2d(const Napi::CallbackInfo& info) {
+  const LayoutCheck c = check_pixel_shuffle2d(info);
+  TensorWrap* x = c.x;
+  const Shape& s = x->shape();
+  const Shape& o = c.out_shape;
+  const size_t n = s.size();
+  return run(info.Env(), "pixel_shuffle2d", x, o, [&](void* out) {
+    pixel_shuffle2d(x->data(), out, dtype_size(x->dtype()), product(s, 0, n - 3), o[n - 3], s[n - 2], s[n - 1], c.f1);
+  });
+}
+
+Napi::Value Patchify(const Napi::CallbackInfo& info) {
+  const LayoutCheck c = check_patchify(info);
+  TensorWrap* x = c.x;
+  const Shape& s = x->shape();
+  const Shape& o = c.out_shape;
+  const bool video = s.size() == 5;
+  const int64_t F = video ? s[2] : 1, H = s[s.size() - 2], W = s[s.size() - 1], P = c.f1, pt = c.f2;
+  return run(info.Env(), "patchify", x, o, [&](void* out) {
+    patchify(x->data(), out, dtype_size(x->dtype()), s[0], s[1], F / pt, H / P, W / P, pt, P);
+  });
+}
+
+Napi::Value Unpatchify(const Napi::CallbackInfo& info) {
+  const LayoutCheck c = check_unpatchify(info);
+  TensorWrap* x = c.x;
+  const Shape& s = x->shape();
+  const Shape& o = c.out_shape;
+  const bool video = s.size() == 5;
+  const int64_t F = video ? s[2] : 1, H = s[s.size() - 2], W = s[s.size() - 1], P = c.f1, pt = c.f2;
+  return run(info.Env(), "unpatchify", x, o, [&](void* out) {
+    unpatchify(x->data(), out, dtype_size(x->dtype()), s[0], o[1], F, H, W, pt, P);
   });
 }
 
 }  // namespace
 
 void register_layout_ops(Napi::Env env, Napi::Object exports) {
-  exports.Set("spaceToDepth3d", Napi::Function::New(env, SpaceToDepth3d, "spaceToDepth3d"));
-  exports.Set("depthToSpace3d", Napi::Function::New(env, DepthToSpace3d, "depthToSpace3d"));
-  exports.Set("pixelShuffle2d", Napi::Function::New(env, PixelShuffle2d, "pixelShuffle2d"));
-  exports.Set("patchify", Napi::Function::New(env, Patchify, "patchify"));
-  exports.Set("unpatchify", Napi::Function::New(env, Unpatchify, "unpatchify"));
+  exports.Set("spaceToDepth3d", Napi::Function::New(env, cpu_op<SpaceToDepth3d>, "spaceToDepth3d"));
+  exports.Set("depthToSpace3d", Napi::Function::New(env, cpu_op<DepthToSpace3d>, "depthToSpace3d"));
+  exports.Set("pixelShuffle2d", Napi::Function::New(env, cpu_op<PixelShuffle2d>, "pixelShuffle2d"));
+  exports.Set("patchify", Napi::Function::New(env, cpu_op<Patchify>, "patchify"));
+  exports.Set("unpatchify", Napi::Function::New(env, cpu_op<Unpatchify>, "unpatchify"));
 }
 
 }  // namespace aiprod

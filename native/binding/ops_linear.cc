@@ -7,18 +7,18 @@
 #include "aiprod/storage.h"
 #include "args.h"
 #include "errors.h"
+#include "op_checks.h"
 #include "ops.h"
 #include "tensor_wrap.h"
 
 namespace aiprod {
 namespace {
-
 std::string shape_str(const std::vector<int64_t>& s) { return describe(DType::F32, s).substr(3); }
+}  // namespace
 
 // linear(x [..., K] f32|bf16, weight [N, K] f32|bf16|f8e4m3, opts { bias [N], activation 'none'|'gelu_tanh',
 //        gate [..., N], residual [..., N], weightScale }) -> f32 [..., N]
-Napi::Value Linear(const Napi::CallbackInfo& info) {
-  const std::string op = "linear";
+LinearCheck check_linear(const Napi::CallbackInfo& info, const std::string& op) {
   Napi::Env env = info.Env();
   TensorWrap* x = TensorWrap::From(info[0], op, "x");
   TensorWrap* w = TensorWrap::From(info[1], op, "weight");
@@ -58,7 +58,20 @@ Napi::Value Linear(const Napi::CallbackInfo& info) {
   }
   const double scale = optional_number(opts, "weightScale", 1.0, op);
   if (scale != 1.0 && w->dtype() != DType::F8E4M3) throw op_error(env, op, "weightScale applies to f8e4m3 weights only");
+  return {x, w, bias, gate, residual, m, k, n, out_shape, act == "gelu_tanh", float(scale)};
+}
 
+namespace {
+
+Napi::Value Linear(const Napi::CallbackInfo& info) {
+  const std::string op = "linear";
+  Napi::Env env = info.Env();
+  const LinearCheck c = check_linear(info, op);
+  TensorWrap *x = c.x, *w = c.w, *bias = c.bias, *gate = c.gate, *residual = c.residual;
+  const size_t m = c.m, k = c.k, n = c.n;
+  const bool gelu = c.gelu_tanh;
+  const float scale = c.weight_scale;
+  const std::vector<int64_t>& out_shape = c.out_shape;
   Napi::Object out = TensorWrap::Create(env, DType::F32, out_shape, false, op);
   TensorWrap* y = TensorWrap::Unwrap(out);
   guard(env, op, [&] {
@@ -71,7 +84,7 @@ Napi::Value Linear(const Napi::CallbackInfo& info) {
     }
     LinearArgs a{xp, m, k, n, w->data(), w->dtype(), float(scale), static_cast<float*>(y->data()), {}};
     a.epi.bias = bias ? static_cast<const float*>(bias->data()) : nullptr;
-    a.epi.act = act == "gelu_tanh" ? Activation::GeluTanh : Activation::None;
+    a.epi.act = gelu ? Activation::GeluTanh : Activation::None;
     a.epi.gate = gate ? static_cast<const float*>(gate->data()) : nullptr;
     a.epi.residual = residual ? static_cast<const float*>(residual->data()) : nullptr;
     a.w_key = w->weight_key();
@@ -81,9 +94,10 @@ Napi::Value Linear(const Napi::CallbackInfo& info) {
   return out;
 }
 
+}  // namespace
+
 // matmul(a [..., M, K] f32, b [..., K, N] or [K, N] f32, opts { transposeB }) -> f32 [..., M, N]
-Napi::Value Matmul(const Napi::CallbackInfo& info) {
-  const std::string op = "matmul";
+MatmulCheck check_matmul(const Napi::CallbackInfo& info, const std::string& op) {
   Napi::Env env = info.Env();
   TensorWrap* a = TensorWrap::From(info[0], op, "a");
   TensorWrap* b = TensorWrap::From(info[1], op, "b");
@@ -111,11 +125,23 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
   std::vector<int64_t> out_shape = a_batch;
   out_shape.push_back(int64_t(m));
   out_shape.push_back(int64_t(n));
-  Napi::Object out = TensorWrap::Create(env, DType::F32, out_shape, false, op);
+  return {a, b, batch, m, k, n, tb, !b_batch.empty(), out_shape};
+}
+
+namespace {
+
+Napi::Value Matmul(const Napi::CallbackInfo& info) {
+  const std::string op = "matmul";
+  Napi::Env env = info.Env();
+  const MatmulCheck mc = check_matmul(info, op);
+  TensorWrap *a = mc.a, *b = mc.b;
+  const size_t batch = mc.batch, m = mc.m, k = mc.k, n = mc.n;
+  const bool tb = mc.transpose_b;
+  Napi::Object out = TensorWrap::Create(env, DType::F32, mc.out_shape, false, op);
   TensorWrap* c = TensorWrap::Unwrap(out);
   guard(env, op, [&] {
     MatmulArgs args{static_cast<const float*>(a->data()), static_cast<const float*>(b->data()), static_cast<float*>(c->data()),
-                    batch, m, k, n, m * k, b_batch.empty() ? 0 : k * n, m * n, tb};
+                    batch, m, k, n, m * k, mc.b_batched ? k * n : 0, m * n, tb};
     matmul(args);
     return 0;
   });
@@ -125,8 +151,8 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void register_linear_ops(Napi::Env env, Napi::Object exports) {
-  exports.Set("linear", Napi::Function::New(env, Linear, "linear"));
-  exports.Set("matmul", Napi::Function::New(env, Matmul, "matmul"));
+  exports.Set("linear", Napi::Function::New(env, cpu_op<Linear>, "linear"));
+  exports.Set("matmul", Napi::Function::New(env, cpu_op<Matmul>, "matmul"));
 }
 
 }  // namespace aiprod

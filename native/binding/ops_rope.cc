@@ -4,13 +4,13 @@
 
 #include "aiprod/pointwise.h"
 #include "errors.h"
+#include "op_checks.h"
 #include "ops.h"
 #include "pointwise_args.h"
 
 namespace aiprod {
-namespace {
 
-Napi::Value rope_op(const Napi::CallbackInfo& info, bool interleaved) {
+RopeCheck check_rope(const Napi::CallbackInfo& info, bool interleaved) {
   const char* op = interleaved ? "rope_interleaved" : "rope_split";
   Napi::Env env = info.Env();
   TensorWrap* x = float_tensor(info, 0, op, "x");
@@ -36,6 +36,19 @@ Napi::Value rope_op(const Napi::CallbackInfo& info, bool interleaved) {
   if (s->shape() != cs) {
     throw op_error(env, op, "cos is " + c->describe() + " but sin is " + s->describe() + " (shapes must be equal)");
   }
+  return {x, c, s, int(layout), size_t(B), size_t(H), size_t(T), size_t(2 * half)};
+}
+
+namespace {
+
+Napi::Value rope_op(const Napi::CallbackInfo& info, bool interleaved) {
+  const char* op = interleaved ? "rope_interleaved" : "rope_split";
+  Napi::Env env = info.Env();
+  const RopeCheck rc = check_rope(info, interleaved);
+  TensorWrap *x = rc.x, *c = rc.cos, *s = rc.sin;
+  const RopeTable layout = RopeTable(rc.layout);
+  const std::vector<int64_t>& xs = x->shape();
+  const int64_t B = int64_t(rc.batch), H = int64_t(rc.heads), T = int64_t(rc.tokens), half = int64_t(rc.d / 2);
   Napi::Object out = new_tensor(env, op, x->dtype(), xs);
   TensorWrap* y = TensorWrap::Unwrap(out);
   guard(env, op, [&] {
@@ -54,8 +67,8 @@ Napi::Value RopeInterleaved(const Napi::CallbackInfo& info) { return rope_op(inf
 }  // namespace
 
 void register_rope_ops(Napi::Env env, Napi::Object exports) {
-  exports.Set("ropeSplit", Napi::Function::New(env, RopeSplit, "ropeSplit"));
-  exports.Set("ropeInterleaved", Napi::Function::New(env, RopeInterleaved, "ropeInterleaved"));
+  exports.Set("ropeSplit", Napi::Function::New(env, cpu_op<RopeSplit>, "ropeSplit"));
+  exports.Set("ropeInterleaved", Napi::Function::New(env, cpu_op<RopeInterleaved>, "ropeInterleaved"));
 }
 
 }  // namespace aiprod

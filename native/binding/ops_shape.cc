@@ -8,6 +8,7 @@
 
 #include "aiprod/shape.h"
 #include "errors.h"
+#include "op_checks.h"
 #include "ops.h"
 #include "pointwise_args.h"
 
@@ -77,11 +78,15 @@ Napi::Value MapFile(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// reshape(x, shape) -> a view of x's memory with another shape of the same element count.
+// reshape(x, shape) -> a view of x's memory with another shape of the same element count, on x's device.
 Napi::Value Reshape(const Napi::CallbackInfo& info) {
   const char* op = "reshape";
   Napi::Env env = info.Env();
-  TensorWrap* x = TensorWrap::From(info[0], op, "x");
+  TensorWrap* x = nullptr;
+  {
+    OpDeviceScope any(OpDevice::Any);
+    x = TensorWrap::From(info[0], op, "x");
+  }
   const Shape shape = shape_arg(env, info[1], op, "shape");
   if (numel_of(shape) != x->numel()) {
     throw op_error(env, op, "cannot view " + x->describe() + " (" + std::to_string(x->numel()) + " elements) as " +
@@ -90,9 +95,9 @@ Napi::Value Reshape(const Napi::CallbackInfo& info) {
   return TensorWrap::CreateView(env, x->dtype(), shape, x->buffer(), x->byte_offset());
 }
 
-// narrow(x, dim, start, length): x's elements start..start+length along dim. A view when the dims before
-// dim are all 1 (the slice is one contiguous run), else a copy.
-Napi::Value Narrow(const Napi::CallbackInfo& info) {
+}  // namespace
+
+NarrowCheck check_narrow(const Napi::CallbackInfo& info) {
   const char* op = "narrow";
   Napi::Env env = info.Env();
   TensorWrap* x = TensorWrap::From(info[0], op, "x");
@@ -108,6 +113,21 @@ Napi::Value Narrow(const Napi::CallbackInfo& info) {
   }
   Shape o = s;
   o[size_t(dim)] = length;
+  return {x, size_t(dim), start, length, o};
+}
+
+namespace {
+
+// narrow(x, dim, start, length): x's elements start..start+length along dim. A view when the dims before
+// dim are all 1 (the slice is one contiguous run), else a copy.
+Napi::Value Narrow(const Napi::CallbackInfo& info) {
+  const char* op = "narrow";
+  Napi::Env env = info.Env();
+  const NarrowCheck c = check_narrow(info);
+  TensorWrap* x = c.x;
+  const Shape& s = x->shape();
+  const Shape& o = c.out_shape;
+  const int64_t dim = int64_t(c.dim), start = c.start, length = c.length;
   const size_t elem = dtype_size(x->dtype());
   const size_t inner = size_t(product(s, size_t(dim) + 1, s.size())) * elem;
   const size_t outer = size_t(product(s, 0, size_t(dim)));
@@ -124,8 +144,10 @@ Napi::Value Narrow(const Napi::CallbackInfo& info) {
   return out;
 }
 
+}  // namespace
+
 // permute(x, perm) -> a contiguous copy with out.shape[i] = x.shape[perm[i]].
-Napi::Value Permute(const Napi::CallbackInfo& info) {
+PermuteCheck check_permute(const Napi::CallbackInfo& info) {
   const char* op = "permute";
   Napi::Env env = info.Env();
   TensorWrap* x = TensorWrap::From(info[0], op, "x");
@@ -145,17 +167,11 @@ Napi::Value Permute(const Napi::CallbackInfo& info) {
   }
   Shape o(s.size());
   for (size_t i = 0; i < s.size(); ++i) o[i] = s[size_t(perm[i])];
-  Napi::Object out = new_tensor(env, op, x->dtype(), o);
-  TensorWrap* y = TensorWrap::Unwrap(out);
-  guard(env, op, [&] {
-    if (x->numel()) permute_copy(x->data(), y->data(), dtype_size(x->dtype()), s, perm);
-    return 0;
-  });
-  return out;
+  return {x, perm, o};
 }
 
 // concat(xs: NativeTensor[], dim) -> one tensor; all of one dtype, equal shapes except along dim.
-Napi::Value Concat(const Napi::CallbackInfo& info) {
+ConcatCheck check_concat(const Napi::CallbackInfo& info) {
   const char* op = "concat";
   Napi::Env env = info.Env();
   if (!info[0].IsArray() || info[0].As<Napi::Array>().Length() == 0) {
@@ -181,6 +197,35 @@ Napi::Value Concat(const Napi::CallbackInfo& info) {
     }
     o[size_t(dim)] += si[size_t(dim)];
   }
+  return {xs, size_t(dim), o};
+}
+
+namespace {
+
+Napi::Value Permute(const Napi::CallbackInfo& info) {
+  const char* op = "permute";
+  Napi::Env env = info.Env();
+  const PermuteCheck c = check_permute(info);
+  TensorWrap* x = c.x;
+  const Shape& s = x->shape();
+  const std::vector<int>& perm = c.perm;
+  Napi::Object out = new_tensor(env, op, x->dtype(), c.out_shape);
+  TensorWrap* y = TensorWrap::Unwrap(out);
+  guard(env, op, [&] {
+    if (x->numel()) permute_copy(x->data(), y->data(), dtype_size(x->dtype()), s, perm);
+    return 0;
+  });
+  return out;
+}
+
+Napi::Value Concat(const Napi::CallbackInfo& info) {
+  const char* op = "concat";
+  Napi::Env env = info.Env();
+  const ConcatCheck c = check_concat(info);
+  const std::vector<TensorWrap*>& xs = c.xs;
+  const Shape& s0 = xs[0]->shape();
+  const Shape& o = c.out_shape;
+  const int64_t dim = int64_t(c.dim);
   Napi::Object out = new_tensor(env, op, xs[0]->dtype(), o);
   TensorWrap* y = TensorWrap::Unwrap(out);
   const size_t elem = dtype_size(xs[0]->dtype());
@@ -199,9 +244,11 @@ Napi::Value Concat(const Napi::CallbackInfo& info) {
   return out;
 }
 
+}  // namespace
+
 // binary(op: "add"|"sub"|"mul"|"div"|"max"|"min", a, b) with numpy broadcasting; f32/bf16 in, f32 compute;
 // the result has a's dtype when both dtypes agree, else f32.
-Napi::Value Binary(const Napi::CallbackInfo& info) {
+BroadcastCheck check_broadcast(const Napi::CallbackInfo& info) {
   const std::string name = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
   static const std::pair<const char*, BroadcastOp> kOps[] = {{"add", BroadcastOp::Add}, {"sub", BroadcastOp::Sub},
                                                              {"mul", BroadcastOp::Mul}, {"div", BroadcastOp::Div},
@@ -236,20 +283,39 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
     bstride *= bd;
   }
   const DType dt = a->dtype() == b->dtype() ? a->dtype() : DType::F32;
-  Napi::Object out = new_tensor(env, op, dt, o);
+  return {op, int(*bop), a, b, o, ast, bst, dt};
+}
+
+// affine(x, alpha, beta) -> x·alpha + beta in x's dtype.
+AffineCheck check_affine(const Napi::CallbackInfo& info) {
+  const char* op = "affine";
+  TensorWrap* x = float_tensor(info, 0, op, "x");
+  const float alpha = number_arg(info, 1, op, "alpha", false), beta = number_arg(info, 2, op, "beta", false);
+  return {x, alpha, beta};
+}
+
+namespace {
+
+Napi::Value Binary(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const BroadcastCheck c = check_broadcast(info);
+  const std::string& op = c.op;
+  const BroadcastOp bop = BroadcastOp(c.bop);
+  TensorWrap *a = c.a, *b = c.b;
+  Napi::Object out = new_tensor(env, op, c.out_dtype, c.out_shape);
   TensorWrap* y = TensorWrap::Unwrap(out);
   guard(env, op, [&] {
-    if (y->numel()) broadcast_binary(*bop, in_of(a), ast, in_of(b), bst, out_of(y), o);
+    if (y->numel()) broadcast_binary(bop, in_of(a), c.a_strides, in_of(b), c.b_strides, out_of(y), c.out_shape);
     return 0;
   });
   return out;
 }
 
-// affine(x, alpha, beta) -> x·alpha + beta in x's dtype.
 Napi::Value Affine(const Napi::CallbackInfo& info) {
   const char* op = "affine";
-  TensorWrap* x = float_tensor(info, 0, op, "x");
-  const float alpha = number_arg(info, 1, op, "alpha", false), beta = number_arg(info, 2, op, "beta", false);
+  const AffineCheck c = check_affine(info);
+  TensorWrap* x = c.x;
+  const float alpha = c.alpha, beta = c.beta;
   Napi::Object out = new_tensor(info.Env(), op, x->dtype(), x->shape());
   TensorWrap* y = TensorWrap::Unwrap(out);
   guard(info.Env(), op, [&] {
@@ -262,13 +328,13 @@ Napi::Value Affine(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void register_shape_ops(Napi::Env env, Napi::Object exports) {
-  exports.Set("mapFile", Napi::Function::New(env, MapFile, "mapFile"));
-  exports.Set("reshape", Napi::Function::New(env, Reshape, "reshape"));
-  exports.Set("narrow", Napi::Function::New(env, Narrow, "narrow"));
-  exports.Set("permute", Napi::Function::New(env, Permute, "permute"));
-  exports.Set("concat", Napi::Function::New(env, Concat, "concat"));
-  exports.Set("binary", Napi::Function::New(env, Binary, "binary"));
-  exports.Set("affine", Napi::Function::New(env, Affine, "affine"));
+  exports.Set("mapFile", Napi::Function::New(env, cpu_op<MapFile>, "mapFile"));
+  exports.Set("reshape", Napi::Function::New(env, cpu_op<Reshape>, "reshape"));
+  exports.Set("narrow", Napi::Function::New(env, cpu_op<Narrow>, "narrow"));
+  exports.Set("permute", Napi::Function::New(env, cpu_op<Permute>, "permute"));
+  exports.Set("concat", Napi::Function::New(env, cpu_op<Concat>, "concat"));
+  exports.Set("binary", Napi::Function::New(env, cpu_op<Binary>, "binary"));
+  exports.Set("affine", Napi::Function::New(env, cpu_op<Affine>, "affine"));
 }
 
 }  // namespace aiprod

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "addon_data.h"
+#include "aiprod/device_storage.h"
 #include "errors.h"
 
 namespace aiprod {
@@ -114,7 +115,50 @@ std::vector<int64_t> parse_shape(Napi::Env env, const Napi::Value& v, DType dtyp
   return shape;
 }
 
+thread_local OpDevice g_op_device = OpDevice::Cpu;
+
 }  // namespace
+
+const char* device_name(Device d) { return d == Device::Cuda ? "cuda" : "cpu"; }
+
+OpDeviceScope::OpDeviceScope(OpDevice d) : saved_(g_op_device) { g_op_device = d; }
+OpDeviceScope::~OpDeviceScope() { g_op_device = saved_; }
+
+std::shared_ptr<Buffer> TensorWrap::AllocDevice(Napi::Env env, DType dtype, const std::vector<int64_t>& shape,
+                                                const std::string& op) {
+  double bytes = double(dtype_size(dtype));
+  for (int64_t d : shape) bytes *= double(d);
+  const std::string what = (op.rfind("Tensor.", 0) == 0 ? "" : "the output ") + aiprod::describe(dtype, shape);
+  if (bytes > kMaxBytes) throw op_error(env, op, what + " would need more than 1 TiB", "ERR_AIPROD_TOO_LARGE");
+  std::string why;
+  const aiprod_cuda_api* api = cuda_device_api(&why);
+  if (!api) throw op_error(env, op, "no CUDA device: " + why, "ERR_AIPROD_NO_DEVICE");
+  return guard(env, op, [&] { return std::shared_ptr<Buffer>(std::make_shared<DeviceStorage>(api, size_t(bytes), what)); });
+}
+
+Napi::Value TensorWrap::NewDevice(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const bool zero = info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value();
+  const char* op = zero ? "Tensor.zeros" : "Tensor.empty";
+  DType dtype;
+  const std::string name = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  if (!dtype_from_name(name, &dtype)) {
+    throw op_error(env, "Tensor", "unknown dtype '" + (info[0].IsString() ? name : info[0].ToString().Utf8Value()) +
+                                      "'; expected one of f32, bf16, f16, f8e4m3");
+  }
+  size_t numel = 0;
+  const std::vector<int64_t> shape = parse_shape(env, info[1], dtype, &numel);
+  std::shared_ptr<Buffer> buf = AllocDevice(env, dtype, shape, op);
+  if (zero && buf->nbytes()) {
+    const auto* dev = static_cast<const DeviceStorage*>(buf.get());
+    guard(env, op, [&] {
+      aiprod_cuda_error err{};
+      cuda_check(dev->api()->memset(buf->bytes(), 0, buf->nbytes(), nullptr, &err), err, "memset");
+      return 0;
+    });
+  }
+  return CreateView(env, dtype, shape, std::move(buf), 0);
+}
 
 Napi::Function TensorWrap::Define(Napi::Env env) {
   return DefineClass(env, "NativeTensor",
@@ -127,6 +171,8 @@ Napi::Function TensorWrap::Define(Napi::Env env) {
                          InstanceMethod<&TensorWrap::Write>("write"),
                          InstanceMethod<&TensorWrap::Read>("read"),
                          InstanceMethod<&TensorWrap::Dispose>("dispose"),
+                         InstanceMethod<&TensorWrap::ToDevice>("toDevice"),
+                         InstanceMethod<&TensorWrap::ToHost>("toHost"),
                      });
 }
 
@@ -167,6 +213,13 @@ TensorWrap* TensorWrap::From(const Napi::Value& value, const std::string& op, co
     throw op_error(env, op, std::string("argument '") + arg + "' is a disposed tensor (" + t->describe() + ")",
                    "ERR_AIPROD_DISPOSED");
   }
+  const OpDevice want = g_op_device;
+  if (want != OpDevice::Any && (want == OpDevice::Cuda) != (t->device_ == Device::Cuda)) {
+    const char* here = want == OpDevice::Cuda ? "cuda" : "cpu";
+    throw op_error(env, op, std::string("argument '") + arg + "' is on " + device_name(t->device_) + " (" + t->describe() +
+                                "), but this op runs on " + here + " with every tensor there: move it with .to(\"" + here + "\")",
+                   "ERR_AIPROD_WRONG_DEVICE");
+  }
   return t;
 }
 
@@ -184,6 +237,7 @@ TensorWrap::TensorWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Tensor
     ViewSpec* spec = info[3].As<Napi::External<ViewSpec>>().Data();
     storage_ = spec->buffer;
     offset_ = spec->offset;
+    device_ = storage_->on_device() ? Device::Cuda : Device::Cpu;
     uid_ = next_uid.fetch_add(1, std::memory_order_relaxed);
     return;
   }
@@ -241,7 +295,9 @@ Napi::Value TensorWrap::GetShape(const Napi::CallbackInfo& info) {
   return arr;
 }
 
-Napi::Value TensorWrap::GetDevice(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), "cpu"); }
+Napi::Value TensorWrap::GetDevice(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), device_name(device_));
+}
 
 Napi::Value TensorWrap::GetNbytes(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), double(nbytes()));
@@ -271,7 +327,15 @@ Napi::Value TensorWrap::Write(const Napi::CallbackInfo& info) {
   void* src = nullptr;
   NAPI_THROW_IF_FAILED(env, napi_get_typedarray_info(env, arr, nullptr, nullptr, &src, nullptr, nullptr),
                        env.Undefined());
-  if (nbytes()) std::memcpy(data(), src, nbytes());
+  if (device_ == Device::Cuda) {
+    const auto* dev = static_cast<const DeviceStorage*>(storage_.get());
+    guard(env, "Tensor.write", [&] {
+      cuda_copy(dev->api(), data(), src, nbytes(), 0, describe());
+      return 0;
+    });
+  } else if (nbytes()) {
+    std::memcpy(data(), src, nbytes());
+  }
   storage_->version.fetch_add(1, std::memory_order_relaxed);  // cached packings of the old contents no longer match
   packed_cache_forget(uid_);
   return env.Undefined();
@@ -282,12 +346,51 @@ Napi::Value TensorWrap::Read(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   ThrowIfDisposed(env, "Tensor.read");
   Napi::ArrayBuffer buf = Napi::ArrayBuffer::New(env, nbytes());
-  std::memcpy(buf.Data(), data(), nbytes());
+  if (device_ == Device::Cuda) {  // an explicit copy back to the host
+    const auto* dev = static_cast<const DeviceStorage*>(storage_.get());
+    guard(env, "Tensor.read", [&] {
+      cuda_copy(dev->api(), buf.Data(), data(), nbytes(), 1, describe());
+      return 0;
+    });
+  } else {
+    std::memcpy(buf.Data(), data(), nbytes());
+  }
   switch (storage_array_type(dtype_)) {
     case napi_float32_array: return Napi::Float32Array::New(env, numel_, buf, 0);
     case napi_uint16_array: return Napi::Uint16Array::New(env, numel_, buf, 0);
     default: return Napi::Uint8Array::New(env, numel_, buf, 0);
   }
+}
+
+// toDevice(): a copy of this cpu tensor in fresh CUDA device memory.
+Napi::Value TensorWrap::ToDevice(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const char* op = "Tensor.to";
+  ThrowIfDisposed(env, op);
+  if (device_ == Device::Cuda) throw op_error(env, op, "tensor " + describe() + " is already on cuda", "ERR_AIPROD_WRONG_DEVICE");
+  std::shared_ptr<Buffer> buf = AllocDevice(env, dtype_, shape_, op);
+  const auto* dev = static_cast<const DeviceStorage*>(buf.get());
+  guard(env, op, [&] {
+    cuda_copy(dev->api(), buf->bytes(), data(), nbytes(), 0, describe());
+    return 0;
+  });
+  return CreateView(env, dtype_, shape_, std::move(buf), 0);
+}
+
+// toHost(): a copy of this cuda tensor in fresh host memory.
+Napi::Value TensorWrap::ToHost(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const char* op = "Tensor.to";
+  ThrowIfDisposed(env, op);
+  if (device_ != Device::Cuda) throw op_error(env, op, "tensor " + describe() + " is already on cpu", "ERR_AIPROD_WRONG_DEVICE");
+  Napi::Object out = Create(env, dtype_, shape_, false, op);
+  TensorWrap* t = Unwrap(out);
+  const auto* dev = static_cast<const DeviceStorage*>(storage_.get());
+  guard(env, op, [&] {
+    cuda_copy(dev->api(), t->data(), data(), nbytes(), 1, describe());
+    return 0;
+  });
+  return out;
 }
 
 // dispose(): frees the memory now. Calling it again is harmless.

@@ -95,6 +95,7 @@ Examples:
 }
 
 async function runGenerate(prompt: string, o: Opts): Promise<void> {
+  const engine = createEngine({ device: o.device }); // first: a missing device is refused before any model work
   const builtIn = !o.model;
   let files: ModelFiles;
   if (builtIn) {
@@ -110,7 +111,6 @@ async function runGenerate(prompt: string, o: Opts): Promise<void> {
       ...(o.distilledLora ? { distilledLora: parseLora(o.distilledLora) } : {}), loras: o.lora ?? [],
     };
   }
-  const engine = createEngine({ device: o.device });
   await engine.loadModels(files);
   const size = o.size ?? (builtIn ? { width: 128, height: 128 } : undefined);
   const params: GenerateParams = {

@@ -6,16 +6,24 @@ export type NativeIsa = "ref" | "avx2" | "avx512";
 /** Raw storage of a dtype as it crosses the boundary: f32 as Float32Array, bf16/f16 bits as Uint16Array, f8 as Uint8Array. */
 export type StorageArray = Float32Array | Uint16Array | Uint8Array;
 
+export type NativeDevice = "cpu" | "cuda";
+
 /** native/binding/tensor_wrap.cc */
 export interface NativeTensor {
   readonly dtype: NativeDType;
   readonly shape: number[];
-  readonly device: "cpu";
+  readonly device: NativeDevice;
   readonly nbytes: number;
   readonly disposed: boolean;
+  /** Copies in (host to device for a cuda tensor). */
   write(data: StorageArray): void;
+  /** A copy (device to host for a cuda tensor). */
   read(): StorageArray;
   dispose(): void;
+  /** A copy of a cpu tensor in device memory (needs cudaProbe to have found a device). */
+  toDevice(): NativeTensor;
+  /** A copy of a cuda tensor in host memory. */
+  toHost(): NativeTensor;
 }
 
 export interface NativeTensorConstructor {
@@ -45,6 +53,8 @@ export interface NativeCudaDevice {
   freeMemory: number;
   computeCapability: string;
   multiprocessors: number;
+  /** The host emulation's device (libaiprod_cuda_emu). */
+  emulated: boolean;
 }
 
 /** native/binding/info.cc cudaProbe() */
@@ -56,7 +66,18 @@ export interface NativeCudaStatus {
   runtimeVersion: number;
   driverVersion: number;
   architectures: string;
+  /** Comma-separated op kernels compiled into the library (api->kernels). */
+  kernels: string;
+  /** The library is the host emulation. */
+  emulated: boolean;
   devices: NativeCudaDevice[];
+}
+
+/** native/binding/cuda_ops_runtime.cc cudaMemoryStats(): the CUDA library's caching allocator, in bytes. */
+export interface NativeCudaMemoryStats {
+  inUse: number;
+  cached: number;
+  peak: number;
 }
 
 /** native/binding/ops_linear.cc */
@@ -178,5 +199,51 @@ export interface NativeBinding {
   info(): NativeInfo;
   setIsa(isa: NativeIsa): void;
   cudaProbe(libraryPath: string): NativeCudaStatus;
+  // native/binding/cuda_ops_*.cc: the same ops on cuda tensors (same arguments, same checks and messages).
+  cudaMemoryStats(): NativeCudaMemoryStats;
+  cudaTrim(): void;
+  cudaResetPeak(): void;
+  /** A new cuda tensor in fresh device memory (zeroed when zero is true). */
+  cudaEmpty(dtype: NativeDType, shape: readonly number[], zero: boolean): NativeTensor;
+  cudaAdd: NativeBinding["add"];
+  cudaMul: NativeBinding["mul"];
+  cudaCast: NativeBinding["cast"];
+  cudaLinear: NativeBinding["linear"];
+  cudaMatmul: NativeBinding["matmul"];
+  cudaAttention: NativeBinding["attention"];
+  cudaConv3d: NativeBinding["conv3d"];
+  cudaConv2d: NativeBinding["conv2d"];
+  cudaConv1d: NativeBinding["conv1d"];
+  cudaConvTranspose1d: NativeBinding["convTranspose1d"];
+  cudaRmsNorm: NativeBinding["rmsNorm"];
+  cudaLayerNorm: NativeBinding["layerNorm"];
+  cudaPixelNorm: NativeBinding["pixelNorm"];
+  cudaGroupNorm: NativeBinding["groupNorm"];
+  cudaAdaLN: NativeBinding["adaLN"];
+  cudaAddMul: NativeBinding["addMul"];
+  cudaGeluTanh: NativeBinding["geluTanh"];
+  cudaGeluErf: NativeBinding["geluErf"];
+  cudaSilu: NativeBinding["silu"];
+  /** No CUDA kernel: always ERR_AIPROD_UNSUPPORTED (after the argument checks). */
+  cudaSigmoid: NativeBinding["sigmoid"];
+  /** No CUDA kernel: always ERR_AIPROD_UNSUPPORTED (after the argument checks). */
+  cudaTanh: NativeBinding["tanh"];
+  cudaLeakyRelu: NativeBinding["leakyRelu"];
+  cudaLerp: NativeBinding["lerp"];
+  cudaSoftmax: NativeBinding["softmax"];
+  cudaMean: NativeBinding["mean"];
+  cudaStd: NativeBinding["std"];
+  cudaRopeSplit: NativeBinding["ropeSplit"];
+  cudaRopeInterleaved: NativeBinding["ropeInterleaved"];
+  cudaSpaceToDepth3d: NativeBinding["spaceToDepth3d"];
+  cudaDepthToSpace3d: NativeBinding["depthToSpace3d"];
+  cudaPixelShuffle2d: NativeBinding["pixelShuffle2d"];
+  cudaPatchify: NativeBinding["patchify"];
+  cudaUnpatchify: NativeBinding["unpatchify"];
+  cudaNarrow: NativeBinding["narrow"];
+  cudaPermute: NativeBinding["permute"];
+  cudaConcat: NativeBinding["concat"];
+  cudaBinary: NativeBinding["binary"];
+  cudaAffine: NativeBinding["affine"];
   fmaPeak(options?: NativeFmaPeakOptions): NativeFmaPeak;
 }

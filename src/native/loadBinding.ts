@@ -13,8 +13,20 @@ export function addonPath(): string {
   return join(packageRoot(), "build", "Release", "aiprod.node");
 }
 
+/** Whether AIPROD_CUDA_EMULATE=1 asks for the host emulation of the CUDA library (tests, CI). */
+export function cudaEmulationRequested(): boolean {
+  return process.env.AIPROD_CUDA_EMULATE === "1";
+}
+
+/**
+ * The CUDA library the addon loads (once per process): libaiprod_cuda (the GPU build), or with
+ * AIPROD_CUDA_EMULATE=1 libaiprod_cuda_emu, the same kernels under a host emulation of CUDA whose one
+ * "device" is host memory (slow; for tests).
+ */
 export function cudaLibraryPath(): string {
-  return join(packageRoot(), "build", "Release", process.platform === "win32" ? "aiprod_cuda.dll" : "libaiprod_cuda.so");
+  const win = process.platform === "win32";
+  const name = cudaEmulationRequested() ? (win ? "aiprod_cuda_emu.dll" : "libaiprod_cuda_emu.so") : (win ? "aiprod_cuda.dll" : "libaiprod_cuda.so");
+  return join(packageRoot(), "build", "Release", name);
 }
 
 function diagnose(path: string, cause: unknown): AiprodError {

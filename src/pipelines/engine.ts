@@ -30,13 +30,19 @@ function startWorker(workerData: unknown): Worker {
   return new Worker(`import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(script)}); });`, { eval: true, workerData });
 }
 
-function resolveDevice(device: EngineDevice): "cpu" {
-  if (device === "cpu" || device === "auto") return "cpu";
-  if (device === "cuda") {
+/**
+ * "cpu", or "cuda" when a CUDA device is ready (ERR_AIPROD_NO_DEVICE saying why when there is none); "auto" picks
+ * a ready GPU, else the CPU (never the host emulation, which is for tests).
+ */
+function resolveDevice(device: EngineDevice): "cpu" | "cuda" {
+  if (device === "cpu") return "cpu";
+  if (device === "cuda" || device === "auto") {
     const c = cudaInfo();
-    // The pipelines' tensors live in host memory in this version; the CUDA kernels are not wired into the models.
-    throw new AiprodError("ERR_AIPROD_DEVICE_UNAVAILABLE",
-      `aiprod.createEngine: the pipelines run on the CPU in this version (CUDA here: ${c.devices.length ? `${c.devices.length} device(s), not used by the models yet` : c.reason ?? c.state}); use device "cpu" or "auto"`);
+    if (device === "auto") return c.state === "ready" && !c.emulated ? "cuda" : "cpu";
+    if (c.state !== "ready") {
+      throw new AiprodError("ERR_AIPROD_NO_DEVICE", `aiprod.createEngine: there is no CUDA device: ${c.reason ?? c.state}; use device "cpu" or "auto"`);
+    }
+    return "cuda";
   }
   throw new AiprodError("ERR_AIPROD_INVALID_ARGUMENT", `aiprod.createEngine: device must be cpu, cuda or auto, got '${String(device)}'`);
 }
@@ -45,7 +51,7 @@ export class Engine {
   #models?: ModelInfo;
   #hashes?: Record<string, string>;
 
-  constructor(readonly device: "cpu") {}
+  constructor(readonly device: "cpu" | "cuda") {}
 
   /** Checks the files (headers only, nothing is loaded) and hashes them; generate() loads what each stage needs. */
   async loadModels(files: ModelFiles): Promise<ModelInfo> {

@@ -1,6 +1,7 @@
 // Convolutions (f32, channels-first), one native op behind conv3d/conv2d/conv1d; see native/include/aiprod/conv.h.
 import type { NativeConvOptions, NativePadMode } from "../native/bindingTypes.js";
 import { loadBinding } from "../native/loadBinding.js";
+import { pick } from "./device.js";
 import { nativeOf, Tensor } from "./tensor.js";
 
 export type PadMode = NativePadMode;
@@ -30,17 +31,20 @@ function nativeOptions(op: string, opts: Conv3dOptions): NativeConvOptions {
 
 /** x [B, Cin, T, H, W], weight [Cout, Cin, kt, kh, kw] -> [B, Cout, T', H', W'] */
 export function conv3d(x: Tensor, weight: Tensor, opts: Conv3dOptions = {}): Tensor {
-  return Tensor.fromNative(loadBinding().conv3d(nativeOf(x, "conv3d", "x"), nativeOf(weight, "conv3d", "weight"), nativeOptions("conv3d", opts)));
+  const b = loadBinding();
+  return Tensor.fromNative(pick("conv3d", { x, weight, bias: opts.bias }, b.conv3d, b.cudaConv3d)(nativeOf(x, "conv3d", "x"), nativeOf(weight, "conv3d", "weight"), nativeOptions("conv3d", opts)));
 }
 
 /** x [B, Cin, H, W], weight [Cout, Cin, kh, kw] -> [B, Cout, H', W'] */
 export function conv2d(x: Tensor, weight: Tensor, opts: ConvOptions = {}): Tensor {
-  return Tensor.fromNative(loadBinding().conv2d(nativeOf(x, "conv2d", "x"), nativeOf(weight, "conv2d", "weight"), nativeOptions("conv2d", opts)));
+  const b = loadBinding();
+  return Tensor.fromNative(pick("conv2d", { x, weight, bias: opts.bias }, b.conv2d, b.cudaConv2d)(nativeOf(x, "conv2d", "x"), nativeOf(weight, "conv2d", "weight"), nativeOptions("conv2d", opts)));
 }
 
 /** x [B, Cin, L], weight [Cout, Cin, k] -> [B, Cout, L'] */
 export function conv1d(x: Tensor, weight: Tensor, opts: ConvOptions = {}): Tensor {
-  return Tensor.fromNative(loadBinding().conv1d(nativeOf(x, "conv1d", "x"), nativeOf(weight, "conv1d", "weight"), nativeOptions("conv1d", opts)));
+  const b = loadBinding();
+  return Tensor.fromNative(pick("conv1d", { x, weight, bias: opts.bias }, b.conv1d, b.cudaConv1d)(nativeOf(x, "conv1d", "x"), nativeOf(weight, "conv1d", "weight"), nativeOptions("conv1d", opts)));
 }
 
 export interface ConvTranspose1dOptions {
@@ -58,8 +62,10 @@ export interface ConvTranspose1dOptions {
  */
 export function convTranspose1d(x: Tensor, weight: Tensor, opts: ConvTranspose1dOptions = {}): Tensor {
   const { bias, ...rest } = opts;
+  const b = loadBinding();
+  const fn = pick("convTranspose1d", { x, weight, bias }, b.convTranspose1d, b.cudaConvTranspose1d);
   return Tensor.fromNative(
-    loadBinding().convTranspose1d(nativeOf(x, "convTranspose1d", "x"), nativeOf(weight, "convTranspose1d", "weight"), {
+    fn(nativeOf(x, "convTranspose1d", "x"), nativeOf(weight, "convTranspose1d", "weight"), {
       ...rest,
       ...(bias ? { bias: nativeOf(bias, "convTranspose1d", "bias") } : {}),
     }),

@@ -1,7 +1,7 @@
 // What this build and machine offer: kernel path, threads, CUDA library and devices.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { NativeCpuInfo, NativeCudaDevice, NativeIsa } from "../native/bindingTypes.js";
+import type { NativeCpuInfo, NativeCudaDevice, NativeCudaMemoryStats, NativeIsa } from "../native/bindingTypes.js";
 import { AiprodError } from "../native/errors.js";
 import { cudaLibraryPath, loadBinding } from "../native/loadBinding.js";
 import { packageRoot } from "../native/packageRoot.js";
@@ -16,7 +16,13 @@ export interface CudaInfo {
   runtimeVersion?: string;
   driverVersion?: string;
   architectures?: string[];
+  /** The op kernels compiled into the library (empty when it did not load). */
+  kernels: string[];
+  /** The library is libaiprod_cuda_emu (AIPROD_CUDA_EMULATE=1): CUDA's execution model emulated on the host CPU. */
+  emulated: boolean;
   devices: NativeCudaDevice[];
+  /** The CUDA allocator's bytes in use, cached and peak (state "ready" only). */
+  memory?: NativeCudaMemoryStats;
 }
 
 export interface EngineInfo {
@@ -48,8 +54,14 @@ function cudaVersion(v: number): string {
 
 /** Loads the CUDA library if it was built (once per process) and says what it found. */
 export function cudaInfo(): CudaInfo {
-  const status = loadBinding().cudaProbe(cudaLibraryPath());
-  const base = { libraryPath: status.libraryPath, devices: status.devices };
+  const binding = loadBinding();
+  const status = binding.cudaProbe(cudaLibraryPath());
+  const base = {
+    libraryPath: status.libraryPath,
+    devices: status.devices,
+    kernels: status.loaded && status.kernels ? status.kernels.split(",") : [],
+    emulated: status.loaded && status.emulated,
+  };
   if (!status.built) {
     const reason = readBuildStatus().cuda?.reason;
     return { ...base, state: "not built", reason: reason ? `not built: ${reason}` : status.error };
@@ -58,14 +70,14 @@ export function cudaInfo(): CudaInfo {
   const loaded = {
     ...base,
     runtimeVersion: cudaVersion(status.runtimeVersion),
-    architectures: status.architectures.split(";").map((a) => `sm_${a}`),
+    architectures: status.emulated ? [status.architectures] : status.architectures.split(";").map((a) => `sm_${a}`),
     ...(status.driverVersion ? { driverVersion: cudaVersion(status.driverVersion) } : {}),
   };
   if (status.devices.length === 0) {
     const reason = status.driverVersion === 0 ? "no NVIDIA driver is installed" : (status.error ?? "no CUDA device found");
     return { ...loaded, state: "built, no device", reason };
   }
-  return { ...loaded, state: "ready" };
+  return { ...loaded, state: "ready", memory: binding.cudaMemoryStats() };
 }
 
 export function getInfo(): EngineInfo {

@@ -2,6 +2,7 @@
 // weights compute bf16 x bf16 products with f32 accumulation (activations rounded to bf16), like upstream's bf16
 // GEMMs. Outputs are f32.
 import { loadBinding } from "../native/loadBinding.js";
+import { pick } from "./device.js";
 import { nativeOf, Tensor } from "./tensor.js";
 
 export interface LinearOptions {
@@ -21,7 +22,9 @@ export interface LinearOptions {
  * f8e4m3) in PyTorch's Linear layout. Returns f32 [..., N].
  */
 export function linear(x: Tensor, weight: Tensor, opts: LinearOptions = {}): Tensor {
-  const native = loadBinding().linear(nativeOf(x, "linear", "x"), nativeOf(weight, "linear", "weight"), {
+  const b = loadBinding();
+  const fn = pick("linear", { x, weight, bias: opts.bias, gate: opts.gate, residual: opts.residual }, b.linear, b.cudaLinear);
+  const native = fn(nativeOf(x, "linear", "x"), nativeOf(weight, "linear", "weight"), {
     ...(opts.bias ? { bias: nativeOf(opts.bias, "linear", "bias") } : {}),
     ...(opts.gate ? { gate: nativeOf(opts.gate, "linear", "gate") } : {}),
     ...(opts.residual ? { residual: nativeOf(opts.residual, "linear", "residual") } : {}),
@@ -33,5 +36,6 @@ export function linear(x: Tensor, weight: Tensor, opts: LinearOptions = {}): Ten
 
 /** c = a · b (or a · bᵀ with transposeB), f32; a [..., M, K], b [..., K, N] with a's batch dimensions, or [K, N]. */
 export function matmul(a: Tensor, b: Tensor, opts: { transposeB?: boolean } = {}): Tensor {
-  return Tensor.fromNative(loadBinding().matmul(nativeOf(a, "matmul", "a"), nativeOf(b, "matmul", "b"), opts));
+  const n = loadBinding();
+  return Tensor.fromNative(pick("matmul", { a, b }, n.matmul, n.cudaMatmul)(nativeOf(a, "matmul", "a"), nativeOf(b, "matmul", "b"), opts));
 }

@@ -1,6 +1,7 @@
 // Normalizations and modulation (native/binding/ops_norm.cc). x may be f32 or bf16 (parameters too, each on
 // its own); compute is f32 and the output has x's shape and dtype.
 import { loadBinding } from "../native/loadBinding.js";
+import { pick } from "./device.js";
 import { nativeOf, Tensor } from "./tensor.js";
 
 function optional(t: Tensor | undefined, op: string, arg: string) {
@@ -10,23 +11,27 @@ function optional(t: Tensor | undefined, op: string, arg: string) {
 /** x / sqrt(mean(x²) + eps) · weight over the last dim (plain `w`, not Gemma's `1 + w`). */
 export function rmsNorm(x: Tensor, opts: { weight?: Tensor; eps?: number } = {}): Tensor {
   const op = "rms_norm";
-  return Tensor.fromNative(loadBinding().rmsNorm(nativeOf(x, op, "x"), optional(opts.weight, op, "weight"), opts.eps ?? 1e-6));
+  const b = loadBinding();
+  return Tensor.fromNative(pick(op, { x, weight: opts.weight }, b.rmsNorm, b.cudaRmsNorm)(nativeOf(x, op, "x"), optional(opts.weight, op, "weight"), opts.eps ?? 1e-6));
 }
 
 /** (x − mean) / sqrt(var + eps) over the last dim (population variance), no affine. */
 export function layerNorm(x: Tensor, opts: { eps?: number } = {}): Tensor {
-  return Tensor.fromNative(loadBinding().layerNorm(nativeOf(x, "layer_norm", "x"), opts.eps ?? 1e-6));
+  const b = loadBinding();
+  return Tensor.fromNative(pick("layer_norm", { x }, b.layerNorm, b.cudaLayerNorm)(nativeOf(x, "layer_norm", "x"), opts.eps ?? 1e-6));
 }
 
 /** x / sqrt(mean(x² over dim) + eps): the VAE's PixelNorm over the channels of [B,C,...] (dim 1). */
 export function pixelNorm(x: Tensor, opts: { eps?: number; dim?: number } = {}): Tensor {
-  return Tensor.fromNative(loadBinding().pixelNorm(nativeOf(x, "pixel_norm", "x"), opts.eps ?? 1e-8, opts.dim ?? 1));
+  const b = loadBinding();
+  return Tensor.fromNative(pick("pixel_norm", { x }, b.pixelNorm, b.cudaPixelNorm)(nativeOf(x, "pixel_norm", "x"), opts.eps ?? 1e-8, opts.dim ?? 1));
 }
 
 /** torch.nn.GroupNorm on x [B,C,...]: statistics per (batch, group of C/groups channels), then per-channel affine. */
 export function groupNorm(x: Tensor, groups: number, opts: { weight?: Tensor; bias?: Tensor; eps?: number } = {}): Tensor {
   const op = "group_norm";
-  return Tensor.fromNative(loadBinding().groupNorm(nativeOf(x, op, "x"), groups, optional(opts.weight, op, "weight"),
+  const b = loadBinding();
+  return Tensor.fromNative(pick(op, { x, weight: opts.weight, bias: opts.bias }, b.groupNorm, b.cudaGroupNorm)(nativeOf(x, op, "x"), groups, optional(opts.weight, op, "weight"),
     optional(opts.bias, op, "bias"), opts.eps ?? 1e-5));
 }
 
@@ -36,11 +41,13 @@ export function groupNorm(x: Tensor, groups: number, opts: { weight?: Tensor; bi
  */
 export function adaLN(x: Tensor, scale: Tensor, shift: Tensor): Tensor {
   const op = "ada_ln";
-  return Tensor.fromNative(loadBinding().adaLN(nativeOf(x, op, "x"), nativeOf(scale, op, "scale"), nativeOf(shift, op, "shift")));
+  const b = loadBinding();
+  return Tensor.fromNative(pick(op, { x, scale, shift }, b.adaLN, b.cudaAdaLN)(nativeOf(x, op, "x"), nativeOf(scale, op, "scale"), nativeOf(shift, op, "shift")));
 }
 
 /** residual + x·g (the gated residual add); residual and x are [B,T,D], g broadcasts like adaLN's tables. */
 export function addMul(residual: Tensor, x: Tensor, g: Tensor): Tensor {
   const op = "add_mul";
-  return Tensor.fromNative(loadBinding().addMul(nativeOf(residual, op, "residual"), nativeOf(x, op, "x"), nativeOf(g, op, "g")));
+  const b = loadBinding();
+  return Tensor.fromNative(pick(op, { residual, x, g }, b.addMul, b.cudaAddMul)(nativeOf(residual, op, "residual"), nativeOf(x, op, "x"), nativeOf(g, op, "g")));
 }

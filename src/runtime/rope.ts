@@ -1,5 +1,6 @@
 // Rotary position embeddings on x [B,H,T,d] (native/binding/ops_rope.cc).
 import { loadBinding } from "../native/loadBinding.js";
+import { pick } from "./device.js";
 import { nativeOf, Tensor } from "./tensor.js";
 
 /**
@@ -12,11 +13,13 @@ import { nativeOf, Tensor } from "./tensor.js";
  */
 export function ropeSplit(x: Tensor, cos: Tensor, sin: Tensor): Tensor {
   const op = "rope_split";
-  return Tensor.fromNative(loadBinding().ropeSplit(nativeOf(x, op, "x"), nativeOf(cos, op, "cos"), nativeOf(sin, op, "sin")));
+  const b = loadBinding();
+  return Tensor.fromNative(pick(op, { x, cos, sin }, b.ropeSplit, b.cudaRopeSplit)(nativeOf(x, op, "x"), nativeOf(cos, op, "cos"), nativeOf(sin, op, "sin")));
 }
 
 /** Interleaved RoPE (legacy LTX-Video): pairs (2i, 2i+1) rotated by cos/sin [T,d/2] entry i, shared by heads. */
 export function ropeInterleaved(x: Tensor, cos: Tensor, sin: Tensor): Tensor {
   const op = "rope_interleaved";
-  return Tensor.fromNative(loadBinding().ropeInterleaved(nativeOf(x, op, "x"), nativeOf(cos, op, "cos"), nativeOf(sin, op, "sin")));
+  const b = loadBinding();
+  return Tensor.fromNative(pick(op, { x, cos, sin }, b.ropeInterleaved, b.cudaRopeInterleaved)(nativeOf(x, op, "x"), nativeOf(cos, op, "cos"), nativeOf(sin, op, "sin")));
 }

@@ -1,9 +1,11 @@
-// Shape ops for model code (native/binding/ops_shape.cc). reshape and contiguous narrows are views: they share
-// the source's memory (which stays alive while any view does) and cost nothing; permute, strided narrows and
-// concat copy. Broadcast arithmetic follows numpy's rules and computes in f32.
+// Shape ops for model code (native/binding/ops_shape.cc; on cuda tensors cuda_ops_layout.cc and
+// cuda_ops_pointwise.cc). reshape and contiguous narrows are views on either device: they share the source's
+// memory (which stays alive while any view does) and cost nothing; permute, strided narrows and concat copy.
+// Broadcast arithmetic follows numpy's rules and computes in f32.
 import type { NativeBroadcastOp } from "../native/bindingTypes.js";
 import { AiprodError } from "../native/errors.js";
 import { loadBinding } from "../native/loadBinding.js";
+import { pick } from "./device.js";
 import { nativeOf, type Shape, Tensor } from "./tensor.js";
 
 function axis(dim: number, rank: number, op: string): number {
@@ -31,12 +33,14 @@ export function reshape(x: Tensor, shape: Shape): Tensor {
 /** Elements start..start+length of dimension dim (negative dims count from the end). */
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
   const native = nativeOf(x, "narrow", "x");
-  return Tensor.fromNative(loadBinding().narrow(native, axis(dim, x.shape.length, "narrow"), start, length));
+  const b = loadBinding();
+  return Tensor.fromNative(pick("narrow", { x }, b.narrow, b.cudaNarrow)(native, axis(dim, x.shape.length, "narrow"), start, length));
 }
 
 /** out.shape[i] = x.shape[perm[i]] (a contiguous copy). */
 export function permute(x: Tensor, perm: readonly number[]): Tensor {
-  return Tensor.fromNative(loadBinding().permute(nativeOf(x, "permute", "x"), perm));
+  const b = loadBinding();
+  return Tensor.fromNative(pick("permute", { x }, b.permute, b.cudaPermute)(nativeOf(x, "permute", "x"), perm));
 }
 
 /** Swaps two dimensions (a copy). */
@@ -51,12 +55,15 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
 export function concat(xs: readonly Tensor[], dim: number): Tensor {
   const natives = xs.map((t, i) => nativeOf(t, "concat", `xs[${i}]`));
   const rank = xs[0]?.shape.length ?? 0;
-  return Tensor.fromNative(loadBinding().concat(natives, xs.length ? axis(dim, rank, "concat") : dim));
+  const b = loadBinding();
+  const fn = pick("concat", Object.fromEntries(xs.map((t, i) => [`xs[${i}]`, t])), b.concat, b.cudaConcat);
+  return Tensor.fromNative(fn(natives, xs.length ? axis(dim, rank, "concat") : dim));
 }
 
 function broadcast(op: NativeBroadcastOp, a: Tensor, b: Tensor): Tensor {
   const name = `broadcast_${op}`;
-  return Tensor.fromNative(loadBinding().binary(op, nativeOf(a, name, "a"), nativeOf(b, name, "b")));
+  const n = loadBinding();
+  return Tensor.fromNative(pick(name, { a, b }, n.binary, n.cudaBinary)(op, nativeOf(a, name, "a"), nativeOf(b, name, "b")));
 }
 
 /** a + b with numpy broadcasting (f32/bf16; a's dtype when both agree, else f32). */
@@ -74,5 +81,6 @@ export const minimum = (a: Tensor, b: Tensor): Tensor => broadcast("min", a, b);
 
 /** x·alpha + beta (two roundings, like PyTorch), in x's dtype. */
 export function affine(x: Tensor, alpha: number, beta = 0): Tensor {
-  return Tensor.fromNative(loadBinding().affine(nativeOf(x, "affine", "x"), alpha, beta));
+  const b = loadBinding();
+  return Tensor.fromNative(pick("affine", { x }, b.affine, b.cudaAffine)(nativeOf(x, "affine", "x"), alpha, beta));
 }

@@ -1,11 +1,13 @@
-// Tensor: a native-owned n-d array (64-byte aligned host memory). One TypeScript class over the one native
-// class NativeTensor. dispose() frees the memory at once; garbage collection frees it too, later.
+// Tensor: a native-owned n-d array in host memory ("cpu", 64-byte aligned) or CUDA device memory ("cuda"). One
+// TypeScript class over the one native class NativeTensor. dispose() frees the memory at once; garbage
+// collection frees it too, later. Ops run on their tensors' device; to() is the only copy between devices.
 import type { NativeTensor, StorageArray } from "../native/bindingTypes.js";
 import { AiprodError } from "../native/errors.js";
 import { loadBinding } from "../native/loadBinding.js";
+import { pick, requireCuda } from "./device.js";
 import { type DType, isDType, isStorageArrayFor, storageArrayName } from "./dtype.js";
 
-export type Device = "cpu";
+export type Device = "cpu" | "cuda";
 export type Shape = readonly number[];
 
 function checkDType(dtype: unknown, op: string): DType {
@@ -31,15 +33,25 @@ export class Tensor implements Disposable {
     return new Tensor(native);
   }
 
-  /** Uninitialized memory: for outputs that will be fully written. */
-  static empty(shape: Shape, dtype: DType = "f32"): Tensor {
-    const { NativeTensor } = loadBinding();
-    return new Tensor(new NativeTensor(checkDType(dtype, "Tensor.empty"), shape, false));
+  /** Uninitialized memory on `device`: for outputs that will be fully written. */
+  static empty(shape: Shape, dtype: DType = "f32", device: Device = "cpu"): Tensor {
+    return Tensor.#fresh("Tensor.empty", shape, dtype, device, false);
   }
 
-  static zeros(shape: Shape, dtype: DType = "f32"): Tensor {
-    const { NativeTensor } = loadBinding();
-    return new Tensor(new NativeTensor(checkDType(dtype, "Tensor.zeros"), shape, true));
+  /** Zeros on `device`. */
+  static zeros(shape: Shape, dtype: DType = "f32", device: Device = "cpu"): Tensor {
+    return Tensor.#fresh("Tensor.zeros", shape, dtype, device, true);
+  }
+
+  static #fresh(op: string, shape: Shape, dtype: DType, device: Device, zero: boolean): Tensor {
+    const binding = loadBinding();
+    const dt = checkDType(dtype, op);
+    if (device === "cpu") return new Tensor(new binding.NativeTensor(dt, shape, zero));
+    if (device !== "cuda") {
+      throw new AiprodError("ERR_AIPROD_INVALID_ARGUMENT", `aiprod.${op}: device must be "cpu" or "cuda", got '${String(device)}'`);
+    }
+    requireCuda(op);
+    return new Tensor(binding.cudaEmpty(dt, shape, zero));
   }
 
   /**
@@ -102,14 +114,34 @@ export class Tensor implements Disposable {
     return this.#native;
   }
 
-  /** Copies in raw storage (same rules as `read`); lengths must match. */
+  /** Copies in raw storage (same rules as `read`); lengths must match. A cuda tensor is written host to device. */
   write(data: StorageArray): void {
     this.#native.write(data);
   }
 
-  /** A copy of the raw storage: Float32Array for f32, Uint16Array bits for bf16/f16, Uint8Array for f8e4m3. */
+  /**
+   * A copy of the raw storage: Float32Array for f32, Uint16Array bits for bf16/f16, Uint8Array for f8e4m3. For
+   * a cuda tensor this is an explicit device-to-host copy (device memory is never exposed as an ArrayBuffer).
+   */
   read(): StorageArray {
     return this.#native.read();
+  }
+
+  /**
+   * This tensor on `device`: a copy in the other device's memory (bit-exact, every dtype), or a view of the same
+   * memory when it is already there (disposing either leaves the other intact). "cuda" needs a CUDA device
+   * (ERR_AIPROD_NO_DEVICE says why there is none).
+   */
+  to(device: Device): Tensor {
+    if (device !== "cpu" && device !== "cuda") {
+      throw new AiprodError("ERR_AIPROD_INVALID_ARGUMENT", `aiprod.Tensor.to: device must be "cpu" or "cuda", got '${String(device)}'`);
+    }
+    if (device === this.device) return new Tensor(loadBinding().reshape(this.#native, this.#native.shape));
+    if (device === "cuda") {
+      requireCuda("Tensor.to");
+      return new Tensor(this.#native.toDevice());
+    }
+    return new Tensor(this.#native.toHost());
   }
 
   /** A copy of the values as f32 (exact for every dtype). */
@@ -120,15 +152,20 @@ export class Tensor implements Disposable {
   }
 
   cast(dtype: DType): Tensor {
-    return new Tensor(loadBinding().cast(this.#native, checkDType(dtype, "cast")));
+    const b = loadBinding();
+    return new Tensor(pick("cast", { a: this }, b.cast, b.cudaCast)(this.#native, checkDType(dtype, "cast")));
   }
 
   add(other: Tensor): Tensor {
-    return new Tensor(loadBinding().add(this.#native, nativeOf(other, "add", "b")));
+    const b = loadBinding();
+    const native = nativeOf(other, "add", "b");
+    return new Tensor(pick("add", { a: this, b: other }, b.add, b.cudaAdd)(this.#native, native));
   }
 
   mul(other: Tensor): Tensor {
-    return new Tensor(loadBinding().mul(this.#native, nativeOf(other, "mul", "b")));
+    const b = loadBinding();
+    const native = nativeOf(other, "mul", "b");
+    return new Tensor(pick("mul", { a: this, b: other }, b.mul, b.cudaMul)(this.#native, native));
   }
 
   /** Frees the memory now. Later use throws ERR_AIPROD_DISPOSED; disposing twice is harmless. */
@@ -141,7 +178,7 @@ export class Tensor implements Disposable {
   }
 
   toString(): string {
-    return `Tensor(${this.dtype}[${this.shape.join(",")}]${this.disposed ? ", disposed" : ""})`;
+    return `Tensor(${this.dtype}[${this.shape.join(",")}]${this.device === "cuda" ? ", cuda" : ""}${this.disposed ? ", disposed" : ""})`;
   }
 }
 

@@ -11,7 +11,7 @@ const root = join(import.meta.dirname, "..", "..");
 const tests = join(root, "build", "Release", "aiprod_cuda_kernel_tests");
 const cuda = cudaInfo();
 
-const skip = cuda.state === "ready" ? false : `no usable GPU: CUDA ${cuda.state} (${cuda.reason ?? "unknown reason"})`;
+const skip = cuda.state === "ready" && !cuda.emulated ? false : `no usable GPU: CUDA ${cuda.state}${cuda.emulated ? " (the host emulation)" : ""} (${cuda.reason ?? "AIPROD_CUDA_EMULATE=1"})`;
 if (skip) console.log(`# GPU tests skipped: ${skip}`);
 
 t.test("every CUDA kernel matches the CPU reference on the device", { skip }, async (t) => {

@@ -1,7 +1,8 @@
 // Memory that tensors view. A Buffer is shared (std::shared_ptr) by every tensor that views it: a reshape or a
 // contiguous slice is a new tensor over the same bytes, and the memory goes back when the last view is gone.
-// Two kinds: HostStorage (owned, 64-byte aligned) and MappedFile (a checkpoint file mapped copy-on-write, so
-// weights stay in the page cache and in their stored dtype; writing to a mapped tensor never touches the file).
+// Three kinds: HostStorage (owned, 64-byte aligned), MappedFile (a checkpoint file mapped copy-on-write, so
+// weights stay in the page cache and in their stored dtype; writing to a mapped tensor never touches the file)
+// and DeviceStorage (CUDA device memory from the CUDA library's allocator, device_storage.h).
 #pragma once
 #include <atomic>
 #include <cstddef>
@@ -16,6 +17,8 @@ class Buffer {
   virtual ~Buffer() = default;
   virtual uint8_t* bytes() = 0;
   virtual size_t nbytes() const = 0;
+  // True for device memory (DeviceStorage): bytes() is then a device pointer, never dereferenced on the host.
+  virtual bool on_device() const { return false; }
   // Bumped by every write through any view, so caches of derived data (packed weights) see the change.
   std::atomic<uint64_t> version{0};
 };
