@@ -13,7 +13,7 @@ export { conv1d, conv2d, conv3d, convTranspose1d } from "./runtime/conv.js";
 export type { Conv3dOptions, ConvOptions, ConvTranspose1dOptions, PadMode } from "./runtime/conv.js";
 export { cudaInfo, getInfo, setIsa } from "./runtime/info.js";
 export type { CudaInfo, CudaState, EngineInfo } from "./runtime/info.js";
-export { cudaAvailable, cudaMemoryStats, cudaResetPeak, cudaTrim } from "./runtime/device.js";
+export { cudaAvailable, cudaMemoryStats, cudaResetPeak, cudaTrim, getDefaultDevice, setDefaultDevice, withDevice } from "./runtime/device.js";
 export type { NativeCudaMemoryStats as CudaMemoryStats } from "./native/bindingTypes.js";
 export { addMul, adaLN, groupNorm, layerNorm, pixelNorm, rmsNorm } from "./runtime/norm.js";
 export { geluErf, geluTanh, leakyRelu, lerp, mean, sigmoid, silu, softmax, std, tanh } from "./runtime/activation.js";

@@ -121,15 +121,8 @@ Napi::Value CudaGeluErf(const Napi::CallbackInfo& info) { return activation(info
 Napi::Value CudaSilu(const Napi::CallbackInfo& info) { return activation(info, "silu", 2, false); }
 Napi::Value CudaLeakyRelu(const Napi::CallbackInfo& info) { return activation(info, "leaky_relu", 3, true); }
 
-// sigmoid / tanh: the CUDA library's unary op has no such kind (api.h); a clear error, not a host round trip.
-Napi::Value no_kernel(const Napi::CallbackInfo& info, const char* op) {
-  CudaOp c(info.Env(), op);
-  const UnaryCheck k = check_unary(info, op, false);
-  c.unsupported(std::string("the CUDA library has no ") + op + " kernel (its unary op covers gelu_tanh, gelu_erf, silu, "
-                "leaky_relu, affine and lerp); x is " + k.x->describe() + ": run " + op + " on the CPU with .to(\"cpu\")");
-}
-Napi::Value CudaSigmoid(const Napi::CallbackInfo& info) { return no_kernel(info, "sigmoid"); }
-Napi::Value CudaTanh(const Napi::CallbackInfo& info) { return no_kernel(info, "tanh"); }
+Napi::Value CudaSigmoid(const Napi::CallbackInfo& info) { return activation(info, "sigmoid", 6, false); }
+Napi::Value CudaTanh(const Napi::CallbackInfo& info) { return activation(info, "tanh", 7, false); }
 
 Napi::Value CudaLerp(const Napi::CallbackInfo& info) {
   CudaOp c(info.Env(), "lerp");

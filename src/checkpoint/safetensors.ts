@@ -8,6 +8,7 @@ import { AiprodError } from "../native/errors.js";
 import type { DType } from "../runtime/dtype.js";
 import { dtypeSize } from "../runtime/dtype.js";
 import { mapFileTensors } from "../runtime/mappedFile.js";
+import { toDefaultDevice } from "../runtime/device.js";
 import { reshape } from "../runtime/shape.js";
 import type { Tensor } from "../runtime/tensor.js";
 
@@ -204,7 +205,8 @@ export class SafetensorsFile implements WeightSource, Disposable {
       const views = mapFileTensors(this.path, entries.map(([, i]) => ({ offset: i.offset, dtype: i.dtype!, shape: i.shape })));
       this.#mapped = new Map(entries.map(([k], j) => [k, views[j]!]));
     }
-    return reshape(this.#mapped.get(key)!, info.shape);
+    // On the default device: under withDevice("cuda") weights are copied to the device as the model loads them.
+    return toDefaultDevice(reshape(this.#mapped.get(key)!, info.shape));
   }
 
   view(prefix: string): WeightSource {

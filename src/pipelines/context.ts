@@ -10,9 +10,17 @@ export class AbortedError extends AiprodError {
   }
 }
 
+/** Peak device memory of a stage: reset at its start, read at its end (the CUDA allocator's bytes in use). */
+export interface DevicePeak {
+  reset(): void;
+  peak(): number;
+}
+
 export class RunContext {
   readonly stages: StageReport[] = [];
   #current?: { stage: string; start: number; peak: number };
+  /** Set when the run is on a GPU: each stage also reports its peak device memory. */
+  devicePeak?: DevicePeak;
 
   /**
    * `aborted`: polled at every step and transformer block (in a worker it reads a shared flag, because a
@@ -44,13 +52,16 @@ export class RunContext {
     this.check();
     const outer = this.#current;
     this.#current = { stage, start: performance.now(), peak: process.memoryUsage.rss() };
+    // Nested stages share the allocator's one peak counter: only top-level stages reset it.
+    if (!outer) this.devicePeak?.reset();
     this.onProgress({ stage, step: 0, steps: 1 });
     try {
       return await fn();
     } finally {
       const c = this.#current;
       this.sample();
-      this.stages.push({ stage, seconds: (performance.now() - c.start) / 1000, peakRssBytes: c.peak });
+      const device = this.devicePeak ? { peakDeviceBytes: this.devicePeak.peak() } : {};
+      this.stages.push({ stage, seconds: (performance.now() - c.start) / 1000, peakRssBytes: c.peak, ...device });
       this.#current = outer;
     }
   }

@@ -85,7 +85,7 @@ export class Engine {
         opts.onProgress?.(p);
       }
     };
-    const worker = startWorker({ params: resolved, models, abort });
+    const worker = startWorker({ params: resolved, models, abort, device: this.device });
     const onAbort = () => Atomics.store(flag, 0, 1);
     opts.signal?.addEventListener("abort", onAbort, { once: true });
     try {

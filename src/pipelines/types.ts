@@ -96,6 +96,8 @@ export interface StageReport {
   seconds: number;
   /** Highest resident set size sampled during the stage (whole process: main thread and workers). */
   peakRssBytes: number;
+  /** Peak CUDA device memory in use during the stage (runs on a GPU only). */
+  peakDeviceBytes?: number;
 }
 
 export interface GenerateResult {

@@ -3,15 +3,20 @@
 // never sees messages); progress and the result go back as messages.
 import { parentPort, workerData } from "node:worker_threads";
 import { GaussianGenerator } from "../models/ltx2/components/noisers.js";
+import { cudaMemoryStats, cudaResetPeak, type Device, setDefaultDevice } from "../runtime/device.js";
 import { RunContext } from "./context.js";
 import type { ModelInfo } from "./modelFiles.js";
 import { runPipeline } from "./run.js";
 import type { ResolvedParams } from "./types.js";
 
-const { params, models, abort } = workerData as { params: ResolvedParams; models: ModelInfo; abort: SharedArrayBuffer };
+const { params, models, abort, device } = workerData as { params: ResolvedParams; models: ModelInfo; abort: SharedArrayBuffer; device: Device };
 const flag = new Int32Array(abort);
 const ctx = new RunContext(() => Atomics.load(flag, 0) !== 0, (p) => parentPort!.postMessage({ type: "progress", progress: p }), new GaussianGenerator(params.seed));
 try {
+  // This thread is the generation's own: on "cuda" every tensor the pipeline makes and every weight it loads
+  // lands on the device (device.ts), so the models run there unchanged.
+  setDefaultDevice(device ?? "cpu");
+  if (device === "cuda") ctx.devicePeak = { reset: cudaResetPeak, peak: () => cudaMemoryStats().peak };
   const out = await runPipeline(ctx, params, models);
   parentPort!.postMessage({ type: "done", out, stages: ctx.stages });
 } catch (e) {

@@ -1,6 +1,5 @@
 // Activations, lerp and last-dim softmax/mean/std (native/binding/ops_activation.cc; on cuda tensors
-// cuda_ops_pointwise.cc). f32 or bf16 in, same dtype out, computed in f32. sigmoid and tanh have no CUDA kernel:
-// on cuda tensors they are ERR_AIPROD_UNSUPPORTED.
+// cuda_ops_pointwise.cc). f32 or bf16 in, same dtype out, computed in f32.
 import { loadBinding } from "../native/loadBinding.js";
 import { pick } from "./device.js";
 import { nativeOf, Tensor } from "./tensor.js";

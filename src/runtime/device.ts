@@ -62,6 +62,47 @@ export function pick<F>(op: string, args: Record<string, unknown>, cpu: F, cuda:
   return onDevice(op, args) === "cuda" ? cuda : cpu;
 }
 
+// Where new tensors are made (Tensor.empty/zeros/from) and where weights load (SafetensorsFile.tensor): the
+// default device, "cpu" unless a caller chose otherwise. Per thread (each worker thread has its own module state),
+// so a generation running in its worker on "cuda" leaves the main thread's default alone. Model code needs no
+// device argument: under withDevice("cuda", ...) its inputs, constants and weights are made on the device, and
+// every op then runs there.
+let defaultDevice: Device = "cpu";
+
+export function getDefaultDevice(): Device {
+  return defaultDevice;
+}
+
+/** Sets the default device of this thread; "cuda" needs a device (ERR_AIPROD_NO_DEVICE otherwise). */
+export function setDefaultDevice(device: Device): void {
+  if (!isDevice(device)) {
+    throw new AiprodError("ERR_AIPROD_INVALID_ARGUMENT", `aiprod.setDefaultDevice: device must be "cpu" or "cuda", got '${String(device)}'`);
+  }
+  if (device === "cuda") requireCuda("setDefaultDevice");
+  defaultDevice = device;
+}
+
+/** Runs `fn` with `device` as the default device, restoring the previous one afterwards (also on errors). */
+export function withDevice<T>(device: Device, fn: () => T): T {
+  const before = defaultDevice;
+  setDefaultDevice(device);
+  try {
+    return fn();
+  } finally {
+    defaultDevice = before;
+  }
+}
+
+/** `t` on the default device: `t` itself when it is there already, else a copy (and `t` is disposed). */
+export function toDefaultDevice(t: Tensor): Tensor {
+  if (t.device === defaultDevice) return t;
+  try {
+    return t.to(defaultDevice);
+  } finally {
+    t.dispose();
+  }
+}
+
 /** The CUDA library's caching allocator: bytes in use by tensors, cached for reuse, and the peak in use. */
 export function cudaMemoryStats(): NativeCudaMemoryStats {
   requireCuda("cudaMemoryStats");

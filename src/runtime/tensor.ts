@@ -4,7 +4,7 @@
 import type { NativeTensor, StorageArray } from "../native/bindingTypes.js";
 import { AiprodError } from "../native/errors.js";
 import { loadBinding } from "../native/loadBinding.js";
-import { pick, requireCuda } from "./device.js";
+import { getDefaultDevice, pick, requireCuda, toDefaultDevice } from "./device.js";
 import { type DType, isDType, isStorageArrayFor, storageArrayName } from "./dtype.js";
 
 export type Device = "cpu" | "cuda";
@@ -33,13 +33,13 @@ export class Tensor implements Disposable {
     return new Tensor(native);
   }
 
-  /** Uninitialized memory on `device`: for outputs that will be fully written. */
-  static empty(shape: Shape, dtype: DType = "f32", device: Device = "cpu"): Tensor {
+  /** Uninitialized memory on `device` (default: the default device, device.ts): for outputs that will be fully written. */
+  static empty(shape: Shape, dtype: DType = "f32", device: Device = getDefaultDevice()): Tensor {
     return Tensor.#fresh("Tensor.empty", shape, dtype, device, false);
   }
 
-  /** Zeros on `device`. */
-  static zeros(shape: Shape, dtype: DType = "f32", device: Device = "cpu"): Tensor {
+  /** Zeros on `device` (default: the default device, device.ts). */
+  static zeros(shape: Shape, dtype: DType = "f32", device: Device = getDefaultDevice()): Tensor {
     return Tensor.#fresh("Tensor.zeros", shape, dtype, device, true);
   }
 
@@ -55,7 +55,7 @@ export class Tensor implements Disposable {
   }
 
   /**
-   * A tensor holding `data`. Numbers (an array or a Float32Array) are rounded to `dtype` (nearest even);
+   * A tensor on the default device (device.ts) holding `data`. Numbers (an array or a Float32Array) are rounded to `dtype` (nearest even);
    * a Uint16Array is taken as the raw bits of a bf16/f16 tensor and a Uint8Array as f8e4m3 bits.
    */
   static from(data: StorageArray | readonly number[], shape: Shape, dtype?: DType): Tensor {
@@ -74,14 +74,16 @@ export class Tensor implements Disposable {
       throw new AiprodError("ERR_AIPROD_INVALID_ARGUMENT",
         `aiprod.Tensor.from: a ${(values as object).constructor.name} cannot hold ${target} data; pass numbers or a ${storageArrayName(target)}`);
     }
-    const t = Tensor.empty(shape, target);
+    // Written in host memory, then moved once: one copy to the device instead of a write through it.
+    const { NativeTensor } = loadBinding();
+    const t = new Tensor(new NativeTensor(target, shape, false));
     try {
       t.#native.write(values);
     } catch (e) {
       t.dispose();
       throw e;
     }
-    return t;
+    return getDefaultDevice() === "cpu" ? t : toDefaultDevice(t);
   }
 
   get dtype(): DType {

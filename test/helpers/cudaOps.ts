@@ -120,8 +120,9 @@ export const opCases: Case[] = [
   { name: "silu", kernel: "unary", ...TRANSC, run: (d) => silu(rand(d, [5, 17], "f32", 4)) },
   { name: "silu bf16", kernel: "unary", ...BF16_ULP, run: (d) => silu(rand(d, [5, 17], "bf16", 4)) },
   { name: "leakyRelu", kernel: "unary", exact: true, run: (d) => leakyRelu(rand(d, [9, 11]), 0.2) },
-  { name: "sigmoid (no CUDA kernel)", kernel: null, run: (d) => sigmoid(rand(d, [3, 5])) },
-  { name: "tanh (no CUDA kernel)", kernel: null, run: (d) => tanh(rand(d, [3, 5])) },
+  { name: "sigmoid", kernel: "unary", ...TRANSC, run: (d) => sigmoid(rand(d, [3, 5], "f32", 4)) },
+  { name: "sigmoid bf16", kernel: "unary", ...BF16_ULP, run: (d) => sigmoid(rand(d, [3, 5], "bf16", 4)) },
+  { name: "tanh", kernel: "unary", ...TRANSC, run: (d) => tanh(rand(d, [7, 9], "f32", 3)) },
   // ---- row reductions and norms (norm) ----
   // softmax over d=37: exp differences (TRANSC) plus the sum's order (37·2^-24 relative).
   { name: "softmax", kernel: "norm", atol: 1e-7, rtol: 1e-5, run: (d) => softmax(rand(d, [6, 37], "f32", 3)) },
