@@ -12,6 +12,7 @@ import t from "tap";
 import { SafetensorsFile } from "../../src/checkpoint/safetensors.js";
 import { writeTinyLtx2Checkpoint } from "../../src/models/ltx2/checkpoint/tinyCheckpoint.js";
 import { loadLtx2Transformer } from "../../src/models/ltx2/loadTransformer.js";
+import { blockWeightBytes, chooseBlockResidency } from "../../src/models/ltx2/transformer/blockResidency.js";
 import type { ModalityInput } from "../../src/models/ltx2/transformer/model.js";
 import { audioPositions, videoPositions } from "../../src/models/ltx2/transformer/positions.js";
 import { cudaMemoryStats, cudaResetPeak, getDefaultDevice, Tensor, withDevice } from "../../src/index.js";
@@ -83,3 +84,50 @@ for (const [dtype, bound] of [["f32", 1e-4], ["bf16", 3e-2]] as const) {
     t.ok(ev <= bound && ea <= bound, `video ${ev.toExponential(2)}, audio ${ea.toExponential(2)} (bound ${bound})`);
   });
 }
+
+t.test("streamed block weights give the resident forward bit for bit, with one block's weights on the device", async (t) => {
+  const path = join(dir, "tiny-stream.safetensors");
+  writeTinyLtx2Checkpoint(path, { seed: 9, dtype: "f32" });
+  const run = (blockWeights: "resident" | "streamed") => withDevice("cuda", () => {
+    using file = SafetensorsFile.open(path);
+    const before = cudaMemoryStats().inUse;
+    cudaResetPeak();
+    const model = loadLtx2Transformer(file, { blockWeights });
+    const [v, a] = inputs(model.config.captionChannels);
+    try {
+      const out = model.forward(v, a);
+      const r = { video: out.video.toFloat32(), audio: out.audio.toFloat32(), peak: cudaMemoryStats().peak - before, blocks: model.blocks.length };
+      out.video.dispose();
+      out.audio.dispose();
+      return r;
+    } finally {
+      for (const x of [v.latent, v.context, a.latent, a.context]) x.dispose();
+      model.dispose();
+    }
+  });
+  const resident = run("resident"), streamed = run("streamed");
+  t.equal(resident.blocks, 2);
+  t.equal(streamed.blocks, 0, "no block is held between forwards");
+  t.same(streamed.video, resident.video, "video identical");
+  t.same(streamed.audio, resident.audio, "audio identical");
+  t.ok(streamed.peak < resident.peak, `peak device memory ${streamed.peak} < ${resident.peak} bytes`);
+});
+
+t.test("the residency policy streams when the blocks' weights exceed 70% of the free device memory", async (t) => {
+  t.equal(chooseBlockResidency(38e9, 80e9), "resident", "19B bf16 on an 80 GB H100");
+  t.equal(chooseBlockResidency(38e9, 23e9), "streamed", "19B bf16 on a 24 GB card");
+  t.equal(chooseBlockResidency(19e9, 23e9), "streamed", "19B fp8 on a 24 GB card leaves too little for activations");
+  {
+    using file = SafetensorsFile.open(join(dir, "tiny-f32.safetensors"));
+    const src = file.view("model.diffusion_model.");
+    const keys = src.keys().filter((k) => k.startsWith("transformer_blocks.1."));
+    const bytes = keys.reduce((n, k) => n + src.info(k).shape.reduce((a, d) => a * d, 1) * 4, 0);
+    t.ok(keys.length > 10 && bytes > 0);
+    t.equal(blockWeightBytes(src, [1]), bytes, "one block's weights, in their stored dtype");
+    t.equal(blockWeightBytes(src, [0, 1]), 2 * bytes, "two blocks of one config");
+  }
+  t.throws(() => withDevice("cuda", () => {
+    using file = SafetensorsFile.open(join(dir, "tiny-f32.safetensors"));
+    return loadLtx2Transformer(file, { blockWeights: "sometimes" as "streamed" });
+  }), { code: "ERR_AIPROD_INVALID_ARGUMENT", message: /block weights must be "resident" or "streamed"/ });
+});

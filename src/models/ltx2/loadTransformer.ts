@@ -7,7 +7,7 @@ import { RandomWeightSource } from "./checkpoint/randomWeights.js";
 import { Embeddings1DConnector, parseConnectorConfig } from "./text/embeddingsConnector.js";
 import { type FeatureExtractor, FeatureExtractorV1, FeatureExtractorV2 } from "./text/featureExtractor.js";
 import { parseTransformerConfig, type TransformerConfig } from "./transformer/config.js";
-import { LTXModel } from "./transformer/model.js";
+import { LTXModel, type LTXModelOptions } from "./transformer/model.js";
 
 export interface Ltx2TextSide {
   featureExtractor: FeatureExtractor;
@@ -16,7 +16,7 @@ export interface Ltx2TextSide {
 }
 
 /** The transformer of a checkpoint file (blocks `layers`, default all). */
-export function loadLtx2Transformer(file: SafetensorsFile, opts: { layers?: readonly number[] } = {}): LTXModel {
+export function loadLtx2Transformer(file: SafetensorsFile, opts: LTXModelOptions = {}): LTXModel {
   const config = parseTransformerConfig(file.config);
   return new LTXModel(file.view(TRANSFORMER_PREFIX), config, opts);
 }
@@ -37,7 +37,7 @@ export function loadLtx2TextSide(file: SafetensorsFile, textLayers: number): Ltx
 }
 
 /** A transformer with seeded random weights for any config (`--random-weights`); dispose both when done. */
-export function randomLtx2Transformer(transformerConfig: Record<string, unknown>, opts: { layers?: readonly number[]; seed?: number } = {}): { model: LTXModel; weights: RandomWeightSource; config: TransformerConfig } {
+export function randomLtx2Transformer(transformerConfig: Record<string, unknown>, opts: LTXModelOptions & { seed?: number } = {}): { model: LTXModel; weights: RandomWeightSource; config: TransformerConfig } {
   const config = parseTransformerConfig({ transformer: transformerConfig });
   const weights = new RandomWeightSource(transformerLayout(config, opts.layers), opts.seed ?? 0);
   const source: WeightSource = weights;

@@ -4,6 +4,7 @@
 import type { TensorInfo, WeightSource } from "../../../checkpoint/safetensors.js";
 import { AiprodError } from "../../../native/errors.js";
 import type { DType } from "../../../runtime/dtype.js";
+import { toDefaultDevice, withDevice } from "../../../runtime/device.js";
 import { reshape } from "../../../runtime/shape.js";
 import { Tensor } from "../../../runtime/tensor.js";
 import type { Layout, TensorSpec } from "./layout.js";
@@ -63,10 +64,12 @@ export class RandomWeightSource implements WeightSource {
     if (!spec) throw new AiprodError("ERR_AIPROD_MISSING_WEIGHT", `aiprod.ltx2: ${this.name} has no tensor '${key}'`);
     let t = this.#cache.get(full);
     if (!t) {
-      t = Tensor.from(randomValues(spec, this.seed, full), spec.shape, this.dtype);
+      // Cached in host memory, like a mapped file's weights: a model on cuda gets a device copy per load, so
+      // streamed blocks do not pile up in device memory through this cache.
+      t = withDevice("cpu", () => Tensor.from(randomValues(spec, this.seed, full), spec.shape, this.dtype));
       this.#cache.set(full, t);
     }
-    return reshape(t, spec.shape);
+    return toDefaultDevice(reshape(t, spec.shape));
   }
 
   view(prefix: string): WeightSource {

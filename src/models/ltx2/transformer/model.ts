@@ -10,6 +10,7 @@ import type { Tensor } from "../../../runtime/tensor.js";
 import { toDenoised } from "../components/diffusionSteps.js";
 import type { RopeTable } from "./attention.js";
 import { type BlockPerturbations, BasicAVTransformerBlock, type StreamState } from "./block.js";
+import { type BlockResidency, resolveBlockResidency } from "./blockResidency.js";
 import { audioInnerDim, type TransformerConfig, videoInnerDim } from "./config.js";
 import { disposeAll, modulationRows } from "./modulation.js";
 import { type Positions, ropeTables, timeOnly } from "./rope.js";
@@ -102,13 +103,24 @@ interface Prepared {
   owned: Tensor[];
 }
 
+export interface LTXModelOptions {
+  /** Blocks to instantiate (default all). */
+  layers?: readonly number[];
+  /** Block weights loaded once ("resident") or per forward, one block at a time ("streamed"); see blockResidency.ts. */
+  blockWeights?: BlockResidency;
+}
+
 export class LTXModel {
   readonly video: StreamHead;
   readonly audio: StreamHead;
+  /** The resident blocks (empty when the block weights are streamed). */
   readonly blocks: BasicAVTransformerBlock[];
+  readonly layers: readonly number[];
+  readonly blockWeights: BlockResidency;
+  readonly #src: WeightSource;
 
   /** `src` holds the transformer keys without the `model.diffusion_model.` prefix. */
-  constructor(src: WeightSource, readonly config: TransformerConfig, opts: { layers?: readonly number[] } = {}) {
+  constructor(src: WeightSource, readonly config: TransformerConfig, opts: LTXModelOptions = {}) {
     const c = config;
     this.video = new StreamHead(src, "", ["av_ca_video_scale_shift_adaln_single", "av_ca_a2v_gate_adaln_single"],
       videoInnerDim(c), c.inChannels, c.outChannels, c.captionChannels, c);
@@ -118,7 +130,10 @@ export class LTXModel {
     for (const i of layers) {
       if (!Number.isInteger(i) || i < 0 || i >= c.numLayers) throw new AiprodError("ERR_AIPROD_INVALID_ARGUMENT", `aiprod.ltx2: layer ${i} is not in 0..${c.numLayers - 1}`);
     }
-    this.blocks = layers.map((i) => new BasicAVTransformerBlock(src, i, c));
+    this.#src = src;
+    this.layers = layers;
+    this.blockWeights = resolveBlockResidency(src, layers, opts.blockWeights);
+    this.blocks = this.blockWeights === "resident" ? layers.map((i) => new BasicAVTransformerBlock(src, i, c)) : [];
   }
 
   #check(name: string, m: ModalityInput, inChannels: number, contextDim: number): [number, number] {
@@ -199,17 +214,24 @@ export class LTXModel {
       a = this.#prepare(this.audio, audio, video, c.audioMaxPos, c.audioHeads, c.audioInChannels, "audio");
       const stg = new Set(opts.stgBlocks ?? []);
       let vx = v.state.x, ax = a.state.x;
-      for (const [n, block] of this.blocks.entries()) {
+      for (const [n, index] of this.layers.entries()) {
         const perturb: BlockPerturbations = {
-          skipVideoSelfAttention: stg.has(block.index), skipAudioSelfAttention: stg.has(block.index),
+          skipVideoSelfAttention: stg.has(index), skipAudioSelfAttention: stg.has(index),
           skipA2V: opts.skipAudioVideoCrossAttention ?? false, skipV2A: opts.skipAudioVideoCrossAttention ?? false,
         };
-        const out = block.forward({ ...v.state, x: vx }, { ...a.state, x: ax }, perturb);
+        // Streamed: this block's weights load now (onto the default device) and go right after it ran.
+        const block = this.blocks[n] ?? new BasicAVTransformerBlock(this.#src, index, c);
+        let out: { video: Tensor; audio: Tensor };
+        try {
+          out = block.forward({ ...v.state, x: vx }, { ...a.state, x: ax }, perturb);
+        } finally {
+          if (!this.blocks[n]) block.dispose();
+        }
         if (vx !== v.state.x) vx.dispose();
         if (ax !== a.state.x) ax.dispose();
         vx = out.video;
         ax = out.audio;
-        opts.onBlock?.(n, this.blocks.length);
+        opts.onBlock?.(n, this.layers.length);
       }
       try {
         return { video: this.#output(this.video, vx, v.embedding), audio: this.#output(this.audio, ax, a.embedding) };
