@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { cudaInfo } from "../../src/index.js";
 import { GPU_CASES } from "./cases.js";
+import { type GenerationResult, measureGeneration } from "./generation.js";
 
 interface Row { case: string; ms: number; runs: number; flop: number; tflops: number }
 interface Report {
@@ -17,6 +18,7 @@ interface Report {
   skipped?: string;
   peer?: Record<string, unknown> | { skipped: string };
   cases: Array<{ case: string; ours?: Row; peer?: Row; ratio?: number; skipped?: string }>;
+  generation?: GenerationResult | { skipped: string };
 }
 
 function jsonLines(text: string): Array<Record<string, unknown>> {
@@ -43,6 +45,8 @@ function main(): number {
       console.log(`  skipped ${name}`);
       report.cases.push({ case: name, skipped: report.skipped });
     }
+    console.log("  skipped distilled_768x512x121_19b (the generation case)");
+    report.generation = { skipped: report.skipped };
     return finish(0);
   }
   report.device = cuda.devices[0]!.name;
@@ -70,6 +74,17 @@ function main(): number {
     report.cases.push(entry);
     const fmt = (r?: Row) => (r ? `${r.ms.toFixed(3)} ms ${r.tflops.toFixed(1)} TFLOP/s` : "-");
     console.log(`  ${name.padEnd(34)} ours ${fmt(o).padEnd(26)} torch ${fmt(p).padEnd(26)} ${entry.ratio ? `${entry.ratio.toFixed(2)}x` : entry.skipped ?? ""}`);
+  }
+  // One distilled generation's transformer steps and VAE decode with random 19B weights, whole and per stage.
+  try {
+    const g = measureGeneration(false);
+    report.generation = g;
+    console.log(`  ${g.case}: ${g.seconds.toFixed(2)} s (block weights ${g.blockWeights}; excluded: ${g.excluded.join(", ")})`);
+    for (const st of g.stages) console.log(`    ${st.stage.padEnd(22)} ${st.seconds.toFixed(2).padStart(8)} s  peak device ${(st.peakDeviceBytes / 2 ** 30).toFixed(2)} GiB`);
+  } catch (e) {
+    report.generation = { skipped: `failed: ${(e as Error).message}` };
+    console.log(`  generation case failed: ${(e as Error).message}`);
+    return finish(1);
   }
   return finish(ours.status === 0 ? 0 : 1);
 }

@@ -5,17 +5,13 @@ import { randomLtx2Transformer } from "../../src/models/ltx2/loadTransformer.js"
 import { audioPositions, videoPositions } from "../../src/models/ltx2/transformer/positions.js";
 import { Tensor } from "../../src/index.js";
 import { randomF32 } from "../lib/data.js";
+import { LTX2_19B_TRANSFORMER } from "../lib/ltx2Configs.js";
 import { hwmBytes, resetHwm, rssBytes } from "../memory/procStatus.js";
 
-const LTX2_19B = {
-  num_layers: 48, num_attention_heads: 32, attention_head_dim: 128, cross_attention_dim: 4096, audio_num_attention_heads: 32,
-  audio_attention_head_dim: 64, audio_cross_attention_dim: 2048, caption_channels: 3840, av_ca_timestep_scale_multiplier: 1000,
-  frequencies_precision: "float64",
-};
 
 const grid = { frames: 16, height: 16, width: 24 }; // 121 frames at 512x768: 6144 tokens
 const tv = grid.frames * grid.height * grid.width, ta = 126, S = 1024;
-const { model, weights, config } = randomLtx2Transformer(LTX2_19B, { layers: [0] });
+const { model, weights, config } = randomLtx2Transformer(LTX2_19B_TRANSFORMER, { layers: [0] });
 const dv = 4096, da = 2048, C = config.captionChannels;
 
 /** Matmul and attention FLOPs of one block (2 per multiply-add), the work that dominates. */

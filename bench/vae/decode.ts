@@ -28,7 +28,7 @@ export const LTX2_VAE_CONFIG = {
 };
 
 /** Decoder weights made on demand: uniform ±√(3/fan-in) (unit variance in, unit out), statistics near identity. */
-function randomDecoderSource(cfg: VideoVaeConfig, prefix: string): WeightSource {
+export function randomDecoderSource(cfg: VideoVaeConfig, prefix: string): WeightSource {
   const specs = videoVaeParamSpecs(cfg);
   const key = (k: string) => prefix + k;
   const src: WeightSource = {

@@ -24,6 +24,17 @@ t.test("without a GPU, bench:gpu skips every case and says why", { skip: ready ?
   t.match(report.skipped, /no usable GPU/);
   t.same(report.cases.map((c) => c.case), [...GPU_CASES]);
   t.ok(report.cases.every((c) => c.skipped && !c.ours), "no case carries a number");
+  t.match((report as { generation?: { skipped?: string } }).generation?.skipped ?? "", /no usable GPU/);
+});
+
+t.test("the generation case runs its stages on the (emulated) device, on the tiny configs", async (t) => {
+  const r = spawnSync(process.execPath, ["--import=tsx", join(root, "bench", "gpu", "generation.ts"), "--smoke"], {
+    cwd: root, encoding: "utf8", env: { ...process.env, AIPROD_CUDA_EMULATE: "1" },
+  });
+  t.equal(r.status, 0, r.stderr);
+  const g = JSON.parse(r.stdout.trim().split("\n").pop()!) as { stages: Array<{ stage: string; seconds: number; peakDeviceBytes: number }> };
+  t.same(g.stages.map((s) => s.stage), ["transformer stage 1", "transformer stage 2", "vae decode"]);
+  t.ok(g.stages.every((s) => s.seconds > 0 && s.peakDeviceBytes > 0), "each stage timed, with its device memory");
 });
 
 t.test("the kernel bench program runs its cases under the emulation", async (t) => {
