@@ -35,14 +35,20 @@ function inputs(captionChannels: number): [ModalityInput, ModalityInput] {
   ];
 }
 
-function forward(path: string): { video: Float32Array; audio: Float32Array; device: string } {
+interface ForwardResult { video: Float32Array; audio: Float32Array; device: string; peak: number; blocks: number }
+
+/** Loads the checkpoint at `path` (on the default device), forwards the fixed inputs once, releases everything. */
+function forward(path: string, blockWeights?: "resident" | "streamed"): ForwardResult {
   using file = SafetensorsFile.open(path);
-  const model = loadLtx2Transformer(file);
+  const onCuda = getDefaultDevice() === "cuda";
+  const before = onCuda ? cudaMemoryStats().inUse : 0;
+  if (onCuda) cudaResetPeak();
+  const model = loadLtx2Transformer(file, blockWeights ? { blockWeights } : {});
   const [v, a] = inputs(model.config.captionChannels);
   try {
     const out = model.forward(v, a, { stgBlocks: [] });
-    const device = out.video.device;
-    const r = { video: out.video.toFloat32(), audio: out.audio.toFloat32(), device };
+    const r = { video: out.video.toFloat32(), audio: out.audio.toFloat32(), device: out.video.device,
+      peak: onCuda ? cudaMemoryStats().peak - before : 0, blocks: model.blocks.length };
     out.video.dispose();
     out.audio.dispose();
     return r;
@@ -88,23 +94,7 @@ for (const [dtype, bound] of [["f32", 1e-4], ["bf16", 3e-2]] as const) {
 t.test("streamed block weights give the resident forward bit for bit, with one block's weights on the device", async (t) => {
   const path = join(dir, "tiny-stream.safetensors");
   writeTinyLtx2Checkpoint(path, { seed: 9, dtype: "f32" });
-  const run = (blockWeights: "resident" | "streamed") => withDevice("cuda", () => {
-    using file = SafetensorsFile.open(path);
-    const before = cudaMemoryStats().inUse;
-    cudaResetPeak();
-    const model = loadLtx2Transformer(file, { blockWeights });
-    const [v, a] = inputs(model.config.captionChannels);
-    try {
-      const out = model.forward(v, a);
-      const r = { video: out.video.toFloat32(), audio: out.audio.toFloat32(), peak: cudaMemoryStats().peak - before, blocks: model.blocks.length };
-      out.video.dispose();
-      out.audio.dispose();
-      return r;
-    } finally {
-      for (const x of [v.latent, v.context, a.latent, a.context]) x.dispose();
-      model.dispose();
-    }
-  });
+  const run = (blockWeights: "resident" | "streamed") => withDevice("cuda", () => forward(path, blockWeights));
   const resident = run("resident"), streamed = run("streamed");
   t.equal(resident.blocks, 2);
   t.equal(streamed.blocks, 0, "no block is held between forwards");
