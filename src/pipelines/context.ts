@@ -1,6 +1,7 @@
 // What every stage gets: cancellation checks, progress, per-stage time and peak memory, the seeded noise stream.
 import { GaussianGenerator } from "../models/ltx2/components/noisers.js";
 import { AiprodError } from "../native/errors.js";
+import { peakRss, resetPeakRss } from "../runtime/peakRss.js";
 import type { Progress, StageReport } from "./types.js";
 
 export class AbortedError extends AiprodError {
@@ -18,9 +19,11 @@ export interface DevicePeak {
 
 export class RunContext {
   readonly stages: StageReport[] = [];
-  #current?: { stage: string; start: number; peak: number };
+  #current?: { stage: string; start: number; startRss: number; peak: number };
   /** Set when the run is on a GPU: each stage also reports its peak device memory. */
   devicePeak?: DevicePeak;
+  /** RSS when the run began (the worker thread started, nothing loaded): the base the stages' peaks sit on. */
+  readonly baselineRssBytes = process.memoryUsage.rss();
 
   /**
    * `aborted`: polled at every step and transformer block (in a worker it reads a shared flag, because a
@@ -39,8 +42,9 @@ export class RunContext {
     if (this.aborted()) throw new AbortedError();
   }
 
+  /** Folds the process's peak RSS since the stage began (kernel high-water mark where available) into the stage. */
   sample(): void {
-    if (this.#current) this.#current.peak = Math.max(this.#current.peak, process.memoryUsage.rss());
+    if (this.#current) this.#current.peak = Math.max(this.#current.peak, peakRss());
   }
 
   progress(step: number, steps: number): void {
@@ -51,7 +55,11 @@ export class RunContext {
   async stage<T>(stage: string, fn: () => T | Promise<T>): Promise<T> {
     this.check();
     const outer = this.#current;
-    this.#current = { stage, start: performance.now(), peak: process.memoryUsage.rss() };
+    // The high-water mark is reset per stage so each stage reports its own peak; the enclosing stage keeps the
+    // part it has seen so far and gets the inner stage's peak when it ends.
+    resetPeakRss();
+    const startRss = process.memoryUsage.rss();
+    this.#current = { stage, start: performance.now(), startRss, peak: startRss };
     // Nested stages share the allocator's one peak counter: only top-level stages reset it.
     if (!outer) this.devicePeak?.reset();
     this.onProgress({ stage, step: 0, steps: 1 });
@@ -61,7 +69,8 @@ export class RunContext {
       const c = this.#current;
       this.sample();
       const device = this.devicePeak ? { peakDeviceBytes: this.devicePeak.peak() } : {};
-      this.stages.push({ stage, seconds: (performance.now() - c.start) / 1000, peakRssBytes: c.peak, ...device });
+      this.stages.push({ stage, seconds: (performance.now() - c.start) / 1000, peakRssBytes: c.peak, startRssBytes: c.startRss, ...device });
+      if (outer) outer.peak = Math.max(outer.peak, c.peak);
       this.#current = outer;
     }
   }

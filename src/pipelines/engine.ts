@@ -9,6 +9,9 @@ import { inspectModels, type ModelInfo, modelHashes } from "./modelFiles.js";
 import type { RunOutput } from "./run.js";
 import type { GenerateParams, GenerateResult, ModelFiles, Progress, StageReport } from "./types.js";
 import { resolveParams } from "./validate.js";
+import { cudaMemoryDevice, hostMemoryDevice, type MemoryDevice } from "./memory/device.js";
+import { type ModelFacts, modelFacts } from "./memory/modelFacts.js";
+import { type MemoryPlan, outOfMemoryError, planGeneration } from "./memory/planGeneration.js";
 
 export type EngineDevice = "cpu" | "cuda" | "auto";
 
@@ -17,6 +20,8 @@ export interface GenerateOptions {
   onProgress?: (p: Progress) => void;
   /** Minimum milliseconds between two progress calls (stage changes and the last step always pass); default 100. */
   progressIntervalMs?: number;
+  /** The memory the job is planned against; default the engine's device (host: RAM or cgroup limit, MemAvailable free). */
+  memoryDevice?: MemoryDevice;
 }
 
 /**
@@ -50,6 +55,7 @@ function resolveDevice(device: EngineDevice): "cpu" | "cuda" {
 export class Engine {
   #models?: ModelInfo;
   #hashes?: Record<string, string>;
+  #facts?: ModelFacts;
 
   constructor(readonly device: "cpu" | "cuda") {}
 
@@ -57,8 +63,21 @@ export class Engine {
   async loadModels(files: ModelFiles): Promise<ModelInfo> {
     const info = inspectModels(files);
     this.#hashes = await modelHashes(info);
+    this.#facts = modelFacts(info);
     this.#models = info;
     return info;
+  }
+
+  /** The memory the engine's device offers: the host's, or the CUDA device's when the engine runs there. */
+  memoryDevice(): MemoryDevice {
+    return (this.device === "cuda" ? cudaMemoryDevice() : undefined) ?? hostMemoryDevice();
+  }
+
+  /** The memory plan of `params` on `device` (default the engine's), as generate() makes it before any work. */
+  planMemory(params: GenerateParams, device: MemoryDevice = this.memoryDevice()): MemoryPlan {
+    const models = this.#models;
+    if (!models || !this.#facts) throw new AiprodError("ERR_AIPROD_NO_MODELS", "aiprod.planMemory: call loadModels() first");
+    return planGeneration(resolveParams(params, models), this.#facts, device);
   }
 
   get models(): ModelInfo | undefined {
@@ -70,6 +89,9 @@ export class Engine {
     const models = this.#models;
     if (!models || !this.#hashes) throw new AiprodError("ERR_AIPROD_NO_MODELS", "aiprod.generate: call loadModels() first");
     const resolved = resolveParams(params, models);
+    // Sized before any work: a job that can never fit is refused here, and the decode tiling is the plan's.
+    const plan = planGeneration(resolved, this.#facts!, opts.memoryDevice ?? this.memoryDevice());
+    if (plan.verdict === "never_fits") throw outOfMemoryError(plan);
     if (opts.signal?.aborted) throw new AbortedError();
     const hashes = this.#hashes;
     const abort = new SharedArrayBuffer(4);
@@ -85,14 +107,14 @@ export class Engine {
         opts.onProgress?.(p);
       }
     };
-    const worker = startWorker({ params: resolved, models, abort, device: this.device });
+    const worker = startWorker({ params: resolved, models, abort, device: this.device, decodeTiling: plan.tiling });
     const onAbort = () => Atomics.store(flag, 0, 1);
     opts.signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      const { out, stages } = await new Promise<{ out: RunOutput; stages: StageReport[] }>((resolve, reject) => {
+      const { out, stages, baselineRssBytes } = await new Promise<{ out: RunOutput; stages: StageReport[]; baselineRssBytes: number }>((resolve, reject) => {
         worker.on("message", (m: { type: string; [k: string]: unknown }) => {
           if (m.type === "progress") report(m.progress as Progress);
-          else if (m.type === "done") resolve({ out: m.out as RunOutput, stages: m.stages as StageReport[] });
+          else if (m.type === "done") resolve({ out: m.out as RunOutput, stages: m.stages as StageReport[], baselineRssBytes: m.baselineRssBytes as number });
           else if (m.type === "error") {
             if (m.code === "ERR_AIPROD_ABORTED") reject(new AbortedError());
             else reject(Object.assign(new AiprodError((m.code as string) ?? "ERR_AIPROD_GENERATE_FAILED", m.message as string), { stack: m.stack as string }));
@@ -104,7 +126,7 @@ export class Engine {
       return {
         output: resolved.output, ...(resolved.pngFramesDir ? { pngFramesDir: resolved.pngFramesDir } : {}),
         frames: out.frames, width: resolved.width, height: resolved.height, fps: resolved.fps, hasAudio: out.hasAudio,
-        seed: resolved.seed, pipeline: resolved.pipeline, params: resolved, ...(out.enhancedPrompt !== undefined ? { enhancedPrompt: out.enhancedPrompt } : {}), modelHashes: hashes, stages, seconds: (performance.now() - start) / 1000,
+        seed: resolved.seed, pipeline: resolved.pipeline, params: resolved, ...(out.enhancedPrompt !== undefined ? { enhancedPrompt: out.enhancedPrompt } : {}), modelHashes: hashes, stages, baselineRssBytes, memoryPlan: plan, seconds: (performance.now() - start) / 1000,
       };
     } finally {
       opts.signal?.removeEventListener("abort", onAbort);

@@ -14,6 +14,7 @@ import { audioLatentFromTokens, clearConditioning, createInitialState, type Late
 import { parseTransformerConfig } from "../models/ltx2/transformer/config.js";
 import { audioLatentFrames, audioPositions, videoPositions } from "../models/ltx2/transformer/positions.js";
 import type { Tensor } from "../runtime/tensor.js";
+import type { TilingConfig } from "../models/ltx2/vae/tiling.js";
 import { GaussianGenerator } from "../models/ltx2/components/noisers.js";
 import { parseModelVersion } from "../models/ltx2/components/pipelineParams.js";
 import type { RunContext } from "./context.js";
@@ -59,7 +60,7 @@ function versionAtLeast(version: string, min: readonly number[]): boolean {
   return true;
 }
 
-export async function runPipeline(ctx: RunContext, p: ResolvedParams, models: ModelInfo): Promise<RunOutput> {
+export async function runPipeline(ctx: RunContext, p: ResolvedParams, models: ModelInfo, opts: { decodeTiling?: TilingConfig } = {}): Promise<RunOutput> {
   const ckpt = models.files.checkpoint;
   const shapes = shapesOf(ckpt);
   const twoStage = TWO_STAGE.has(p.pipeline);
@@ -153,7 +154,7 @@ export async function runPipeline(ctx: RunContext, p: ResolvedParams, models: Mo
     const frames = await ctx.stage("decode", async () => {
       let lat: Tensor | undefined = videoLatentFromTokens(videoOut, g, shapes.channels);
       try {
-        return await encodeMedia(decodeFrames(ctx, ckpt, lat, p.seed), {
+        return await encodeMedia(decodeFrames(ctx, ckpt, lat, p.seed, opts.decodeTiling), {
           output: p.output, width: p.width, height: p.height, fps: p.fps,
           ...(waveform ? { audio: waveform } : {}), ...(p.pngFramesDir ? { pngFramesDir: p.pngFramesDir } : {}),
         });

@@ -1,5 +1,6 @@
 // Public types of the generation API: what a request holds, what progress and results look like.
 import type { GuiderParams } from "../models/ltx2/components/guiders.js";
+import type { MemoryPlan } from "./memory/planGeneration.js";
 
 export const PIPELINES = ["distilled", "ti2vid_one_stage", "ti2vid_two_stages", "ic_lora", "keyframe_interpolation"] as const;
 export type PipelineName = (typeof PIPELINES)[number];
@@ -94,10 +95,15 @@ export interface Progress {
 export interface StageReport {
   stage: string;
   seconds: number;
-  /** Highest resident set size sampled during the stage (whole process: main thread and workers). */
+  /**
+   * Highest resident set size during the stage (whole process: main thread and workers): the kernel's high-water
+   * mark on Linux, else the highest sampled value.
+   */
   peakRssBytes: number;
   /** Peak CUDA device memory in use during the stage (runs on a GPU only). */
   peakDeviceBytes?: number;
+  /** Resident set size when the stage began. */
+  startRssBytes?: number;
 }
 
 export interface GenerateResult {
@@ -118,6 +124,10 @@ export interface GenerateResult {
   /** SHA-256 of every model file used (folders: of their files in name order). */
   modelHashes: Record<string, string>;
   stages: StageReport[];
+  /** Process RSS when the generation's worker began, before any model loaded (what every stage's peak sits on). */
+  baselineRssBytes: number;
+  /** The memory plan the job was admitted with (predicted peaks per stage, decode tiling). */
+  memoryPlan: MemoryPlan;
   seconds: number;
 }
 

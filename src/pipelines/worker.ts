@@ -8,8 +8,9 @@ import { RunContext } from "./context.js";
 import type { ModelInfo } from "./modelFiles.js";
 import { runPipeline } from "./run.js";
 import type { ResolvedParams } from "./types.js";
+import type { TilingConfig } from "../models/ltx2/vae/tiling.js";
 
-const { params, models, abort, device } = workerData as { params: ResolvedParams; models: ModelInfo; abort: SharedArrayBuffer; device: Device };
+const { params, models, abort, device, decodeTiling } = workerData as { params: ResolvedParams; models: ModelInfo; abort: SharedArrayBuffer; device: Device; decodeTiling?: TilingConfig };
 const flag = new Int32Array(abort);
 const ctx = new RunContext(() => Atomics.load(flag, 0) !== 0, (p) => parentPort!.postMessage({ type: "progress", progress: p }), new GaussianGenerator(params.seed));
 try {
@@ -17,8 +18,8 @@ try {
   // lands on the device (device.ts), so the models run there unchanged.
   setDefaultDevice(device ?? "cpu");
   if (device === "cuda") ctx.devicePeak = { reset: cudaResetPeak, peak: () => cudaMemoryStats().peak };
-  const out = await runPipeline(ctx, params, models);
-  parentPort!.postMessage({ type: "done", out, stages: ctx.stages });
+  const out = await runPipeline(ctx, params, models, decodeTiling ? { decodeTiling } : {});
+  parentPort!.postMessage({ type: "done", out, stages: ctx.stages, baselineRssBytes: ctx.baselineRssBytes });
 } catch (e) {
   const err = e as Error & { code?: string };
   parentPort!.postMessage({ type: "error", name: err.name, code: err.code, message: err.message ?? String(e), stack: err.stack });

@@ -3,16 +3,17 @@
 // held in memory at once.
 import { SafetensorsFile } from "../../checkpoint/safetensors.js";
 import { ConvVideoDecoder } from "../../models/ltx2/vae/convVideoDecoder.js";
-import { DEFAULT_TILING } from "../../models/ltx2/vae/tiling.js";
+import { DEFAULT_TILING, type TilingConfig } from "../../models/ltx2/vae/tiling.js";
 import type { Tensor } from "../../runtime/tensor.js";
 import type { RunContext } from "../context.js";
 
-export function* decodeFrames(ctx: RunContext, checkpoint: string, latent: Tensor, seed: number): Generator<Float32Array> {
+/** `tiling`: the memory plan's choice (a smaller tile when the default would not fit), else upstream's default. */
+export function* decodeFrames(ctx: RunContext, checkpoint: string, latent: Tensor, seed: number, tiling: TilingConfig = DEFAULT_TILING): Generator<Float32Array> {
   using file = SafetensorsFile.open(checkpoint);
   using decoder = ConvVideoDecoder.fromCheckpoint(file);
   const total = 8 * (latent.shape[2]! - 1) + 1;
   let done = 0;
-  for (const chunk of decoder.decodeVideo(latent, DEFAULT_TILING, { seed })) {
+  for (const chunk of decoder.decodeVideo(latent, tiling, { seed })) {
     try {
       ctx.check();
       done += chunk.shape[0]!;
