@@ -15,6 +15,14 @@ import type { ModelInfo } from "../modelFiles.js";
 export interface WeightSize {
   storedBytes: number;
   elements: number;
+  /**
+   * Elements of convolution weights the native conv3d runs with Winograd F(2x2, 3x3) (3x3 spatial kernels with
+   * Cin >= 32 and Cout >= 48: native/kernels/conv/conv3d.cc use_winograd), whose packed copy holds 16 transformed
+   * points per 9 taps; the other conv weights pack as plain f32 panels.
+   */
+  winogradElements: number;
+  /** Elements of the other weights with two or more dimensions (packed once as f32 panels by convolutions). */
+  panelElements: number;
 }
 
 export interface ModelFacts {
@@ -36,12 +44,17 @@ export interface LoraSize extends WeightSize {
   fusedElements: number;
 }
 
-const ZERO = (): WeightSize => ({ storedBytes: 0, elements: 0 });
+const ZERO = (): WeightSize => ({ storedBytes: 0, elements: 0, winogradElements: 0, panelElements: 0 });
 
 function add(w: WeightSize, src: WeightSource, key: string): void {
   const i = src.info(key);
+  const n = i.shape.reduce((a, b) => a * b, 1);
   w.storedBytes += i.byteLength;
-  w.elements += i.shape.reduce((a, b) => a * b, 1);
+  w.elements += n;
+  const s = i.shape;
+  // [Cout, Cin, (kT,) kH, kW] convolution weights (2-D ones are Conv2d, seen by conv3d as kT = 1).
+  if (s.length >= 4 && s[s.length - 1] === 3 && s[s.length - 2] === 3 && s[1]! >= 32 && s[0]! >= 48) w.winogradElements += n;
+  else if (s.length >= 2) w.panelElements += n;
 }
 
 function loraWeights(path: string): LoraSize {

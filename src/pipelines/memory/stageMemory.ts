@@ -21,10 +21,13 @@ export const MEMORY_CONSTANTS = {
   /** f32 copy of a convolutional model's weights, cast once at load. */
   castBytesPerElement: 4,
   /**
-   * Packed copy of a convolution weight kept by the kernels while the weight lives (Winograd-transformed and
-   * blocked f32: more than the 4 bytes of the plain copy). Measured on the audio decoder, the largest conv model.
+   * Packed copy of a Winograd-run convolution weight kept by the kernels while it lives: 16 transformed points per
+   * 9 taps in f32 is 7.1 bytes per element; measured 8.1 on the audio decoder (nearly all of its weights are
+   * Winograd-run), the rest being panel padding and the kernels' per-thread scratch.
    */
-  convPackBytesPerElement: 8.1,
+  winogradPackBytesPerElement: 8.1,
+  /** Packed copy of the other conv weights: f32 panels (native pack_conv_weight_panels), 4 bytes per element. */
+  panelPackBytesPerElement: 4,
   /** Packed copy of a linear weight (bf16/f32 weights are packed in their own width: as many bytes as stored). */
   linearPackBytesPerStoredByte: 1,
   /** Packed-weight cache cap (native AIPROD_PACK_CACHE_MB, default 1024 MiB). */
@@ -41,7 +44,7 @@ export const MEMORY_CONSTANTS = {
    * Bytes per decoded output voxel (pixel frame × row × column) of one temporal group: the blend buffer
    * (3 f32 channels + an f32 weight) and the RGB chunk (3 f32); the JS copies of them are mostly collected.
    */
-  decodeBytesPerOutputVoxel: 28,
+  decodeBytesPerOutputVoxel: 32,
   /** Bytes per element of the audio decoder's largest level (channels × mel frames × bins): tensors + conv scratch. */
   audioBytesPerLevelElement: 100,
   /** Bytes per element of the upsampler's mid-width activation (latent voxels at ×2 × mid channels). */
@@ -49,7 +52,7 @@ export const MEMORY_CONSTANTS = {
   /** JS and scratch overhead of any stage (V8 heap growth, per-thread kernel scratch). */
   stageOverheadBytes: 4 * 2 ** 20,
   /** The text stage's fixed part: tokenizer tables and the encoder's JS state. */
-  textOverheadBytes: 9 * 2 ** 20,
+  textOverheadBytes: 12 * 2 ** 20,
   /** Text tokens per prompt (Gemma is run on prompts left-padded to 1024). */
   textTokens: 1024,
 };
@@ -75,7 +78,8 @@ const C = MEMORY_CONSTANTS;
 const MiB = 2 ** 20;
 
 function convWeights(w: WeightSize): number {
-  return w.storedBytes + w.elements * C.castBytesPerElement + Math.min(w.elements * C.convPackBytesPerElement, C.packCacheBytes);
+  const packed = w.winogradElements * C.winogradPackBytesPerElement + w.panelElements * C.panelPackBytesPerElement;
+  return w.storedBytes + w.elements * C.castBytesPerElement + Math.min(packed, C.packCacheBytes);
 }
 
 function linearWeights(w: WeightSize): number {
@@ -151,7 +155,8 @@ export function stageMemory(p: ResolvedParams, facts: ModelFacts, tiling: Tiling
   const na = audioLatentFrames(p.frames, p.fps);
   const out: StageMemory[] = [];
   const stage = (s: Omit<StageMemory, "workingSetBytes" | "overheadBytes">): void => {
-    out.push({ ...s, overheadBytes: C.stageOverheadBytes, workingSetBytes: s.weightsBytes + s.activationBytes + C.stageOverheadBytes });
+    const weightsBytes = Math.ceil(s.weightsBytes), activationBytes = Math.ceil(s.activationBytes);
+    out.push({ ...s, weightsBytes, activationBytes, overheadBytes: C.stageOverheadBytes, workingSetBytes: weightsBytes + activationBytes + C.stageOverheadBytes });
   };
 
   // Text: Gemma (mapped, packed per linear), every hidden state of every prompt in f32, then the text side.
