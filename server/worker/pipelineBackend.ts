@@ -10,6 +10,7 @@
 import { AbortedError, createEngine, type Engine, ensureTinyModels, type GenerateParams, type ModelFiles } from "../../src/pipelines/index.js";
 import type { GenerationParams } from "../schemas/generationParams.js";
 import { type GenerateOptions, type GenerationBackend, type GenerationResult, PermanentGenerationError, RetryableGenerationError } from "./backend.js";
+import { admitByMemory } from "./memoryAdmission.js";
 
 type Guidance = NonNullable<GenerationParams["video_guidance"]>;
 
@@ -100,7 +101,10 @@ export class PipelineBackend implements GenerationBackend {
       throw new PermanentGenerationError(`models: ${(e as Error).message}`, "generation.models");
     }
     try {
-      const r = await engine.generate(toLibraryParams(p, opts), { signal: opts.signal, onProgress: opts.onProgress, progressIntervalMs: 200 });
+      const params = toLibraryParams(p, opts);
+      // Waits until the job fits the free memory; a job that never fits fails here, before any work.
+      await admitByMemory(engine, params, { signal: opts.signal });
+      const r = await engine.generate(params, { signal: opts.signal, onProgress: opts.onProgress, progressIntervalMs: 200 });
       return {
         outputPath: r.output,
         frames: r.frames,
@@ -115,9 +119,10 @@ export class PipelineBackend implements GenerationBackend {
         },
       };
     } catch (e) {
-      if (e instanceof AbortedError) throw e;
+      if (e instanceof AbortedError || e instanceof PermanentGenerationError || e instanceof RetryableGenerationError) throw e;
       const code = (e as { code?: string }).code;
       if (code === "ERR_AIPROD_INVALID_REQUEST" || code === "ERR_AIPROD_INVALID_ARGUMENT") throw new PermanentGenerationError((e as Error).message, "generation.invalid");
+      if (code === "ERR_AIPROD_OUT_OF_MEMORY") throw new PermanentGenerationError((e as Error).message, "generation.out_of_memory");
       throw new RetryableGenerationError((e as Error).message, "generation.error");
     }
   }
