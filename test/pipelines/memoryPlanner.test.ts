@@ -87,11 +87,11 @@ t.test("admission: a smaller VAE tile is chosen when the default does not fit, a
   t.equal(wide.verdict, "fits");
   t.equal(wide.peakStage, "decode", "the decode is the peak, so its tiling decides");
   // A device just below the default plan's peak: only a smaller decode tile fits.
-  const tight = { kind: "cpu" as const, totalBytes: wide.peakBytes - 8 * MiB, freeBytes: wide.peakBytes - 8 * MiB };
+  const tight = { kind: "cpu" as const, totalBytes: wide.neededBytes - 8 * MiB, freeBytes: wide.neededBytes - 8 * MiB };
   const plan = engine.planMemory(req, tight);
   t.equal(plan.verdict, "fits_with_smaller_tile", plan.message);
   t.ok(plan.tiling.height.tileSize < 768 || plan.tiling.frames.tileSize < 80, `tiles ${JSON.stringify(plan.tiling)}`);
-  t.ok(plan.peakBytes <= tight.totalBytes && plan.fitsNow);
+  t.ok(plan.neededBytes <= tight.totalBytes && plan.fitsNow);
   const r = await run(s, tight);
   t.same(r.memoryPlan.tiling, plan.tiling, "generate decodes with the plan's tiling");
   t.equal(r.frames, 25);
@@ -113,7 +113,7 @@ t.test("admission: a job that can never fit is refused before any work, naming t
   const s = { pipeline: "ti2vid_one_stage" as const, width: 512, height: 512, frames: 33, steps: 2 };
   // The smallest job's peak (the audio decoder's weights dominate it) + 24 MiB: only a shorter video fits.
   const small = engine.planMemory({ prompt: "a", output: join(dir, "y.mp4"), ...s, width: 128, height: 128, frames: 9 }, big);
-  const limit = small.peakBytes + 24 * MiB;
+  const limit = small.neededBytes + 24 * MiB;
   const device = { kind: "cpu" as const, totalBytes: limit, freeBytes: limit };
   const output = join(dir, "never.mp4");
   const plan = engine.planMemory({ prompt: "a fox", output, ...s }, device);

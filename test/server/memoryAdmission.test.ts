@@ -12,7 +12,7 @@ const { dir, files } = tinySetup();
 const engine = createEngine({ device: "cpu" });
 await engine.loadModels({ ...files, loras: [] });
 const params = { pipeline: "distilled" as const, prompt: "a fox", width: 128, height: 128, frames: 9, output: join(dir, "a.mp4") };
-const need = engine.planMemory(params, { kind: "cpu", totalBytes: 2 ** 40, freeBytes: 2 ** 40 }).peakBytes;
+const need = engine.planMemory(params, { kind: "cpu", totalBytes: 2 ** 40, freeBytes: 2 ** 40 }).neededBytes;
 const rss = () => process.memoryUsage.rss();
 
 t.test("waits while the job does not fit the free memory, admits it once it does", async (t) => {

@@ -12,8 +12,10 @@ import { type StageMemory, stageMemory } from "./stageMemory.js";
 export type MemoryVerdict = "fits" | "fits_with_smaller_tile" | "never_fits";
 
 export interface PlannedStage extends StageMemory {
-  /** Predicted process peak during the stage: baseline + carried + working set (+ allocator pool). */
+  /** Predicted process peak RSS during the stage: baseline + allocator pool + carried + working set. */
   peakBytes: number;
+  /** The same with the mapped weights cut to their resident window: what the device must hold (admission). */
+  neededBytes: number;
 }
 
 export interface MemoryPlan {
@@ -23,7 +25,11 @@ export interface MemoryPlan {
   /** Released mappings the native allocator may keep for reuse (AIPROD_MAP_POOL_MB rule), counted at every stage. */
   poolBytes: number;
   stages: PlannedStage[];
+  /** Highest predicted RSS of any stage. */
   peakBytes: number;
+  /** Highest memory any stage needs (mapped weights beyond their window can stream): the admission figure. */
+  neededBytes: number;
+  /** The stage that needs the most. */
   peakStage: string;
   /** The VAE decode tiling the job should use. */
   tiling: TilingConfig;
@@ -63,17 +69,17 @@ export function tilingCandidates(): TilingConfig[] {
   return out.sort((a, b) => b.volume - a.volume).map((c) => c.t);
 }
 
-function evaluate(p: ResolvedParams, facts: ModelFacts, baseline: number, pool: number, tiling: TilingConfig): { stages: PlannedStage[]; peak: PlannedStage } {
-  const stages = stageMemory(p, facts, tiling).map((s) => ({ ...s, peakBytes: baseline + pool + s.carriedBytes + s.workingSetBytes }));
-  const peak = stages.reduce((a, b) => (b.peakBytes > a.peakBytes ? b : a));
-  return { stages, peak };
+function evaluate(p: ResolvedParams, facts: ModelFacts, baseline: number, pool: number, tiling: TilingConfig): { stages: PlannedStage[]; peak: PlannedStage; rss: number } {
+  const stages = stageMemory(p, facts, tiling).map((s) => ({ ...s, peakBytes: baseline + pool + s.carriedBytes + s.workingSetBytes, neededBytes: baseline + pool + s.carriedBytes + s.requiredBytes }));
+  const peak = stages.reduce((a, b) => (b.neededBytes > a.neededBytes ? b : a));
+  return { stages, peak, rss: Math.max(...stages.map((s) => s.peakBytes)) };
 }
 
 /** The largest tiling (default first) whose peak is at most `limit`, or undefined. */
-function pickTiling(p: ResolvedParams, facts: ModelFacts, baseline: number, pool: number, limit: number): { tiling: TilingConfig; stages: PlannedStage[]; peak: PlannedStage } | undefined {
+function pickTiling(p: ResolvedParams, facts: ModelFacts, baseline: number, pool: number, limit: number): { tiling: TilingConfig; stages: PlannedStage[]; peak: PlannedStage; rss: number } | undefined {
   for (const tiling of tilingCandidates()) {
     const e = evaluate(p, facts, baseline, pool, tiling);
-    if (e.peak.peakBytes <= limit) return { tiling, ...e };
+    if (e.peak.neededBytes <= limit) return { tiling, ...e };
   }
   return undefined;
 }
@@ -103,7 +109,8 @@ function smallestChange(p: ResolvedParams, facts: ModelFacts, baseline: number, 
 }
 
 /**
- * Plans `p` on `device`. Fits: the peak with the default decode tiling is within the device's memory; fits with a
+ * Plans `p` on `device`. Admission compares what each stage needs (its RSS with the mapped weights of layered
+ * models cut to two layers: the rest is page cache the kernel may drop and re-read) with the device. Fits: the peak with the default decode tiling is within the device's memory; fits with a
  * smaller tile: only a smaller decode tile brings it within; never fits: no tiling does, and the message names the
  * limit and the smallest change that would. `fitsNow` compares the chosen plan with the free memory.
  */
@@ -119,20 +126,20 @@ export function planGeneration(p: ResolvedParams, facts: ModelFacts, device: Mem
   const base = { device, baselineBytes: baseline, poolBytes: pool };
   if (!ever) {
     return {
-      ...base, stages: dflt.stages, peakBytes: dflt.peak.peakBytes, peakStage: dflt.peak.stage, tiling: DEFAULT_TILING, verdict: "never_fits", fitsNow: false,
-      message: `aiprod.generate: ${p.pipeline} ${p.width}x${p.height}x${p.frames} needs ${fmt(dflt.peak.peakBytes)} at its peak (${dflt.peak.stage}: ${dflt.peak.detail}) ` +
+      ...base, stages: dflt.stages, peakBytes: dflt.rss, neededBytes: dflt.peak.neededBytes, peakStage: dflt.peak.stage, tiling: DEFAULT_TILING, verdict: "never_fits", fitsNow: false,
+      message: `aiprod.generate: ${p.pipeline} ${p.width}x${p.height}x${p.frames} needs ${fmt(dflt.peak.neededBytes)} at its peak (${dflt.peak.stage}: ${dflt.peak.detail}) ` +
         `but the ${device.kind} device has ${fmt(total)} (${total} bytes) of memory, and no VAE tile size brings it within; ${smallestChange(p, facts, baseline, pool, total)}`,
     };
   }
   const chosen = ever;
   const isDefault = JSON.stringify(chosen.tiling) === JSON.stringify(DEFAULT_TILING);
   const verdict: MemoryVerdict = isDefault ? "fits" : "fits_with_smaller_tile";
-  const fitsNow = chosen.peak.peakBytes <= available;
+  const fitsNow = chosen.peak.neededBytes <= available;
   const t = chosen.tiling;
   const tileWords = isDefault ? "the default VAE tiling" : `VAE tiles of ${t.height.tileSize} px / ${t.frames.tileSize} frames (the default ${DEFAULT_TILING.height.tileSize} px / ${DEFAULT_TILING.frames.tileSize} frames does not fit)`;
   return {
-    ...base, stages: chosen.stages, peakBytes: chosen.peak.peakBytes, peakStage: chosen.peak.stage, tiling: t, verdict, fitsNow,
-    message: `${p.pipeline} ${p.width}x${p.height}x${p.frames}: peak ${fmt(chosen.peak.peakBytes)} in ${chosen.peak.stage} with ${tileWords}; ` +
+    ...base, stages: chosen.stages, peakBytes: chosen.rss, neededBytes: chosen.peak.neededBytes, peakStage: chosen.peak.stage, tiling: t, verdict, fitsNow,
+    message: `${p.pipeline} ${p.width}x${p.height}x${p.frames}: needs ${fmt(chosen.peak.neededBytes)} in ${chosen.peak.stage} (peak RSS ${fmt(chosen.rss)}) with ${tileWords}; ` +
       (fitsNow ? `fits the ${fmt(device.freeBytes)} free` : `waits: ${fmt(device.freeBytes)} free now of ${fmt(total)}`),
   };
 }

@@ -42,17 +42,17 @@ export const MEMORY_CONSTANTS = {
   vaeTensorsPerLevel: 2,
   /**
    * Bytes per decoded output voxel (pixel frame × row × column) of one temporal group: the blend buffer
-   * (3 f32 channels + an f32 weight: 16) and the RGB chunk (3 f32: 12); whether the JS copy of a chunk (12 more)
-   * is still uncollected at the peak is up to V8's GC, which makes the measured decode peak vary by ±10% between
-   * runs of one shape. 29 is the value that minimizes the largest error over 31 measured decodes (12.8%).
+   * (3 f32 channels + an f32 weight: 16), the RGB chunk (3 f32: 12) and part of the JS copies of tiles and chunks
+   * (12 each), whose release is up to V8's GC: that makes the measured decode peak of one shape vary by about
+   * ±10% between runs. 33 minimizes the largest error over 41 measured decodes of 10 shapes (11.5%).
    */
-  decodeBytesPerOutputVoxel: 29,
+  decodeBytesPerOutputVoxel: 33,
   /** Bytes per element of the audio decoder's largest level (channels × mel frames × bins): tensors + conv scratch. */
   audioBytesPerLevelElement: 100,
   /** Bytes per element of the upsampler's mid-width activation (latent voxels at ×2 × mid channels). */
   upsamplerBytesPerElement: 24,
-  /** JS and scratch overhead of any stage (V8 heap growth, per-thread kernel scratch). */
-  stageOverheadBytes: 4 * 2 ** 20,
+  /** JS overhead of any stage (V8 heap growth): the tiny transformer stages measure 0-8 MiB of noise around it. */
+  stageOverheadBytes: 1 * 2 ** 20,
   /** The text stage's fixed part: tokenizer tables and the encoder's JS state. */
   textOverheadBytes: 12 * 2 ** 20,
   /** Text tokens per prompt (Gemma is run on prompts left-padded to 1024). */
@@ -72,6 +72,13 @@ export interface StageMemory {
   overheadBytes: number;
   /** weights + activations + overhead: what the stage adds above the RSS it starts from. */
   workingSetBytes: number;
+  /**
+   * Of the weights, the clean pages mapped from the model files: RSS counts them, but the kernel can drop and
+   * re-read them under pressure (the weights stream from the file), so memory only has to hold a window of them.
+   */
+  mappedBytes: number;
+  /** The working set with the mapped weights cut to that window: what must fit in memory for the stage to run. */
+  requiredBytes: number;
   /** Plain words: what dominates. */
   detail: string;
 }
@@ -79,14 +86,25 @@ export interface StageMemory {
 const C = MEMORY_CONSTANTS;
 const MiB = 2 ** 20;
 
-function convWeights(w: WeightSize): number {
-  const packed = w.winogradElements * C.winogradPackBytesPerElement + w.panelElements * C.panelPackBytesPerElement;
-  return w.storedBytes + w.elements * C.castBytesPerElement + Math.min(packed, C.packCacheBytes);
+interface Weights {
+  bytes: number;
+  mapped: number;
+  /** Mapped bytes that must stay resident. */
+  window: number;
 }
 
-function linearWeights(w: WeightSize): number {
-  return w.storedBytes + Math.min(w.storedBytes * C.linearPackBytesPerStoredByte, C.packCacheBytes);
+/** Conv models read every weight for every tile: the whole mapping is the window. */
+function convWeights(w: WeightSize): Weights {
+  const packed = w.winogradElements * C.winogradPackBytesPerElement + w.panelElements * C.panelPackBytesPerElement;
+  return { bytes: w.storedBytes + w.elements * C.castBytesPerElement + Math.min(packed, C.packCacheBytes), mapped: w.storedBytes, window: w.storedBytes };
 }
+
+/** Layered models (transformer, Gemma) touch one layer at a time: two layers' mapped weights are the window. */
+function linearWeights(w: WeightSize, layers: number): Weights {
+  return { bytes: w.storedBytes + Math.min(w.storedBytes * C.linearPackBytesPerStoredByte, C.packCacheBytes), mapped: w.storedBytes, window: Math.min(w.storedBytes, (2 * w.storedBytes) / Math.max(layers, 1)) };
+}
+
+const NO_WEIGHTS: Weights = { bytes: 0, mapped: 0, window: 0 };
 
 /** Elements of the largest activation (channels × voxels) along the video decoder, for a latent box t×h×w. */
 export function decoderLargestLevel(facts: ModelFacts, t: number, h: number, w: number): number {
@@ -156,20 +174,22 @@ export function stageMemory(p: ResolvedParams, facts: ModelFacts, tiling: Tiling
   const g2 = grid(p.frames, p.width, p.height);
   const na = audioLatentFrames(p.frames, p.fps);
   const out: StageMemory[] = [];
-  const stage = (s: Omit<StageMemory, "workingSetBytes" | "overheadBytes">): void => {
-    const weightsBytes = Math.ceil(s.weightsBytes), activationBytes = Math.ceil(s.activationBytes);
-    out.push({ ...s, weightsBytes, activationBytes, overheadBytes: C.stageOverheadBytes, workingSetBytes: weightsBytes + activationBytes + C.stageOverheadBytes });
+  const stage = (s: Omit<StageMemory, "workingSetBytes" | "overheadBytes" | "weightsBytes" | "mappedBytes" | "requiredBytes"> & { weights: Weights }): void => {
+    const { weights, ...rest } = s;
+    const weightsBytes = Math.ceil(weights.bytes), activationBytes = Math.ceil(s.activationBytes);
+    const workingSetBytes = weightsBytes + activationBytes + C.stageOverheadBytes;
+    out.push({ ...rest, weightsBytes, activationBytes, overheadBytes: C.stageOverheadBytes, workingSetBytes, mappedBytes: weights.mapped, requiredBytes: Math.ceil(workingSetBytes - weights.mapped + weights.window) });
   };
 
   // Text: Gemma (mapped, packed per linear), every hidden state of every prompt in f32, then the text side.
   const contexts = prompts * C.textTokens * (dv + da) * 4;
   const hidden = prompts * (facts.gemma.layers + 1) * C.textTokens * facts.gemma.hiddenSize * 4;
-  stage({ stage: "text", weightsBytes: linearWeights(facts.gemma), activationBytes: hidden + contexts + C.textOverheadBytes, carriedBytes: 0, detail: `Gemma ${mib(facts.gemma.storedBytes)} stored, ${prompts} prompt(s) of hidden states ${mib(hidden)}` });
+  stage({ stage: "text", weights: linearWeights(facts.gemma, facts.gemma.layers), activationBytes: hidden + contexts + C.textOverheadBytes, carriedBytes: 0, detail: `Gemma ${mib(facts.gemma.storedBytes)} stored, ${prompts} prompt(s) of hidden states ${mib(hidden)}` });
 
-  const encodeImages = (g: [number, number, number]): StageMemory => {
+  const encodeImages = (g: [number, number, number]) => {
     const n = p.images.length;
     const act = n ? decoderLargestLevel(facts, 1, g[1], g[2]) * 4 * C.vaeTensorsPerLevel : 0;
-    return { stage: "conditioning", weightsBytes: n ? convWeights(facts.vaeEncoder) : 0, activationBytes: act, carriedBytes: contexts, overheadBytes: 0, workingSetBytes: 0, detail: n ? `${n} image(s) VAE-encoded` : "no images" };
+    return { weights: n ? convWeights(facts.vaeEncoder) : NO_WEIGHTS, activationBytes: act, carriedBytes: contexts, detail: n ? `${n} image(s) VAE-encoded` : "no images" };
   };
   const cond1 = encodeImages(g1);
   stage({ ...cond1, stage: "conditioning" });
@@ -186,7 +206,7 @@ export function stageMemory(p: ResolvedParams, facts: ModelFacts, tiling: Tiling
     // Fused LoRA weights are new f32 tensors (W + s·B·A) of every targeted module.
     const fused = loraElements * 4;
     stage({
-      stage: name, weightsBytes: linearWeights(facts.transformer) + fused, activationBytes: perBlock + bias, carriedBytes: contexts,
+      stage: name, weights: (({ bytes, mapped, window }) => ({ bytes: bytes + fused, mapped, window }))(linearWeights(facts.transformer, cfg.numLayers)), activationBytes: perBlock + bias, carriedBytes: contexts,
       detail: `${nv} video + ${na} audio tokens, block activations ${mib(perBlock)}${bias ? `, attention bias ${mib(bias)}` : ""}`,
     });
   };
@@ -195,7 +215,7 @@ export function stageMemory(p: ResolvedParams, facts: ModelFacts, tiling: Tiling
   if (twoStage) {
     const up = facts.upsampler!;
     const act = g1[0] * g1[1] * 2 * g1[2] * 2 * up.midChannels * C.upsamplerBytesPerElement;
-    stage({ stage: "upsample", weightsBytes: convWeights(up), activationBytes: act, carriedBytes: contexts, detail: `latent ${g1.join("x")} → ×2 at ${up.midChannels} channels` });
+    stage({ stage: "upsample", weights: convWeights(up), activationBytes: act, carriedBytes: contexts, detail: `latent ${g1.join("x")} → ×2 at ${up.midChannels} channels` });
     const cond2 = encodeImages(g2);
     stage({ ...cond2, stage: "conditioning2" });
     const distilled = p.pipeline === "ti2vid_two_stages" || p.pipeline === "keyframe_interpolation" ? loraTargetElements(facts, true) : 0;
@@ -209,12 +229,12 @@ export function stageMemory(p: ResolvedParams, facts: ModelFacts, tiling: Tiling
     const vocLevels = a.vocoderConfig.upsampleRates.map((_, i) => (a.vocoderConfig.upsampleInitialChannel / 2 ** (i + 1)) * mel * a.vocoderConfig.upsampleRates.slice(0, i + 1).reduce((x, y) => x * y, 1));
     const largest = Math.max(...levels, ...vocLevels);
     stage({
-      stage: "audio", weightsBytes: convWeights(a.decoder) + convWeights(a.vocoder), activationBytes: largest * C.audioBytesPerLevelElement, carriedBytes: 0,
+      stage: "audio", weights: ((x: Weights, y: Weights) => ({ bytes: x.bytes + y.bytes, mapped: x.mapped + y.mapped, window: x.window + y.window }))(convWeights(a.decoder), convWeights(a.vocoder)), activationBytes: largest * C.audioBytesPerLevelElement, carriedBytes: 0,
       detail: `${mel} mel frames, audio decoder + vocoder weights ${mib(a.decoder.storedBytes + a.vocoder.storedBytes)} stored`,
     });
   }
   const dec = decodeActivationBytes(facts, { grid: gFinal, tiling });
-  stage({ stage: "decode", weightsBytes: convWeights(facts.vaeDecoder), activationBytes: dec.bytes, carriedBytes: 0, detail: dec.detail });
+  stage({ stage: "decode", weights: convWeights(facts.vaeDecoder), activationBytes: dec.bytes, carriedBytes: 0, detail: dec.detail });
   return out;
 }
 
