@@ -3,10 +3,11 @@
 // What is measured: each stage's peak RSS (kernel high-water mark, reset per stage: src/runtime/peakRss.ts) and
 // the RSS at the stage's start. What is predicted: the stage's working set (weights it loads + its largest live
 // activations + overhead, src/pipelines/memory/stageMemory.ts). Two checks per stage:
-//  - the working set (peak − start) within 15% for every stage whose predicted working set is at least 24 MiB
-//    (on the tiny models: the audio decode, ~350-500 MiB, and the video decode, ~35-200 MiB). Smaller stages
-//    (the tiny transformer's few MiB, the text stage's ~16 MiB of tokenizer and JS state) sit inside the RSS
-//    noise of a worker thread (V8 heap growth), where a relative bound means nothing;
+//  - the working set (peak − start) within 15% for every stage whose predicted working set is at least 64 MiB
+//    (on the tiny models: the audio decode, ~350-500 MiB, and the video decode from ~1M output voxels, ~85-200
+//    MiB). Below that the RSS noise dominates: repeated runs of one shape measure the decode ±8 MiB apart (when
+//    V8 collects the JS copies of decoded frames), the tiny transformer stages 0-8 MiB, the text stage 13-29 MiB;
+//    a relative bound there would test V8's GC, not the planner;
 //  - the stage's absolute peak (start + predicted working set) within 15% of the measured peak, every stage.
 // RSS must follow live memory for the working set to be measurable, so the test runs itself in a child process
 // with the native map pool off (AIPROD_MAP_POOL_MB=0; the planner's pool term is then 0) and glibc malloc
@@ -69,7 +70,7 @@ t.test("predicted stage peaks within 15% of the measured ones", { skip: peakRssI
       const measured = st.peakRssBytes - st.startRssBytes!;
       const absErr = (st.startRssBytes! + p.workingSetBytes) / st.peakRssBytes - 1;
       t.ok(Math.abs(absErr) <= 0.15, `${s.pipeline} ${s.width}x${s.height}x${s.frames} ${st.stage}: peak ${(absErr * 100).toFixed(1)}%`);
-      if (p.workingSetBytes >= 24 * MiB) {
+      if (p.workingSetBytes >= 64 * MiB) {
         const err = p.workingSetBytes / measured - 1;
         rows.push(`${s.pipeline} ${s.width}x${s.height}x${s.frames} ${st.stage}: predicted ${(p.workingSetBytes / MiB).toFixed(1)} MiB, measured ${(measured / MiB).toFixed(1)} MiB (${(err * 100).toFixed(1)}%)`);
         t.ok(Math.abs(err) <= 0.15, rows[rows.length - 1]!);
@@ -111,21 +112,26 @@ t.test("admission: a smaller VAE tile is chosen when the default does not fit, a
 
 t.test("admission: a job that can never fit is refused before any work, naming the limit and a change that fits", async (t) => {
   const s = { pipeline: "ti2vid_one_stage" as const, width: 512, height: 512, frames: 33, steps: 2 };
-  // The smallest job's peak (the audio decoder's weights dominate it) + 24 MiB: only a shorter video fits.
-  const small = engine.planMemory({ prompt: "a", output: join(dir, "y.mp4"), ...s, width: 128, height: 128, frames: 9 }, big);
-  const limit = small.neededBytes + 24 * MiB;
-  const device = { kind: "cpu" as const, totalBytes: limit, freeBytes: limit };
+  const { resolveParams } = await import("../../src/pipelines/validate.js");
   const output = join(dir, "never.mp4");
-  const plan = engine.planMemory({ prompt: "a fox", output, ...s }, device);
-  t.equal(plan.verdict, "never_fits");
-  await t.rejects(engine.generate({ prompt: "a fox", output, ...s }, { memoryDevice: device }), { code: "ERR_AIPROD_OUT_OF_MEMORY" });
-  t.match(plan.message, `${limit} bytes`, "names the limit in bytes");
-  t.match(plan.message, "cpu device");
-  t.match(plan.message, /smallest change that fits: frames \d+ instead of 33/, plan.message);
+  // Planned with one fixed baseline, so that the process's RSS moving between calls cannot move the verdicts.
+  const baselineBytes = process.memoryUsage.rss();
+  const plan = (q: Partial<GenerateParams>, device: typeof big) => planGeneration(resolveParams({ prompt: "a fox", output, ...s, ...q } as GenerateParams, info), facts, device, { baselineBytes });
+  // The smallest job's need (the audio decoder's weights dominate it) + 24 MiB: only a shorter video fits.
+  const limit = plan({ width: 128, height: 128, frames: 9 }, big).neededBytes + 24 * MiB;
+  const device = { kind: "cpu" as const, totalBytes: limit, freeBytes: limit };
+  const never = plan({}, device);
+  t.equal(never.verdict, "never_fits");
+  t.match(never.message, `${limit} bytes`, "names the limit in bytes");
+  t.match(never.message, "cpu device");
+  t.match(never.message, /smallest change that fits: frames \d+ instead of 33/, never.message);
+  // The suggested change does fit, and one frame step more does not (it is the smallest).
+  const f = Number(/frames (\d+) instead/.exec(never.message)![1]);
+  t.not(plan({ frames: f }, device).verdict, "never_fits", `frames ${f} fits`);
+  t.equal(plan({ frames: f + 8 }, device).verdict, "never_fits", `frames ${f + 8} does not`);
+  // Engine.generate refuses it before any work (its own baseline is this process's RSS: the limit is far off).
+  const small = { kind: "cpu" as const, totalBytes: process.memoryUsage.rss() + 64 * MiB, freeBytes: 64 * MiB };
+  await t.rejects(engine.generate({ prompt: "a fox", output, ...s }, { memoryDevice: small }), { code: "ERR_AIPROD_OUT_OF_MEMORY" });
   const { existsSync } = await import("node:fs");
   t.notOk(existsSync(output), "no work was done");
-  // The suggested change does fit, and one frame step more does not (it is the smallest).
-  const f = Number(/frames (\d+) instead/.exec(plan.message)![1]);
-  t.not(engine.planMemory({ prompt: "a fox", output, ...s, frames: f }, device).verdict, "never_fits", `frames ${f} fits`);
-  t.equal(engine.planMemory({ prompt: "a fox", output, ...s, frames: f + 8 }, device).verdict, "never_fits", `frames ${f + 8} does not`);
 });

@@ -37,6 +37,9 @@ export interface ModelFacts {
   /** LoRA files fused into the transformer per stage: user LoRAs and the distilled LoRA. */
   loras: LoraSize;
   distilledLora?: LoraSize;
+  /** The IC-LoRA's reference_downscale_factor / reference_temporal_scale_factor (1 without one). */
+  referenceDownscale: number;
+  referenceTemporalScale: number;
 }
 
 /** A LoRA file, and the elements of the modules it targets (each fused into a new out × in weight). */
@@ -100,6 +103,8 @@ export function modelFacts(models: ModelInfo): ModelFacts {
     vaeEncoder: parts.vaeEncoder,
     vaeDecoder: { ...parts.vaeDecoder, config: parseVideoVaeConfig(config.vae) },
     loras: { ...ZERO(), fusedElements: 0 },
+    referenceDownscale: models.loras[0]?.referenceDownscaleFactor ?? 1,
+    referenceTemporalScale: models.loras[0]?.referenceTemporalScaleFactor ?? 1,
   };
   if (config.audio_vae && config.vocoder) {
     facts.audio = { decoder: parts.audioDecoder, vocoder: parts.vocoder, vae: parseAudioVaeConfig(config.audio_vae), vocoderConfig: parseVocoderConfig(config.vocoder) };

@@ -186,6 +186,8 @@ export function stageMemory(p: ResolvedParams, facts: ModelFacts, tiling: Tiling
   const hidden = prompts * (facts.gemma.layers + 1) * C.textTokens * facts.gemma.hiddenSize * 4;
   stage({ stage: "text", weights: linearWeights(facts.gemma, facts.gemma.layers), activationBytes: hidden + contexts + C.textOverheadBytes, carriedBytes: 0, detail: `Gemma ${mib(facts.gemma.storedBytes)} stored, ${prompts} prompt(s) of hidden states ${mib(hidden)}` });
 
+  // Image conditioning VAE-encodes one frame per image; the encoder's levels mirror the decoder's, so the decoder's
+  // largest level for a one-frame latent bounds its activations.
   const encodeImages = (g: [number, number, number]) => {
     const n = p.images.length;
     const act = n ? decoderLargestLevel(facts, 1, g[1], g[2]) * 4 * C.vaeTensorsPerLevel : 0;
@@ -196,8 +198,11 @@ export function stageMemory(p: ResolvedParams, facts: ModelFacts, tiling: Tiling
 
   const tokens = (g: [number, number, number], extra: number) => g[0] * g[1] * g[2] + extra;
   const imageTokens = (g: [number, number, number]) => p.images.filter((i) => i.frame !== 0 || p.pipeline === "keyframe_interpolation").length * g[1] * g[2];
-  // IC-LoRA reference tokens: the reference grid (stage-1 size / downscale, the same frames at scale 1).
-  const refTokens = p.referenceVideo ? g1[0] * g1[1] * g1[2] : 0;
+  // IC-LoRA reference tokens (stages/conditionImages.ts referenceClip): the stage-1 size / downscale, frame 0 and
+  // every S-th frame after it, cut to 8k+1.
+  const picked = 1 + Math.ceil((p.frames - 1) / facts.referenceTemporalScale);
+  const refFrames = (picked - 1 - ((picked - 1) % 8)) / 8 + 1;
+  const refTokens = p.referenceVideo ? refFrames * (g1[1] / facts.referenceDownscale) * (g1[2] / facts.referenceDownscale) : 0;
   const transformerStage = (name: "stage1" | "stage2", g: [number, number, number], extra: number, loraElements: number): void => {
     const nv = tokens(g, extra);
     const perBlock = (nv * dv + na * da) * C.transformerValuesPerTokenDim * 4;
