@@ -43,8 +43,9 @@ export const MEMORY_CONSTANTS = {
   /**
    * Bytes per decoded output voxel (pixel frame × row × column) of one temporal group: the blend buffer
    * (3 f32 channels + an f32 weight: 16), the RGB chunk (3 f32: 12) and part of the JS copies of tiles and chunks
-   * (12 each), whose release is up to V8's GC: that makes the measured decode peak of one shape vary by about
-   * ±10% between runs. 33 minimizes the largest error over 41 measured decodes of 10 shapes (11.5%).
+   * (12 each), whose release is up to V8's GC. Over 51 measured decodes of 10 shapes (tiny models) the prediction
+   * with 33 is within ±11% of the typical run of each shape from ~1M voxels on; runs where V8 collected the copies
+   * early measure up to 27% less.
    */
   decodeBytesPerOutputVoxel: 33,
   /** Bytes per element of the audio decoder's largest level (channels × mel frames × bins): tensors + conv scratch. */
