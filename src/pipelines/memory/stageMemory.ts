@@ -36,18 +36,31 @@ export const MEMORY_CONSTANTS = {
    * Live f32 values per token and model width inside a transformer block (counted in block.ts: the stream x, its
    * per-token AdaLN modulation (6 rows) and A/V modulation (5), RoPE cos/sin (2 + 2 cross), and at the
    * feed-forward's peak rms, modulated input, 4·D hidden and its GELU, the gate rows and the two snapshots).
+   * Measured 30.2 on a width-512 transformer (stage-1 slope over 128-1280 video tokens).
    */
   transformerValuesPerTokenDim: 30,
+  /**
+   * Live f32 values per text token and model width (video + audio) in a transformer forward: the caption
+   * projection's hidden, GELU and output, attn2's K and V and their head-layout copies (7 by count; 7.6 measured
+   * on a width-512 transformer: stage-1 intercept above the weights).
+   */
+  contextValuesPerTokenDim: 7.6,
   /** Live f32 tensors of a VAE level's size at its peak (a conv's input and output; scratch is per plane). */
   vaeTensorsPerLevel: 2,
   /**
-   * Bytes per decoded output voxel (pixel frame × row × column) of one temporal group: the blend buffer
-   * (3 f32 channels + an f32 weight: 16), the RGB chunk (3 f32: 12) and part of the JS copies of tiles and chunks
-   * (12 each), whose release is up to V8's GC. Over 51 measured decodes of 10 shapes (tiny models) the prediction
-   * with 33 is within ±11% of the typical run of each shape from ~1M voxels on; runs where V8 collected the copies
-   * early measure up to 27% less.
+   * Bytes per decoded output voxel (pixel frame × row × column) of one temporal group that stay live: the blend
+   * buffer (3 f32 channels + an f32 weight: 16) and the RGB24 bytes handed to the encoder; measured 21 (slope over
+   * 1.1M-9.8M output voxels after the decoder-level term).
    */
-  decodeBytesPerOutputVoxel: 33,
+  decodeBytesPerOutputVoxel: 21,
+  /**
+   * The decode's JS copies of tiles and frame chunks (12 bytes per voxel each) are garbage as soon as they are
+   * used, but V8 frees them only when it collects: up to two of them per voxel (24 bytes), and no more than 22 MiB
+   * in all (its external-memory trigger), are resident at the peak. Measured: the intercept of the decode's peak
+   * over 1.1M-9.8M output voxels; runs of one shape still differ by ±10% with V8's timing.
+   */
+  decodeJsGarbageBytesPerVoxel: 24,
+  decodeJsGarbageMaxBytes: 22 * 2 ** 20,
   /** Bytes per element of the audio decoder's largest level (channels × mel frames × bins): tensors + conv scratch. */
   audioBytesPerLevelElement: 100,
   /** Bytes per element of the upsampler's mid-width activation (latent voxels at ×2 × mid channels). */
@@ -152,7 +165,7 @@ export function decodeActivationBytes(facts: ModelFacts, d: DecodeShape): { byte
   const fullH = d.grid[1] * scale.height, fullW = d.grid[2] * scale.width;
   for (const frames of groups.values()) groupVoxels = Math.max(groupVoxels, frames * fullH * fullW);
   const act = tileLevel * 4 * C.vaeTensorsPerLevel;
-  const out = groupVoxels * C.decodeBytesPerOutputVoxel;
+  const out = groupVoxels * C.decodeBytesPerOutputVoxel + Math.min(groupVoxels * C.decodeJsGarbageBytesPerVoxel, C.decodeJsGarbageMaxBytes);
   return { bytes: act + out, tiles: tiles.length, detail: `${tiles.length} tile(s): decoder ${mib(act)}, output group ${mib(out)}` };
 }
 
@@ -206,7 +219,7 @@ export function stageMemory(p: ResolvedParams, facts: ModelFacts, tiling: Tiling
   const refTokens = p.referenceVideo ? refFrames * (g1[1] / facts.referenceDownscale) * (g1[2] / facts.referenceDownscale) : 0;
   const transformerStage = (name: "stage1" | "stage2", g: [number, number, number], extra: number, loraElements: number): void => {
     const nv = tokens(g, extra);
-    const perBlock = (nv * dv + na * da) * C.transformerValuesPerTokenDim * 4;
+    const perBlock = (nv * dv + na * da) * C.transformerValuesPerTokenDim * 4 + C.textTokens * (dv + da) * C.contextValuesPerTokenDim * 4;
     // A reference with attention strength < 1 adds a dense [N, N] f32 bias (conditioning/referenceLatent.ts).
     const bias = name === "stage1" && p.referenceVideo && p.referenceVideo.attentionStrength < 1 ? nv * nv * 4 : 0;
     // Fused LoRA weights are new f32 tensors (W + s·B·A) of every targeted module.
