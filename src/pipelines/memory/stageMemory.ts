@@ -55,9 +55,9 @@ export const MEMORY_CONSTANTS = {
   decodeBytesPerOutputVoxel: 21,
   /**
    * The decode's JS copies of tiles and frame chunks (12 bytes per voxel each) are garbage as soon as they are
-   * used, but V8 frees them only when it collects: up to two of them per voxel (24 bytes), and no more than 22 MiB
-   * in all (its external-memory trigger), are resident at the peak. Measured: the intercept of the decode's peak
-   * over 1.1M-9.8M output voxels; runs of one shape still differ by ±10% with V8's timing.
+   * used, but V8 frees them only when it collects. Measured: once two copies per voxel (24 bytes) pass 22 MiB,
+   * 22 MiB of them are resident at the peak (the intercept of the decode's peak over 1.1M-9.8M output voxels);
+   * below that (decodes under ~0.9M voxels) none are. Runs of one shape still differ by ±10% with V8's timing.
    */
   decodeJsGarbageBytesPerVoxel: 24,
   decodeJsGarbageMaxBytes: 22 * 2 ** 20,
@@ -165,7 +165,8 @@ export function decodeActivationBytes(facts: ModelFacts, d: DecodeShape): { byte
   const fullH = d.grid[1] * scale.height, fullW = d.grid[2] * scale.width;
   for (const frames of groups.values()) groupVoxels = Math.max(groupVoxels, frames * fullH * fullW);
   const act = tileLevel * 4 * C.vaeTensorsPerLevel;
-  const out = groupVoxels * C.decodeBytesPerOutputVoxel + Math.min(groupVoxels * C.decodeJsGarbageBytesPerVoxel, C.decodeJsGarbageMaxBytes);
+  const garbage = groupVoxels * C.decodeJsGarbageBytesPerVoxel >= C.decodeJsGarbageMaxBytes ? C.decodeJsGarbageMaxBytes : 0;
+  const out = groupVoxels * C.decodeBytesPerOutputVoxel + garbage;
   return { bytes: act + out, tiles: tiles.length, detail: `${tiles.length} tile(s): decoder ${mib(act)}, output group ${mib(out)}` };
 }
 
