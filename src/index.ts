@@ -15,7 +15,7 @@ export { cudaInfo, getInfo, setIsa } from "./runtime/info.js";
 export type { CudaInfo, CudaState, EngineInfo } from "./runtime/info.js";
 export { cudaAvailable, cudaMemoryStats, cudaResetPeak, cudaTrim, getDefaultDevice, setDefaultDevice, withDevice } from "./runtime/device.js";
 export type { NativeCudaMemoryStats as CudaMemoryStats } from "./native/bindingTypes.js";
-export { addMul, adaLN, groupNorm, layerNorm, pixelNorm, rmsNorm } from "./runtime/norm.js";
+export { addMul, adaLN, groupNorm, layerNorm, normAdaLN, pixelNorm, rmsNorm } from "./runtime/norm.js";
 export { geluErf, geluTanh, leakyRelu, lerp, mean, sigmoid, silu, softmax, std, tanh } from "./runtime/activation.js";
 export { ropeInterleaved, ropeSplit } from "./runtime/rope.js";
 export { depthToSpace3d, patchify, pixelShuffle2d, spaceToDepth3d, unpatchify } from "./runtime/layout.js";

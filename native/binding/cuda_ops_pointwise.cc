@@ -4,6 +4,7 @@
 #include "cuda_ops.h"
 #include "op_checks.h"
 #include "ops.h"
+#include "pointwise_args.h"
 
 namespace aiprod {
 namespace {
@@ -96,6 +97,26 @@ Napi::Value modulate(const Napi::CallbackInfo& info, int kind) {
   return c.wrap(x->dtype(), x->shape(), std::move(y));
 }
 Napi::Value CudaAdaLN(const Napi::CallbackInfo& info) { return modulate(info, 0); }
+
+// cudaNormAdaLN(x, scale, shift, rms, eps, weight?): layer_norm(x) (rms false) or rms_norm(x, weight), then
+// ·(1 + scale) + shift, in one pass over memory (the library's fused norm kinds 7 and 8: the normalized row is
+// never written out, one rounding at the end). x [B,T,D]; scale/shift as adaLN's tables; weight [D] or absent.
+Napi::Value CudaNormAdaLN(const Napi::CallbackInfo& info) {
+  const bool rms = info[3].ToBoolean().Value();
+  CudaOp c(info.Env(), rms ? "rms_norm_ada_ln" : "layer_norm_ada_ln");
+  const ModulateCheck k = check_ada_ln(info);
+  const float eps = number_arg(info, 4, c.op(), "eps", true);
+  TensorWrap* w = rms ? optional_float_tensor(info, 5, c.op(), "weight") : nullptr;
+  if (w && (w->shape().size() != 1 || size_t(w->shape()[0]) != k.d)) {
+    throw op_error(c.env(), c.op(), "weight is " + w->describe() + "; expected [" + std::to_string(k.d) + "] (x's last dim)");
+  }
+  aiprod_cuda_norm_args a{};
+  a.kind = rms ? 8 : 7, a.rows = k.d ? k.a->numel() / k.d : 0, a.d = k.d, a.eps = eps;
+  a.weight = dptr(w), a.weight_dtype = dtype_or0(w);
+  a.scale = dptr(k.b), a.scale_dtype = cuda_dtype(k.b->dtype()), a.scale_div = k.b_map.div, a.scale_count = k.b_map.count;
+  a.shift = dptr(k.c), a.shift_dtype = cuda_dtype(k.c->dtype()), a.shift_div = k.c_map.div, a.shift_count = k.c_map.count;
+  return run_norm(c, a, k.a, k.a->shape(), describe_args({{"x", k.a}, {"scale", k.b}, {"shift", k.c}, {"weight", w}}));
+}
 Napi::Value CudaAddMul(const Napi::CallbackInfo& info) { return modulate(info, 1); }
 
 // One unary-family call (kind as aiprod_cuda_unary_args) writing x's dtype and shape.
@@ -206,6 +227,7 @@ void register_cuda_pointwise_ops(Napi::Env env, Napi::Object exports) {
   exports.Set("cudaPixelNorm", Napi::Function::New(env, CudaPixelNorm, "cudaPixelNorm"));
   exports.Set("cudaGroupNorm", Napi::Function::New(env, CudaGroupNorm, "cudaGroupNorm"));
   exports.Set("cudaAdaLN", Napi::Function::New(env, CudaAdaLN, "cudaAdaLN"));
+  exports.Set("cudaNormAdaLN", Napi::Function::New(env, CudaNormAdaLN, "cudaNormAdaLN"));
   exports.Set("cudaAddMul", Napi::Function::New(env, CudaAddMul, "cudaAddMul"));
   exports.Set("cudaGeluTanh", Napi::Function::New(env, CudaGeluTanh, "cudaGeluTanh"));
   exports.Set("cudaGeluErf", Napi::Function::New(env, CudaGeluErf, "cudaGeluErf"));

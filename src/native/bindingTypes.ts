@@ -220,6 +220,8 @@ export interface NativeBinding {
   cudaPixelNorm: NativeBinding["pixelNorm"];
   cudaGroupNorm: NativeBinding["groupNorm"];
   cudaAdaLN: NativeBinding["adaLN"];
+  /** native/binding/cuda_ops_pointwise.cc: layer/rms norm and adaLN fused (cuda only). */
+  cudaNormAdaLN(x: NativeTensor, scale: NativeTensor, shift: NativeTensor, rms: boolean, eps: number, weight?: NativeTensor): NativeTensor;
   cudaAddMul: NativeBinding["addMul"];
   cudaGeluTanh: NativeBinding["geluTanh"];
   cudaGeluErf: NativeBinding["geluErf"];

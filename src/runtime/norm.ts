@@ -1,7 +1,7 @@
 // Normalizations and modulation (native/binding/ops_norm.cc). x may be f32 or bf16 (parameters too, each on
 // its own); compute is f32 and the output has x's shape and dtype.
 import { loadBinding } from "../native/loadBinding.js";
-import { pick } from "./device.js";
+import { onDevice, pick } from "./device.js";
 import { nativeOf, Tensor } from "./tensor.js";
 
 function optional(t: Tensor | undefined, op: string, arg: string) {
@@ -50,4 +50,21 @@ export function addMul(residual: Tensor, x: Tensor, g: Tensor): Tensor {
   const op = "add_mul";
   const b = loadBinding();
   return Tensor.fromNative(pick(op, { residual, x, g }, b.addMul, b.cudaAddMul)(nativeOf(residual, op, "residual"), nativeOf(x, op, "x"), nativeOf(g, op, "g")));
+}
+
+/**
+ * adaLN(norm(x), scale, shift) with norm = layerNorm (no affine) or, with `rms`, rmsNorm (optional weight): the
+ * transformer's "normalize then modulate". On cuda one fused kernel makes one pass over memory (the normalized row
+ * is never written out; one rounding at the end, so a bf16 result can differ from the two-op path by its
+ * intermediate rounding, half a bf16 ulp); on the CPU it is the two ops.
+ */
+export function normAdaLN(x: Tensor, scale: Tensor, shift: Tensor, opts: { rms?: boolean; eps?: number; weight?: Tensor } = {}): Tensor {
+  const op = opts.rms ? "rms_norm_ada_ln" : "layer_norm_ada_ln";
+  const eps = opts.eps ?? 1e-6;
+  if (onDevice(op, { x, scale, shift, weight: opts.weight }) === "cuda") {
+    const w = opts.weight ? nativeOf(opts.weight, op, "weight") : undefined;
+    return Tensor.fromNative(loadBinding().cudaNormAdaLN(nativeOf(x, op, "x"), nativeOf(scale, op, "scale"), nativeOf(shift, op, "shift"), !!opts.rms, eps, w));
+  }
+  using n = opts.rms ? rmsNorm(x, { eps, ...(opts.weight ? { weight: opts.weight } : {}) }) : layerNorm(x, { eps });
+  return adaLN(n, scale, shift);
 }

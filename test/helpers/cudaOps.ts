@@ -3,7 +3,7 @@
 // odd sizes, each case with its stated bound.
 import type { Test } from "tap";
 import {
-  adaLN, addBroadcast, addMul, affine, attention, concat, conv1d, conv2d, conv3d, convTranspose1d, cudaMemoryStats,
+  adaLN, normAdaLN, addBroadcast, addMul, affine, attention, concat, conv1d, conv2d, conv3d, convTranspose1d, cudaMemoryStats,
   depthToSpace3d, type Device, divBroadcast, type DType, geluErf, geluTanh, groupNorm, layerNorm, leakyRelu, lerp, linear,
   matmul, maximum, mean, minimum, mulBroadcast, narrow, patchify, permute, pixelNorm, pixelShuffle2d, reshape, rmsNorm,
   ropeInterleaved, ropeSplit, sigmoid, silu, softmax, spaceToDepth3d, std, subBroadcast, tanh, Tensor, transpose, unpatchify,
@@ -140,6 +140,13 @@ export const opCases: Case[] = [
   // ---- modulation (modulate): one product and one sum per element ----
   { name: "adaLN per-token tables", kernel: "modulate", atol: 1e-6, rtol: 1e-6, run: (d) => adaLN(rand(d, [2, 5, 19]), rand(d, [2, 5, 19], "f32", 0.1), rand(d, [2, 5, 19])) },
   { name: "adaLN broadcast [1,T,D] and [D]", kernel: "modulate", atol: 1e-6, rtol: 1e-6, run: (d) => adaLN(rand(d, [3, 4, 9]), rand(d, [1, 4, 9], "f32", 0.1), rand(d, [9])) },
+  // The fused norm + modulation (cuda) against the two CPU ops: no intermediate rounding on cuda, so f32 within a
+  // few norm roundings. bf16: the CPU rounds the normalized row n to bf16 before modulating, an absolute error of
+  // 2^-8·|n|·|1 + scale| that the shift can leave in a small output: |n| <= 8 for an RMS-normalized row of 64
+  // (max |n| <= sqrt(d)), |1 + scale| <= 1.1, so atol 2^-8·8·1.1 ~ 0.035, plus the outputs' own bf16 rounding.
+  { name: "normAdaLN layer, per-token tables", kernel: "norm", atol: 1e-6, rtol: 1e-5, run: (d) => normAdaLN(rand(d, [2, 5, 67]), rand(d, [2, 5, 67], "f32", 0.1), rand(d, [2, 5, 67])) },
+  { name: "normAdaLN rms + weight, [B,1,D] tables", kernel: "norm", atol: 1e-6, rtol: 1e-5, run: (d) => normAdaLN(rand(d, [3, 4, 33]), rand(d, [3, 1, 33], "f32", 0.1), rand(d, [3, 1, 33]), { rms: true, weight: rand(d, [33]) }) },
+  { name: "normAdaLN rms bf16", kernel: "norm", atol: 0.035, rtol: 2 ** -7, run: (d) => normAdaLN(rand(d, [2, 3, 64], "bf16"), rand(d, [2, 3, 64], "bf16", 0.1), rand(d, [64], "bf16"), { rms: true }) },
   { name: "adaLN bf16 x, [B,1,D] f32 tables", kernel: "modulate", ...BF16_ULP, run: (d) => adaLN(rand(d, [2, 3, 16], "bf16"), rand(d, [2, 1, 16]), rand(d, [2, 1, 16])) },
   { name: "addMul [T,D] gate", kernel: "modulate", atol: 1e-6, rtol: 1e-6, run: (d) => addMul(rand(d, [2, 5, 11]), rand(d, [2, 5, 11]), rand(d, [5, 11])) },
   // ---- RoPE (rope): two products and a sum per element ----

@@ -3,7 +3,7 @@
 // feed-forward. Row order of scale_shift_table: shift_msa, scale_msa, gate_msa, shift_mlp, scale_mlp, gate_mlp;
 // of the A/V tables: scale_a2v, shift_a2v, scale_v2a, shift_v2a, gate.
 import type { WeightSource } from "../../../checkpoint/safetensors.js";
-import { adaLN, addMul, rmsNorm } from "../../../runtime/norm.js";
+import { adaLN, addMul, normAdaLN, rmsNorm } from "../../../runtime/norm.js";
 import { addBroadcast, narrow, reshape } from "../../../runtime/shape.js";
 import type { Tensor } from "../../../runtime/tensor.js";
 import { Attention, type RopeTable } from "./attention.js";
@@ -85,8 +85,7 @@ class Stream {
   attentions(s: StreamState, eps: number, skipSelf: boolean): Tensor {
     const [shift, scale, gate] = modulationRows(this.table, s.modulation, 0, 3) as [Tensor, Tensor, Tensor];
     try {
-      using n = rmsNorm(s.x, { eps });
-      using xs = adaLN(n, scale, shift);
+      using xs = normAdaLN(s.x, scale, shift, { rms: true, eps });
       using x1 = this.attn1.forward(xs, {
         pe: s.pe, gate, residual: s.x, valuePassThrough: skipSelf,
         ...(s.selfAttentionMask ? { mask: s.selfAttentionMask } : {}),
@@ -102,8 +101,7 @@ class Stream {
   feedForward(x: Tensor, modulation: Tensor, eps: number): Tensor {
     const [shift, scale, gate] = modulationRows(this.table, modulation, 3, 3) as [Tensor, Tensor, Tensor];
     try {
-      using n = rmsNorm(x, { eps });
-      using xs = adaLN(n, scale, shift);
+      using xs = normAdaLN(x, scale, shift, { rms: true, eps });
       return this.ff.forward(xs, gate, x);
     } finally {
       disposeAll([shift, scale, gate]);

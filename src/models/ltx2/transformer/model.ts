@@ -4,7 +4,7 @@
 import type { WeightSource } from "../../../checkpoint/safetensors.js";
 import { AiprodError } from "../../../native/errors.js";
 import { geluTanh } from "../../../runtime/activation.js";
-import { adaLN, layerNorm } from "../../../runtime/norm.js";
+import { normAdaLN } from "../../../runtime/norm.js";
 import { concat, reshape } from "../../../runtime/shape.js";
 import type { Tensor } from "../../../runtime/tensor.js";
 import { toDenoised } from "../components/diffusionSteps.js";
@@ -197,8 +197,7 @@ export class LTXModel {
     using both = concat([emb2, emb2], -1);
     const [shift, scale] = modulationRows(head.scaleShiftTable, both, 0, 2) as [Tensor, Tensor];
     try {
-      using h = layerNorm(x, { eps: this.config.normEps });
-      using m = adaLN(h, scale, shift);
+      using m = normAdaLN(x, scale, shift, { eps: this.config.normEps });
       return applyLinear(m, head.projOut);
     } finally {
       disposeAll([shift, scale]);
