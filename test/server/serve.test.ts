@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
 import { migrations } from "../../migrations/index.js";
+import { blockStartingWith } from "../helpers/readme.js";
 import { openPostgres } from "../helpers/server.js";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -78,6 +79,13 @@ t.test("aiprod serve with no configuration, twice", async (t) => {
   });
   t.equal(login.status, 200, "the printed credentials work");
   const { access_token } = (await login.json()) as { access_token: string };
+  // The banner is the one the README shows, up to this run's port, paths, password and migration count.
+  const shown = out1.split("\n").filter((l) => !l.startsWith("{")).join("\n")
+    .replaceAll(first.url, "http://127.0.0.1:8080").replaceAll(dataDir, "/path/.aiprod-data").replaceAll(password!, "<generated>");
+  const readme = blockStartingWith("aiprod serve: listening");
+  const count = (s: string) => s.replace(/migrations applied now: \d+/, "migrations applied now: N");
+  t.equal(count(shown).trim(), count(readme).trim(), "the start-up banner is the README's");
+  t.match(readme, `migrations applied now: ${migrations.length}`, "the README's first start applies every migration");
   const logLines = out1.split("\n").filter((l) => l.startsWith("{"));
   t.ok(logLines.some((l) => JSON.parse(l).msg === "listening"), "JSON logs");
   t.notOk(logLines.some((l) => l.includes(password as string)), "the password is never logged");

@@ -1,0 +1,53 @@
+// The README, followed as a newcomer follows it: its links lead to files in this repository, and its HTTP
+// examples need no network (every URL in them is this machine) and are accepted by the server as written.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import t from "tap";
+import { openEmbedded } from "./helpers/server.js";
+import { jobServerFor } from "./helpers/jobs.js";
+import { codeBlocks, README, ROOT } from "./helpers/readme.js";
+
+t.test("every relative link and named document is in the repository", async (t) => {
+  const targets = [...README.matchAll(/\]\(([^)#\s]+)[^)]*\)/g)].map((m) => m[1]!).filter((u) => !/^[a-z]+:/.test(u));
+  const docs = [...README.matchAll(/`([\w./-]+\.md)`/g)].map((m) => m[1]!);
+  t.ok(targets.length > 0, `links: ${targets.join(", ")}`);
+  for (const p of [...targets, ...docs]) {
+    t.notOk(p.startsWith("../"), `${p} stays inside the repository`);
+    t.ok(existsSync(join(ROOT, p)), `${p} exists in a clone`);
+  }
+});
+
+/** The curl commands of the README's shell blocks: continuation lines joined, quoted newlines kept. */
+function curls(): string[] {
+  const commands: string[] = [];
+  for (const b of codeBlocks().filter((b) => b.lang === "sh")) {
+    let cur = "", quote = "";
+    for (const ch of b.body.replace(/\\\n\s*/g, " ")) {
+      if (quote ? ch === quote : ch === "'" || ch === '"') quote = quote ? "" : ch;
+      if (ch === "\n" && !quote) (commands.push(cur), (cur = ""));
+      else cur += ch;
+    }
+    commands.push(cur);
+  }
+  return commands.filter((l) => /(^|\s|\()curl /.test(l));
+}
+
+t.test("the HTTP examples name no host but this machine", async (t) => {
+  const all = curls();
+  t.ok(all.length >= 2, `${all.length} curl commands`);
+  for (const c of all) {
+    for (const u of c.matchAll(/(?:https?:\/\/)?([a-z0-9.-]+\.[a-z]{2,}|localhost|\d+\.\d+\.\d+\.\d+)(?::\d+)?\//gi)) {
+      t.ok(["localhost", "127.0.0.1"].includes(u[1]!.toLowerCase()), `${u[0]} in: ${c.slice(0, 80)}...`);
+    }
+  }
+});
+
+t.test("the generate example's body is accepted as written", async (t) => {
+  const generate = curls().find((c) => c.includes("/api/v1/videos/generate"));
+  t.ok(generate, "the README has a generate example");
+  const body = JSON.parse(/-d '([^']+)'/.exec(generate!)![1]!);
+  const { ts } = await jobServerFor(t, openEmbedded);
+  const u = await ts.client.user();
+  const r = await ts.client.post("/api/v1/videos/generate", body, { token: u.access });
+  t.ok(r.status === 202 || r.status === 201, `answered ${r.status} ${r.status >= 400 ? r.text : ""}`);
+});
