@@ -68,7 +68,8 @@ export class Engine {
   /** Validates `params` (rejecting before any work), then runs the pipeline in a worker thread. */
   async generate(params: GenerateParams, opts: GenerateOptions = {}): Promise<GenerateResult> {
     const models = this.#models;
-    if (!models || !this.#hashes) throw new AiprodError("ERR_AIPROD_NO_MODELS", "aiprod.generate: call loadModels() first");
+    if (!models || !this.#hashes) throw new AiprodError("ERR_AIPROD_NO_MODELS",
+      "aiprod.generate: no models are loaded; first call engine.loadModels({ checkpoint, textEncoder, ... }) with your LTX-2 files, or engine.loadModels(ensureTinyModels()) for the built-in tiny set (random weights: noise, for trying the API)");
     const resolved = resolveParams(params, models);
     if (opts.signal?.aborted) throw new AbortedError();
     const hashes = this.#hashes;

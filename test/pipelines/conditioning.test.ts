@@ -79,7 +79,7 @@ t.test("reference tokens: scaled positions, attention-strength blocks and bias",
 
 t.test("invalid requests fail before any model loads", async (t) => {
   const engine = createEngine({ device: "cpu" });
-  await t.rejects(engine.generate({ pipeline: "distilled", prompt: "x", output: `${dir}/a.mp4` }), { code: "ERR_AIPROD_NO_MODELS" });
+  await t.rejects(engine.generate({ pipeline: "distilled", prompt: "x", output: `${dir}/a.mp4` }), { code: "ERR_AIPROD_NO_MODELS", message: /loadModels\(\{ checkpoint, textEncoder, \.\.\. \}\).*or engine\.loadModels\(ensureTinyModels\(\)\)/ }, "the error names both ways out");
   await engine.loadModels(files);
   const ok = { pipeline: "distilled" as const, prompt: "x", width: 128, height: 128, numFrames: 9, output: `${dir}/a.mp4` };
   const bad: [object, RegExp][] = [
