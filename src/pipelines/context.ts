@@ -2,6 +2,7 @@
 import { GaussianGenerator } from "../models/ltx2/components/noisers.js";
 import { AiprodError } from "../native/errors.js";
 import type { Progress, StageReport } from "./types.js";
+import type { WorkPlan } from "./workPlan.js";
 
 export class AbortedError extends AiprodError {
   constructor() {
@@ -21,6 +22,11 @@ export class RunContext {
   #current?: { stage: string; start: number; peak: number };
   /** Set when the run is on a GPU: each stage also reports its peak device memory. */
   devicePeak?: DevicePeak;
+  readonly #plan: WorkPlan;
+  readonly #total: number;
+  readonly #start = performance.now();
+  /** Work of the stages already finished. */
+  #finished = 0;
 
   /**
    * `aborted`: polled at every step and transformer block (in a worker it reads a shared flag, because a
@@ -31,7 +37,22 @@ export class RunContext {
     readonly aborted: () => boolean,
     readonly onProgress: (p: Progress) => void,
     readonly noise: GaussianGenerator,
-  ) {}
+    plan: WorkPlan = new Map(),
+  ) {
+    this.#plan = plan;
+    this.#total = [...plan.values()].reduce((a, b) => a + b, 0);
+  }
+
+  /** Progress of the whole job: this stage's share of its planned work added to the finished stages'. */
+  #emit(stage: string, step: number, steps: number): void {
+    const share = steps > 0 ? Math.min(1, Math.max(0, step / steps)) : 0;
+    const done = Math.min(this.#total, this.#finished + (this.#plan.get(stage) ?? 0) * share);
+    const elapsed = (performance.now() - this.#start) / 1000;
+    const p: Progress = { stage, step, steps, done, total: this.#total };
+    // Extrapolated from the rate so far, once 1% of the work is done (before that it is mostly noise).
+    if (this.#total > 0 && done >= 0.01 * this.#total) p.etaSeconds = (elapsed / done) * (this.#total - done);
+    this.onProgress(p);
+  }
 
   /** Throws AbortedError when cancelled; samples memory for the current stage. */
   check(): void {
@@ -44,7 +65,7 @@ export class RunContext {
   }
 
   progress(step: number, steps: number): void {
-    if (this.#current) this.onProgress({ stage: this.#current.stage, step, steps });
+    if (this.#current) this.#emit(this.#current.stage, step, steps);
   }
 
   /** Runs one named stage, recording its time and peak RSS. */
@@ -54,7 +75,7 @@ export class RunContext {
     this.#current = { stage, start: performance.now(), peak: process.memoryUsage.rss() };
     // Nested stages share the allocator's one peak counter: only top-level stages reset it.
     if (!outer) this.devicePeak?.reset();
-    this.onProgress({ stage, step: 0, steps: 1 });
+    this.#emit(stage, 0, 1);
     try {
       return await fn();
     } finally {
@@ -63,6 +84,7 @@ export class RunContext {
       const device = this.devicePeak ? { peakDeviceBytes: this.devicePeak.peak() } : {};
       this.stages.push({ stage, seconds: (performance.now() - c.start) / 1000, peakRssBytes: c.peak, ...device });
       this.#current = outer;
+      if (!outer) this.#finished += this.#plan.get(stage) ?? 0;
     }
   }
 }

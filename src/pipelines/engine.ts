@@ -8,6 +8,7 @@ import { AbortedError } from "./context.js";
 import { inspectModels, type ModelInfo, modelHashes } from "./modelFiles.js";
 import type { RunOutput } from "./run.js";
 import type { GenerateParams, GenerateResult, ModelFiles, Progress, StageReport } from "./types.js";
+import { planWork } from "./workPlan.js";
 import { resolveParams } from "./validate.js";
 
 export type EngineDevice = "cpu" | "cuda" | "auto";
@@ -86,7 +87,7 @@ export class Engine {
         opts.onProgress?.(p);
       }
     };
-    const worker = startWorker({ params: resolved, models, abort, device: this.device });
+    const worker = startWorker({ params: resolved, models, abort, device: this.device, plan: [...planWork(resolved, models)] });
     const onAbort = () => Atomics.store(flag, 0, 1);
     opts.signal?.addEventListener("abort", onAbort, { once: true });
     try {

@@ -148,7 +148,7 @@ export async function runPipeline(ctx: RunContext, p: ResolvedParams, models: Mo
     const waveform = models.hasAudio
       ? await ctx.stage("audio", () => {
         using lat = audioLatentFromTokens(audioOut, audioFrames, shapes.audioZ, shapes.audioChannels / shapes.audioZ);
-        return decodeAudioTrack(ckpt, lat, p.numFrames, p.fps);
+        return decodeAudioTrack(ctx, ckpt, lat, p.numFrames, p.fps);
       })
       : undefined;
     const frames = await ctx.stage("decode", async () => {

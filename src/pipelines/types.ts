@@ -87,9 +87,15 @@ export interface ModelFiles {
 }
 
 export interface Progress {
+  /** The running stage and its own steps. */
   stage: string;
   step: number;
   steps: number;
+  /** Work done and the whole job's work, in estimated FLOPs of the models' configurations (workPlan.ts). */
+  done: number;
+  total: number;
+  /** Seconds left, from the rate so far; absent until some work is done. */
+  etaSeconds?: number;
 }
 
 export interface StageReport {

@@ -9,9 +9,9 @@ import type { ModelInfo } from "./modelFiles.js";
 import { runPipeline } from "./run.js";
 import type { ResolvedParams } from "./types.js";
 
-const { params, models, abort, device } = workerData as { params: ResolvedParams; models: ModelInfo; abort: SharedArrayBuffer; device: Device };
+const { params, models, abort, device, plan } = workerData as { params: ResolvedParams; models: ModelInfo; abort: SharedArrayBuffer; device: Device; plan: [string, number][] };
 const flag = new Int32Array(abort);
-const ctx = new RunContext(() => Atomics.load(flag, 0) !== 0, (p) => parentPort!.postMessage({ type: "progress", progress: p }), new GaussianGenerator(params.seed));
+const ctx = new RunContext(() => Atomics.load(flag, 0) !== 0, (p) => parentPort!.postMessage({ type: "progress", progress: p }), new GaussianGenerator(params.seed), new Map(plan));
 try {
   // This thread is the generation's own: on "cuda" every tensor the pipeline makes and every weight it loads
   // lands on the device (device.ts), so the models run there unchanged.
