@@ -94,6 +94,7 @@ export const JobSchema = z
     object: z.literal("video.job"),
     status: z.enum(JOB_STATES),
     progress: z.number().int().min(0).max(100),
+    eta_seconds: z.number().min(0).nullable().openapi({ description: "seconds until the running generation is expected to end, from the pipeline's work plan and its rate so far; null when not running" }),
     stage: z.string().nullable(),
     queue_position: z.number().int().nullable(),
     attempt: z.number().int(),
