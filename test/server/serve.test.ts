@@ -2,7 +2,8 @@
 // creates the embedded database, the secrets and the admin (printed once); the second start reuses them; SIGTERM
 // stops the server cleanly. `aiprod migrate` runs against a real PostgreSQL through DATABASE_URL.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { createServer as createNetServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
@@ -102,6 +103,25 @@ t.test("aiprod serve with no configuration, twice", async (t) => {
   second.child.kill("SIGTERM");
   t.equal(await second.exit, 0);
 
+});
+
+t.test("a port in use: one clear message before anything is created; the next start still shows the admin", async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), "aiprod-serve-busy-"));
+  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
+  const busy = createNetServer();
+  await new Promise<void>((r) => busy.listen(0, "127.0.0.1", r));
+  const port = (busy.address() as AddressInfo).port;
+  const r = spawnSync(process.execPath, ["--import", "tsx", cli, "serve", "--data-dir", dataDir, "--port", String(port)], { cwd: root, env: env(), encoding: "utf8", timeout: 60_000 });
+  busy.close();
+  t.not(r.status, 0, "exits with an error");
+  t.match(r.stderr, new RegExp(`127\\.0\\.0\\.1:${port} is already in use .*choose another port \\(--port / PORT`), r.stderr);
+  t.notMatch(r.stderr, /\n\s+at /, "no stack trace");
+  t.same(readdirSync(dataDir), [], "no secrets, no database, no admin were created");
+  const next = await start(dataDir);
+  t.teardown(() => next.child.kill("SIGKILL"));
+  t.match(next.output(), /First administrator account created/, "the first admin is created (and shown) by the start that listens");
+  next.child.kill("SIGTERM");
+  await next.exit;
 });
 
 t.test("aiprod migrate latest | status | rollback against DATABASE_URL", async (t) => {
