@@ -9,6 +9,7 @@ import { ensureFirstAdmin, type FirstAdmin } from "./bootstrap/firstAdmin.js";
 import { type ResolvedConfig, resolveSecrets } from "./bootstrap/secrets.js";
 import type { ServerConfig } from "./config.js";
 import { type Database, embeddedDirFor, openDatabase } from "./db/knex.js";
+import { explainDatabaseError } from "./db/connectionError.js";
 import { migrateLatest } from "./db/migrate.js";
 import { createLogger } from "./logger.js";
 import { type GenerationBackend, loadBackend } from "./worker/backend.js";
@@ -100,23 +101,26 @@ export async function startServer(base: ServerConfig, opts: StartOptions = {}): 
       throw e;
     }
   }
+  const db =
+    opts.db ??
+    openDatabase({
+      url: base.databaseUrl,
+      embeddedDir: base.databaseUrl === undefined ? embeddedDirFor(base.dataDir) : "",
+      poolMax: base.databasePoolMax,
+      logger,
+    });
   let generatedSecrets: boolean;
   let config: ResolvedConfig;
   try {
+    // A database given by DATABASE_URL must answer before anything is written to the data directory.
+    if (db.kind === "postgres") await db.knex.raw("select 1").catch((e: unknown) => Promise.reject(explainDatabaseError(e, db.location, "aiprod serve")));
     ({ generatedSecrets, ...config } = resolveSecrets(base));
   } catch (e) {
     server.close();
     metricsServer?.close();
+    if (!opts.db) await db.knex.destroy().catch(() => undefined);
     throw e;
   }
-  const db =
-    opts.db ??
-    openDatabase({
-      url: config.databaseUrl,
-      embeddedDir: config.databaseUrl === undefined ? embeddedDirFor(config.dataDir) : "",
-      poolMax: config.databasePoolMax,
-      logger,
-    });
   let sweeper: NodeJS.Timeout | undefined;
   let pool: WorkerPool | undefined;
   try {

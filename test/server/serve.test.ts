@@ -152,7 +152,17 @@ t.test("aiprod worker needs DATABASE_URL and a loadable backend", async (t) => {
   t.match(noDb.stderr, /set DATABASE_URL/);
   const noDatabase = spawnSync(process.execPath, ["--import", "tsx", cli, "worker"], { cwd: root, env: { ...base, DATABASE_URL: "postgres://nobody@127.0.0.1:1/none" } as NodeJS.ProcessEnv, encoding: "utf8" });
   t.equal(noDatabase.status, 1, "an unreachable database is an error, not a hang");
-  t.match(noDatabase.stderr, /ECONNREFUSED|connect/);
+  t.match(noDatabase.stderr, /aiprod worker: nothing accepts connections at postgres:\/\/nobody@127\.0\.0\.1:1\/none \(connection refused\): is PostgreSQL running there\? check DATABASE_URL/);
+  t.notMatch(noDatabase.stderr, /\n\s+at /, "no stack trace");
+  const dataDir = mkdtempSync(join(tmpdir(), "aiprod-serve-nodb-"));
+  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
+  const serve = spawnSync(process.execPath, ["--import", "tsx", cli, "serve", "--data-dir", dataDir, "--port", "0"], { cwd: root, env: { ...base, DATABASE_URL: "postgres://nobody@127.0.0.1:1/none" } as NodeJS.ProcessEnv, encoding: "utf8", timeout: 60_000 });
+  t.not(serve.status, 0);
+  t.match(serve.stderr, /aiprod serve: nothing accepts connections at .*is PostgreSQL running there\? check DATABASE_URL/, "serve says the same");
+  t.same(readdirSync(dataDir), [], "and writes nothing into the data directory");
+  const migrate = spawnSync(process.execPath, ["--import", "tsx", cli, "migrate", "status"], { cwd: root, env: { ...base, DATABASE_URL: "postgres://nobody@127.0.0.1:1/none" } as NodeJS.ProcessEnv, encoding: "utf8", timeout: 60_000 });
+  t.match(migrate.stderr, /aiprod migrate: nothing accepts connections at .*check DATABASE_URL/, "and migrate");
+  for (const r of [noDatabase, serve, migrate]) t.notMatch(r.stderr, /Acquire connection error|\n\s+at /, "without the driver's stack trace");
 });
 
 t.test("aiprod serve refuses to start in production without strong secrets", async (t) => {
