@@ -9,6 +9,7 @@ import * as m0004 from "./0004_jobs_and_billing.js";
 import * as m0005 from "./0005_job_runtime.js";
 import * as m0006 from "./0006_api_usage_retention.js";
 import * as m0007 from "./0007_revoked_sessions.js";
+import * as m0008 from "./0008_job_eta.js";
 
 export interface Migration {
   name: string;
@@ -24,4 +25,5 @@ export const migrations: readonly Migration[] = [
   { name: "0005_job_runtime", ...m0005 },
   { name: "0006_api_usage_retention", ...m0006 },
   { name: "0007_revoked_sessions", ...m0007 },
+  { name: "0008_job_eta", ...m0008 },
 ];

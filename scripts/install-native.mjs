@@ -5,11 +5,15 @@
 //  2. The CUDA library (AIPROD_CUDA=auto|on|off, default auto: built when nvcc is found). In auto, a failure
 //     prints one warning line and the install goes on CPU-only; the log is in build/cuda-build.log.
 //  3. Smoke-tests the addon in a child process and writes build/native-status.json for `aiprod info`.
+// A build made from the same sources and settings (the fingerprint in native-status.json) is not redone: the
+// step says so and stops (npm re-runs it for `npx aiprod` in the repository, and on every `npm install`).
+// Installed as a dependency, only the addon (and the CUDA library) is built, not the C++ test programs.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync, appendFileSync, readFileSync, rmSync, copyFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { fingerprint, readStamp } from "./fingerprint.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const require = createRequire(join(root, "package.json"));
@@ -46,6 +50,43 @@ function cudaMode() {
   return v;
 }
 
+const mode = cudaMode();
+const builder = (process.env.AIPROD_BUILDER ?? (has("cmake") ? "cmake" : "node-gyp")).toLowerCase();
+if (!["cmake", "node-gyp"].includes(builder)) fail(`AIPROD_BUILDER='${builder}' is not one of cmake, node-gyp`);
+// Inside another project's node_modules: build what a user needs (the addon), not the kernel test programs nor
+// the CUDA emulation (libaiprod_cuda_emu and its test programs, which only the tests use; it needs only the C++
+// compiler, so a checkout always builds it).
+const asDependency = root.split(/[\\/]/).includes("node_modules");
+const cpuTargets = asDependency ? ["aiprod"] : ["aiprod", "aiprod_kernel_tests", "aiprod_product_tests", "aiprod_pointwise_tests",
+  "aiprod_cuda_emu", "aiprod_cuda_emu_tests", "aiprod_cuda_kernel_tests_emu", "aiprod_cuda_kernel_bench_emu"];
+const addon = join(buildDir, "Release", "aiprod.node");
+const statusPath = join(buildDir, "native-status.json");
+const fp = fingerprint(root, ["native", "cuda", "cmake", "CMakeLists.txt", "bindings.gyp", "scripts/install-native.mjs", "scripts/fingerprint.mjs"], {
+  abi: process.versions.modules, napi: process.versions.napi, platform: process.platform, arch: process.arch,
+  mode, builder, cpuTargets, cxx: process.env.CXX ?? null, cc: process.env.CC ?? null,
+});
+
+/** Loads the addon in a child process: a broken binary fails here, not in the user's app. Returns its ISA path. */
+function smokeTest() {
+  const smoke = spawnSync(process.execPath, ["-e", `const a = require(${JSON.stringify(addon)}); console.log(a.info().isa)`], { encoding: "utf8" });
+  return smoke.status === 0 ? smoke.stdout.trim() : undefined;
+}
+
+// What the up-to-date check compares (for tests and for CI caches).
+if (process.argv.includes("--print-fingerprint")) {
+  console.log(fp);
+  process.exit(0);
+}
+
+const previous = readStamp(statusPath);
+if (!force && previous?.fingerprint === fp && previous.cpu && existsSync(addon)) {
+  const isa = smokeTest();
+  if (isa) {
+    say(`native addon up to date (${previous.builder}, kernel path ${isa}, CUDA ${previous.cuda?.built ? "built" : "not built: " + previous.cuda?.reason}); nothing to build`);
+    process.exit(0);
+  }
+}
+
 const cxx = process.env.CXX ?? ["c++", "g++", "clang++"].find((c) => has(c));
 if (!cxx) {
   fail("no C++ compiler found (tried $CXX, c++, g++, clang++). Install one, e.g. `apt-get install g++` " +
@@ -56,12 +97,10 @@ if (force) rmSync(join(buildDir, "CMakeCache.txt"), { force: true });
 writeFileSync(cpuLog, "");
 writeFileSync(cudaLog, "");
 
-const mode = cudaMode();
 const jobs = String(Math.max(1, (await import("node:os")).availableParallelism()));
-const status = { cpu: false, builder: "", cuda: { mode, built: false, reason: "" }, builtAt: new Date().toISOString() };
-
-const builder = (process.env.AIPROD_BUILDER ?? (has("cmake") ? "cmake" : "node-gyp")).toLowerCase();
-if (!["cmake", "node-gyp"].includes(builder)) fail(`AIPROD_BUILDER='${builder}' is not one of cmake, node-gyp`);
+const status = { cpu: false, builder: "", cuda: { mode, built: false, reason: "" }, testPrograms: !asDependency, builtAt: new Date().toISOString() };
+// A half-finished build must not look up to date.
+rmSync(statusPath, { force: true });
 
 if (builder === "cmake") {
   const cmakeJs = join(dirname(require.resolve("cmake-js/package.json")), "bin", "cmake-js");
@@ -81,9 +120,6 @@ if (builder === "cmake") {
     }
   }
   const build = (target, log) => run(process.execPath, [cmakeJs, "build", "--parallel", jobs, "--target", target, cdef(configuredCuda)], log);
-  // The CUDA emulation (libaiprod_cuda_emu and its test programs) needs only the C++ compiler: always built.
-  const cpuTargets = ["aiprod", "aiprod_kernel_tests", "aiprod_product_tests", "aiprod_pointwise_tests",
-    "aiprod_cuda_emu", "aiprod_cuda_emu_tests", "aiprod_cuda_kernel_tests_emu", "aiprod_cuda_kernel_bench_emu"];
   if (!cpuTargets.every((target) => build(target, cpuLog))) {
     fail(`the CPU addon failed to compile with ${cxx}. This is a bug or an unsupported compiler (C++17 needed).`, cpuLog);
   }
@@ -140,11 +176,10 @@ if (!status.cuda.built) {
   for (const f of ["libaiprod_cuda.so", "aiprod_cuda.dll", "aiprod_cuda_kernel_tests", "aiprod_cuda_kernel_bench"]) rmSync(join(buildDir, "Release", f), { force: true });
 }
 
-// Load the fresh addon in a child process: a broken binary fails here, not in the user's app.
-const addon = join(buildDir, "Release", "aiprod.node");
-const smoke = spawnSync(process.execPath, ["-e", `const a = require(${JSON.stringify(addon)}); console.log(a.info().isa)`], {
-  encoding: "utf8",
-});
-if (smoke.status !== 0) fail(`the addon was built but does not load:\n${smoke.stderr}`);
-writeFileSync(join(buildDir, "native-status.json"), JSON.stringify(status, null, 2) + "\n");
-say(`native addon ready (${status.builder}, kernel path ${smoke.stdout.trim()}, CUDA ${status.cuda.built ? "built" : "not built: " + status.cuda.reason})`);
+const isa = smokeTest();
+if (!isa) {
+  const smoke = spawnSync(process.execPath, ["-e", `require(${JSON.stringify(addon)})`], { encoding: "utf8" });
+  fail(`the addon was built but does not load:\n${smoke.stderr}`);
+}
+writeFileSync(statusPath, JSON.stringify({ ...status, fingerprint: fp }, null, 2) + "\n");
+say(`native addon ready (${status.builder}, kernel path ${isa}, CUDA ${status.cuda.built ? "built" : "not built: " + status.cuda.reason})`);

@@ -1,6 +1,7 @@
 // `aiprod serve` and `aiprod migrate`: what the CLI (src/cli/main.ts) runs; loaded only for these commands.
 import { writeAdminPassword } from "./bootstrap/adminPasswordFile.js";
 import { ConfigError, loadConfig, type ServerConfig } from "./config.js";
+import { explainDatabaseError } from "./db/connectionError.js";
 import { embeddedDirFor, openDatabase } from "./db/knex.js";
 import { migrateLatest, migrateRollback, migrationStatus } from "./db/migrate.js";
 import { startServer } from "./server.js";
@@ -98,6 +99,7 @@ export async function runMigrate(action: string, opts: CommonOptions & { all?: b
   });
   try {
     console.log(`database: ${db.kind === "embedded" ? `embedded (${db.location})` : db.location}`);
+    if (db.kind === "postgres") await db.knex.raw("select 1").catch((e: unknown) => Promise.reject(explainDatabaseError(e, db.location, "aiprod migrate")));
     if (action === "latest") {
       const applied = await migrateLatest(db.knex);
       console.log(applied.length ? `applied: ${applied.join(", ")}` : "already up to date");

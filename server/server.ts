@@ -1,6 +1,6 @@
 // Starting and stopping a server: secrets, database, migrations, first admin, HTTP listener(s), graceful shutdown
 // (stop accepting, let requests finish, then close the database).
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import express from "express";
 import type { Logger } from "pino";
@@ -9,6 +9,7 @@ import { ensureFirstAdmin, type FirstAdmin } from "./bootstrap/firstAdmin.js";
 import { type ResolvedConfig, resolveSecrets } from "./bootstrap/secrets.js";
 import type { ServerConfig } from "./config.js";
 import { type Database, embeddedDirFor, openDatabase } from "./db/knex.js";
+import { explainDatabaseError } from "./db/connectionError.js";
 import { migrateLatest } from "./db/migrate.js";
 import { createLogger } from "./logger.js";
 import { type GenerationBackend, loadBackend } from "./worker/backend.js";
@@ -39,11 +40,23 @@ export interface StartOptions {
   qa?: import("./worker/worker.js").WorkerDeps["qa"];
 }
 
-function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+/** A listen failure a user can cause (port taken or privileged, host not of this machine), said with its fix. */
+function listenError(e: NodeJS.ErrnoException, port: number, host: string, what: string): Error {
+  const where = `${host}:${port}`;
+  const fix = what === "metrics" ? "METRICS_PORT / METRICS_HOST" : "--port / PORT, --host / HOST";
+  if (e.code === "EADDRINUSE") return new Error(`aiprod serve: ${where} is already in use (another aiprod serve, or another program, listens there); stop it or choose another port (${fix})`);
+  if (e.code === "EACCES") return new Error(`aiprod serve: no permission to listen on ${where} (ports below 1024 need privileges); choose a port from 1024 up (${fix})`);
+  if (e.code === "EADDRNOTAVAIL") return new Error(`aiprod serve: ${host} is not an address of this machine; use 127.0.0.1, 0.0.0.0 or one of its addresses (${fix})`);
+  if (e.code === "ENOTFOUND" || e.code === "EAI_AGAIN") return new Error(`aiprod serve: the host name '${host}' does not resolve; use an IP address (${fix})`);
+  return e;
+}
+
+function listen(server: Server, port: number, host: string, what = "http"): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
-    server.once("error", reject);
+    const fail = (e: NodeJS.ErrnoException) => reject(listenError(e, port, host, what));
+    server.once("error", fail);
     server.listen(port, host, () => {
-      server.off("error", reject);
+      server.off("error", fail);
       resolve(server.address() as AddressInfo);
     });
   });
@@ -63,19 +76,51 @@ function closeServer(server: Server, timeoutMs: number): Promise<void> {
 
 const hostForUrl = (a: AddressInfo) => (a.family === "IPv6" ? `[${a.address}]` : a.address);
 
+/** Answers 503 while the server finishes starting (the port is bound first, before any other work). */
+function starting(_req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(503, { "content-type": "application/problem+json", "retry-after": "1" });
+  res.end(JSON.stringify({ type: "about:blank", title: "Starting", status: 503, detail: "the server is starting; retry in a moment" }));
+}
+
 export async function startServer(base: ServerConfig, opts: StartOptions = {}): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger(base.logLevel);
-  const { generatedSecrets, ...config } = resolveSecrets(base);
+  // The ports first: a port that is taken fails before secrets, database, migrations or the first admin exist (a
+  // first admin created by a start that then could not listen had its generated password never shown).
+  const server: Server = createServer(starting);
+  server.requestTimeout = 60_000;
+  server.headersTimeout = 20_000;
+  const addr = await listen(server, base.port, base.host);
+  let metricsServer: Server | undefined;
+  let metricsAddr: AddressInfo | undefined;
+  if (base.metricsPort !== undefined) {
+    metricsServer = createServer(starting);
+    try {
+      metricsAddr = await listen(metricsServer, base.metricsPort, base.metricsHost, "metrics");
+    } catch (e) {
+      server.close();
+      throw e;
+    }
+  }
   const db =
     opts.db ??
     openDatabase({
-      url: config.databaseUrl,
-      embeddedDir: config.databaseUrl === undefined ? embeddedDirFor(config.dataDir) : "",
-      poolMax: config.databasePoolMax,
+      url: base.databaseUrl,
+      embeddedDir: base.databaseUrl === undefined ? embeddedDirFor(base.dataDir) : "",
+      poolMax: base.databasePoolMax,
       logger,
     });
-  let server: Server | undefined;
-  let metricsServer: Server | undefined;
+  let generatedSecrets: boolean;
+  let config: ResolvedConfig;
+  try {
+    // A database given by DATABASE_URL must answer before anything is written to the data directory.
+    if (db.kind === "postgres") await db.knex.raw("select 1").catch((e: unknown) => Promise.reject(explainDatabaseError(e, db.location, "aiprod serve")));
+    ({ generatedSecrets, ...config } = resolveSecrets(base));
+  } catch (e) {
+    server.close();
+    metricsServer?.close();
+    if (!opts.db) await db.knex.destroy().catch(() => undefined);
+    throw e;
+  }
   let sweeper: NodeJS.Timeout | undefined;
   let pool: WorkerPool | undefined;
   try {
@@ -90,10 +135,8 @@ export async function startServer(base: ServerConfig, opts: StartOptions = {}): 
     pool = new WorkerPool(handle.services, { count: backend ? jc.workers : 0, device: jc.device, backend, qa: opts.qa });
     await pool.start();
 
-    server = createServer(handle.app);
-    server.requestTimeout = 60_000;
-    server.headersTimeout = 20_000;
-    const addr = await listen(server, config.port, config.host);
+    server.removeListener("request", starting);
+    server.on("request", handle.app);
     const url = `http://${hostForUrl(addr)}:${addr.port}`;
 
     let metricsUrl: string | undefined;
@@ -104,9 +147,9 @@ export async function startServer(base: ServerConfig, opts: StartOptions = {}): 
       metricsApp.get("/metrics", async (_req, res) => {
         res.type(handle.runtime.metrics.registry.contentType).send(await handle.runtime.metrics.registry.metrics());
       });
-      metricsServer = createServer(metricsApp);
-      const m = await listen(metricsServer, config.metricsPort, config.metricsHost);
-      metricsUrl = `http://${hostForUrl(m)}:${m.port}/metrics`;
+      metricsServer!.removeListener("request", starting);
+      metricsServer!.on("request", metricsApp);
+      metricsUrl = `http://${hostForUrl(metricsAddr!)}:${metricsAddr!.port}/metrics`;
     }
 
     // Expired rate-limit buckets and session revocations are removed in the background (any instance may do it).
@@ -136,7 +179,7 @@ export async function startServer(base: ServerConfig, opts: StartOptions = {}): 
   } catch (e) {
     clearInterval(sweeper);
     await pool?.stop(0).catch(() => undefined);
-    server?.close();
+    server.close();
     metricsServer?.close();
     if (!opts.db) await db.knex.destroy().catch(() => undefined);
     throw e;

@@ -6,6 +6,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { loadConfig } from "./config.js";
 import { openDatabase } from "./db/knex.js";
+import { explainDatabaseError } from "./db/connectionError.js";
 import { migrationStatus } from "./db/migrate.js";
 import { createLogger } from "./logger.js";
 import { createMetrics } from "./metrics.js";
@@ -32,7 +33,10 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
   const config = { ...base, jwtSecret: randomBytes(32).toString("base64url"), apiKeyPepper: randomBytes(32).toString("base64url") };
   const logger = createLogger(config.logLevel);
   const db = openDatabase({ url: config.databaseUrl, embeddedDir: "", poolMax: Math.max(4, config.jobs.workers * 3), logger });
-  const status = await migrationStatus(db.knex);
+  const status = await migrationStatus(db.knex).catch(async (e: unknown) => {
+    await db.knex.destroy().catch(() => undefined);
+    throw explainDatabaseError(e, db.location, "aiprod worker");
+  });
   if (status.pending.length) {
     await db.knex.destroy();
     throw new Error(`aiprod worker: the database has pending migrations (${status.pending.join(", ")}); run \`aiprod migrate latest\` or start \`aiprod serve\` first`);

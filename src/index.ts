@@ -42,7 +42,7 @@ export { parseTransformerConfig } from "./models/ltx2/transformer/config.js";
 export type { TransformerConfig } from "./models/ltx2/transformer/config.js";
 export { LTXModel, velocityToX0 } from "./models/ltx2/transformer/model.js";
 export type { ForwardOptions, ModalityInput } from "./models/ltx2/transformer/model.js";
-export { audioLatentFrames, audioPositions, videoPositions } from "./models/ltx2/transformer/positions.js";
+export { audioPositions, videoPositions } from "./models/ltx2/transformer/positions.js";
 export { loadLtx2TextSide, loadLtx2Transformer, randomLtx2Transformer } from "./models/ltx2/loadTransformer.js";
 export type { Ltx2TextSide } from "./models/ltx2/loadTransformer.js";
 export { LoraFusedSource } from "./models/ltx2/loraFusion.js";
@@ -58,8 +58,8 @@ export { LATENT_DOWNSAMPLE_FACTOR, parseAudioVaeConfig, parseVocoderConfig } fro
 export type { AudioVaeConfig, VocoderConfig } from "./models/ltx2/audio/config.js";
 export { decodeAudio, decodeAudioForVideo, encodeAudio, loadAudioDecoder, loadAudioEncoder, loadVocoder } from "./models/ltx2/audio/load.js";
 export type { AudioCheckpoint } from "./models/ltx2/audio/load.js";
-// audioLatentFrames is exported from transformer/positions.js (Math.round); duration.ts has the Python-round twin.
-export { fitWaveformToVideo, videoAudioSamples } from "./models/ltx2/audio/duration.js";
+// One audio length for the pipelines and the library: upstream's round(frames/fps · 25), ties to even.
+export { audioLatentFrames, fitWaveformToVideo, videoAudioSamples } from "./models/ltx2/audio/duration.js";
 export { tinyAudioConfigs, tinyAudioExtra, tinyAudioWeights, writeTinyAudioCheckpoint } from "./models/ltx2/audio/tinyAudio.js";
 export type { TinyAudioConfigs, TinyAudioOptions } from "./models/ltx2/audio/tinyAudio.js";
 export { decodeWav, encodeWav, writeWav } from "./media/wav.js";

@@ -21,7 +21,7 @@ export async function measureDistilledPipeline(): Promise<PipelineBenchResult> {
     const files = writeTinyModels(join(dir, "models"));
     const engine = createEngine({ device: "cpu" });
     await engine.loadModels({ ...files, loras: [] });
-    const r = await engine.generate({ pipeline: "distilled", prompt: "a red fox running through snow", width: 256, height: 256, frames: 17, output: join(dir, "out.mp4") });
+    const r = await engine.generate({ pipeline: "distilled", prompt: "a red fox running through snow", width: 256, height: 256, numFrames: 17, output: join(dir, "out.mp4") });
     return { name: "pipeline-distilled", width: r.width, height: r.height, frames: r.frames, seconds: r.seconds, stages: r.stages };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -56,7 +56,14 @@ export function openDatabase(opts: DatabaseOptions): Database {
       acquireConnectionTimeout: 10_000,
       // knex otherwise writes the SQL with its bound values (emails, hashes, prompts) into error messages.
       compileSqlOnError: false,
-      ...(opts.logger ? { log: knexLog(opts.logger) } : {}),
+      // With a logger, knex's messages are log lines. Without one (the migrate command), knex would print every
+      // failed connection attempt with a stack trace to stderr; the error itself reaches the caller, which says
+      // what it means (db/connectionError.ts), so those lines are dropped and other warnings still go to stderr.
+      log: opts.logger ? knexLog(opts.logger) : {
+        warn: (m: unknown) => {
+          if (!String(m).startsWith("Acquire connection error")) console.warn(m);
+        },
+      },
     });
     return { knex, kind: "postgres", location: redactUrl(opts.url) };
   }

@@ -57,6 +57,8 @@ export interface RouteDef<P extends z.ZodType, Q extends z.ZodType, B extends z.
    * from the request stream); the declared response is still documented.
    */
   raw?: boolean;
+  /** The request body a raw handler reads from the stream, by media type (documented as the requestBody). */
+  rawBody?: { description: string; content: Record<string, { schema: Record<string, unknown> }> };
   /** Further documented responses (e.g. 206, 410, 409). */
   otherResponses?: Array<{ status: number; description: string; contentType?: string }>;
   response: { status: number; description: string; schema?: R; contentType?: string };
@@ -167,6 +169,8 @@ export function mountRoute(app: Express, registry: OpenAPIRegistry, route: AnyRo
 }
 
 function registerDocs(registry: OpenAPIRegistry, route: AnyRoute): void {
+  // A raw handler that reads a body must say what it accepts, or clients learn it from a 415.
+  if (route.raw && ["post", "put", "patch"].includes(route.method) && !route.rawBody) throw new Error(`route ${route.operationId}: a raw ${route.method.toUpperCase()} route must document its request body (rawBody)`);
   const problem = (description: string) => ({ description, content: { "application/problem+json": { schema: ProblemSchema } } });
   const limited = !route.probe && route.rateLimited !== false;
   const headers = {
@@ -217,6 +221,7 @@ function registerDocs(registry: OpenAPIRegistry, route: AnyRoute): void {
       ...(route.query ? { query: route.query as z.ZodObject } : {}),
       ...(route.headers ? { headers: route.headers as z.ZodObject } : {}),
       ...(route.body ? { body: { required: true, content: { "application/json": { schema: route.body } } } } : {}),
+      ...(route.rawBody ? { body: { required: true, description: route.rawBody.description, content: route.rawBody.content } } : {}),
     },
     responses,
   });

@@ -56,9 +56,10 @@ export async function streamEvents(req: Request, res: Response, userId: string, 
         break;
       }
       const view = await service.view(job);
-      const p = JSON.stringify([view.status, view.progress, view.stage, view.queue_position]);
+      const eta = view.eta_seconds === null ? null : Math.round(view.eta_seconds);
+      const p = JSON.stringify([view.status, view.progress, view.stage, view.queue_position, eta]);
       if (p !== lastProgress) {
-        send("progress", { job_id: jobId, status: view.status, progress: view.progress, stage: view.stage, queue_position: view.queue_position });
+        send("progress", { job_id: jobId, status: view.status, progress: view.progress, stage: view.stage, queue_position: view.queue_position, eta_seconds: view.eta_seconds });
         lastProgress = p;
       }
       if (isFinished(job.status) && events.length < 100) {

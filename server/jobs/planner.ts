@@ -7,12 +7,12 @@ import { ApiError, notFound, validationError } from "../http/problem.js";
 import type { BillingRepository } from "../repositories/billingRepository.js";
 import type { JobsRepository } from "../repositories/jobsRepository.js";
 import type { UploadsRepository } from "../repositories/uploadsRepository.js";
-import { GenerationParamsSchema, type GenerationParams } from "../schemas/generationParams.js";
+import { DEFAULT_PIPELINE, GenerationParamsSchema, type GenerationParams } from "../schemas/generationParams.js";
 import type { GenerateInput } from "../schemas/jobs.js";
 import type { CostEstimate, CostService } from "../services/costService.js";
 import { lockUserSubmissions } from "./quotas.js";
 
-export const DEFAULT_PIPELINE = "ti2vid_two_stages";
+export { DEFAULT_PIPELINE };
 
 export interface Plan {
   params: GenerationParams;

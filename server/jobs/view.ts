@@ -14,6 +14,8 @@ export function jobView(j: JobRow, queuePosition: number | null = null): JobView
     status: j.status,
     progress: j.progress,
     stage: j.stage,
+    // Seconds until the running generation is expected to end (the pipeline's ETA); null when not running.
+    eta_seconds: ["processing", "qa_check", "finalizing"].includes(j.status) && j.eta_at ? Math.max(0, Math.round((new Date(j.eta_at).getTime() - Date.now()) / 100) / 10) : null,
     queue_position: j.status === "approved" ? queuePosition : null,
     attempt: j.attempt,
     project_id: j.project_id,

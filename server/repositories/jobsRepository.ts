@@ -33,6 +33,8 @@ export interface JobRow {
   completed_at: Date | null;
   expires_at: Date | null;
   stage: string | null;
+  /** When the running attempt expects to finish (its backend's ETA), or null. */
+  eta_at?: Date | null;
   webhook_url: string | null;
   pricing_tier: string;
   qa_retries: number;
@@ -197,11 +199,11 @@ export class JobsRepository {
   }
 
   /** Progress and stage of the held attempt (fenced); false when the attempt is no longer held. */
-  async progress(id: string, attempt: number, workerId: string, progress: number, stage: string): Promise<boolean> {
+  async progress(id: string, attempt: number, workerId: string, progress: number, stage: string, etaAt: Date | null = null): Promise<boolean> {
     const n = await this.db("jobs")
       .where({ id, attempt, worker_id: workerId })
       .whereIn("status", LEASED_STATES as JobState[])
-      .update({ progress: Math.max(0, Math.min(100, Math.round(progress))), stage });
+      .update({ progress: Math.max(0, Math.min(100, Math.round(progress))), stage, eta_at: etaAt });
     return Number(n) > 0;
   }
 

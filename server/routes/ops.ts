@@ -39,11 +39,19 @@ export const opsRoutes = [
     path: "/api/v1/uploads",
     operationId: "uploads.create",
     summary: "Upload a conditioning image (image/png, image/jpeg, image/webp) or a LoRA (application/octet-stream, safetensors); size-limited",
+    description: "Send the file either as the raw body with its own Content-Type, or as the file part of a multipart/form-data form (`curl -F file=@first.png`): the part with a filename, or the one named `file`.",
     tags: ["videos"],
     auth: write,
     resourceType: "upload",
     query: z.object({ kind: z.enum(["image", "lora"]) }).strict(),
     raw: true,
+    rawBody: {
+      description: "The file: raw bytes (kind=image: image/png, image/jpeg or image/webp; kind=lora: application/octet-stream), or a multipart/form-data form with the file part",
+      content: {
+        ...Object.fromEntries(["image/png", "image/jpeg", "image/webp", "application/octet-stream"].map((t) => [t, { schema: { type: "string", format: "binary" } }])),
+        "multipart/form-data": { schema: { type: "object", properties: { file: { type: "string", format: "binary" } }, required: ["file"] } },
+      },
+    },
     otherResponses: [
       { status: 413, description: "Larger than UPLOAD_MAX_BYTES" },
       { status: 415, description: "Not an image or safetensors file of the declared type" },

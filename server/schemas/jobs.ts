@@ -3,7 +3,7 @@
 import { PageQuery } from "../http/pagination.js";
 import { JOB_STATES } from "../jobs/stateMachine.js";
 import { TIER_IDS } from "../billing/pricing.js";
-import { GuidanceSchema, LIMITS, PIPELINES } from "./generationParams.js";
+import { DEFAULT_PIPELINE, GuidanceSchema, LIMITS, PIPELINES } from "./generationParams.js";
 import { Timestamp } from "./common.js";
 import { z } from "./zod.js";
 
@@ -43,7 +43,7 @@ export const GenerateBody = z
     prompt: z.string().min(1).max(LIMITS.maxPromptChars),
     negative_prompt: z.string().max(LIMITS.maxPromptChars).optional(),
     enhance_prompt: z.boolean().optional().openapi({ description: "let Gemma rewrite the prompt before encoding (upstream --enhance-prompt; from the frame-0 image too, if any), seeded by seed; the rewrite is in the result's enhanced_prompt" }),
-    pipeline: z.enum(PIPELINES).optional().openapi({ description: "default: the preset's, or ti2vid_two_stages" }),
+    pipeline: z.enum(PIPELINES).optional().openapi({ description: `default: the preset's, or ${DEFAULT_PIPELINE} (as the CLI and the library)` }),
     preset_id: z.uuid().optional().openapi({ description: "start from this preset's parameters; fields given here override it" }),
     width: z.number().int().min(LIMITS.minSide).max(LIMITS.maxSide).optional(),
     height: z.number().int().min(LIMITS.minSide).max(LIMITS.maxSide).optional(),
@@ -94,6 +94,7 @@ export const JobSchema = z
     object: z.literal("video.job"),
     status: z.enum(JOB_STATES),
     progress: z.number().int().min(0).max(100),
+    eta_seconds: z.number().min(0).nullable().openapi({ description: "seconds until the running generation is expected to end, from the pipeline's work plan and its rate so far; null when not running" }),
     stage: z.string().nullable(),
     queue_position: z.number().int().nullable(),
     attempt: z.number().int(),

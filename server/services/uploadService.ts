@@ -7,6 +7,7 @@ import type { Request } from "express";
 import type { Knex } from "knex";
 import type { JobsConfig } from "../config.js";
 import type { Principal } from "../http/context.js";
+import { MultipartFile, multipartBoundary } from "../http/multipart.js";
 import { ApiError, notFound } from "../http/problem.js";
 import type { Storage } from "../jobs/storage.js";
 import type { UploadRow, UploadsRepository } from "../repositories/uploadsRepository.js";
@@ -27,6 +28,11 @@ export function looksLikeSafetensors(b: Buffer, total: number): boolean {
 
 export const uploadView = (u: UploadRow) => ({ id: u.id, kind: u.kind, content_type: u.content_type, bytes: Number(u.bytes), sha256: u.sha256, created_at: iso(u.created_at) as string });
 
+function checkType(kind: "image" | "lora", type: string): void {
+  if (kind === "image" && !IMAGE_TYPES[type]) throw new ApiError(415, "unsupported_media_type", `Images must be image/png, image/jpeg or image/webp (sent as the body or as the file part of a multipart/form-data form), not '${type || "no type"}'`);
+  if (kind === "lora" && type !== "application/octet-stream") throw new ApiError(415, "unsupported_media_type", "LoRA files are sent as application/octet-stream (a .safetensors file), as the body or as the file part of a multipart/form-data form");
+}
+
 export class UploadService {
   constructor(private readonly db: Knex, private readonly repo: UploadsRepository, private readonly storage: Storage, private readonly config: JobsConfig) {}
 
@@ -38,9 +44,12 @@ export class UploadService {
   }
 
   async receive(req: Request, who: Principal, kind: "image" | "lora") {
-    const type = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
-    if (kind === "image" && !IMAGE_TYPES[type]) throw new ApiError(415, "unsupported_media_type", "Images must be image/png, image/jpeg or image/webp");
-    if (kind === "lora" && type !== "application/octet-stream") throw new ApiError(415, "unsupported_media_type", "LoRA files are sent as application/octet-stream (a .safetensors file)");
+    const header = req.headers["content-type"] ?? "";
+    let type = header.split(";")[0]?.trim().toLowerCase() ?? "";
+    // Two ways to send the file: the raw bytes with their own Content-Type, or a multipart/form-data form (browsers,
+    // curl -F, most client libraries) whose file part names its type.
+    const form = type === "multipart/form-data" ? new MultipartFile(multipartBoundary(header)) : undefined;
+    if (!form) checkType(kind, type);
     // Per file (UPLOAD_MAX_BYTES) and per user (UPLOAD_QUOTA_BYTES_PER_USER: what the user's uploads may use
     // together): the stream stops at whichever leaves less; the quota is checked again under a lock at the end.
     const quota = this.config.uploadQuotaBytesPerUser;
@@ -50,8 +59,11 @@ export class UploadService {
         { "violated-policies": ["upload-bytes"] });
     const max = Math.min(this.config.uploadMaxBytes, Math.max(0, quota - used));
     const tooLargeError = () => (this.config.uploadMaxBytes <= quota - used ? new ApiError(413, "payload_too_large", `Uploads are limited to ${this.config.uploadMaxBytes} bytes`) : overQuota(size));
+    // A form adds its boundaries and part headers to the file: allowed for on the wire, the file itself is
+    // counted below (the parser's output).
+    const wireMax = form ? max + 64 * 1024 : max;
     const declared = Number(req.headers["content-length"] ?? NaN);
-    if (Number.isFinite(declared) && declared > max) throw this.config.uploadMaxBytes < declared ? new ApiError(413, "payload_too_large", `Uploads are limited to ${this.config.uploadMaxBytes} bytes`) : overQuota(declared);
+    if (Number.isFinite(declared) && declared > wireMax) throw this.config.uploadMaxBytes < declared ? new ApiError(413, "payload_too_large", `Uploads are limited to ${this.config.uploadMaxBytes} bytes`) : overQuota(declared);
     const id = randomUUID();
     const final = this.storage.uploadPath(who.user.id, id);
     const tmp = `${final}.part`;
@@ -64,19 +76,21 @@ export class UploadService {
     const out = createWriteStream(tmp, { mode: 0o600 });
     const abort = new AbortController();
     let tooLarge: ApiError | undefined;
-    req.on("data", (c: Buffer) => {
+    const limit = () => {
+      tooLarge = tooLargeError();
+      abort.abort(tooLarge); // stops the pipeline (it destroys the request and the file stream)
+    };
+    let wire = 0;
+    if (form) req.on("data", (c: Buffer) => (wire += c.length) > wireMax && !tooLarge && limit());
+    (form ?? req).on("data", (c: Buffer) => {
       if (tooLarge) return;
       size += c.length;
-      if (size > max) {
-        tooLarge = tooLargeError();
-        abort.abort(tooLarge); // stops the pipeline (it destroys the request and the file stream)
-        return;
-      }
+      if (size > max) return limit();
       if (head.length < 64) head = Buffer.concat([head, c.subarray(0, 64)]);
       hash.update(c);
     });
     try {
-      await pipeline(req, out, { signal: abort.signal });
+      await (form ? pipeline(req, form, out, { signal: abort.signal }) : pipeline(req, out, { signal: abort.signal }));
     } catch (e) {
       // pipeline() destroyed the request, so the rest of its body is never read and its socket stays paused: close
       // the connection once the error response is sent, or it stayed open (and server.close() waited on it).
@@ -90,6 +104,16 @@ export class UploadService {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === "ECONNRESET" || code === "ERR_STREAM_PREMATURE_CLOSE") throw new ApiError(400, "bad_request", "The upload was interrupted");
       throw e;
+    }
+    if (form) {
+      // The part's own type; a LoRA part may come without one (or as octet-stream): its content decides.
+      type = form.contentType || (kind === "lora" ? "application/octet-stream" : "");
+      try {
+        checkType(kind, type);
+      } catch (e) {
+        rmSync(tmp, { force: true });
+        throw e;
+      }
     }
     const valid = kind === "image" ? (IMAGE_TYPES[type] as (b: Buffer) => boolean)(head) : looksLikeSafetensors(head, size);
     if (size === 0 || !valid) {

@@ -10,6 +10,10 @@ export interface ProgressUpdate {
   stage: string;
   step: number;
   steps: number;
+  /** Work done out of the whole job's work (any unit) and the seconds left, when the backend plans its work. */
+  done?: number;
+  total?: number;
+  etaSeconds?: number;
 }
 
 export interface GenerationInputs {

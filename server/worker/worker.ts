@@ -201,15 +201,23 @@ export class Worker {
     let lastWrite = 0;
     let stage = "starting";
     let stageStart = Date.now();
+    let etaAt: Date | null = null;
     const onProgress = (u: ProgressUpdate) => {
       if (abort.signal.aborted) return;
       if (overBudget()) {
         stopWith("budget");
         return;
       }
-      const range = STAGE_RANGES[u.stage] ?? [progress, Math.min(97, progress + 1)];
-      const frac = u.steps > 0 ? Math.min(1, Math.max(0, u.step / u.steps)) : 1;
-      progress = Math.max(progress, Math.round(range[0] + (range[1] - range[0]) * frac));
+      if (u.total !== undefined && u.total > 0 && u.done !== undefined) {
+        // The backend planned the whole job's work: its share done is the progress (2..97; QA and finalizing
+        // follow), and its ETA is when the generation should end.
+        progress = Math.max(progress, Math.round(2 + 95 * Math.min(1, Math.max(0, u.done / u.total))));
+        etaAt = u.etaSeconds !== undefined && Number.isFinite(u.etaSeconds) ? new Date(Date.now() + 1000 * u.etaSeconds) : null;
+      } else {
+        const range = STAGE_RANGES[u.stage] ?? [progress, Math.min(97, progress + 1)];
+        const frac = u.steps > 0 ? Math.min(1, Math.max(0, u.step / u.steps)) : 1;
+        progress = Math.max(progress, Math.round(range[0] + (range[1] - range[0]) * frac));
+      }
       if (u.stage !== stage) {
         metrics?.jobStageSeconds.observe({ stage }, (Date.now() - stageStart) / 1000);
         stage = u.stage;
@@ -218,7 +226,7 @@ export class Worker {
       const now = Date.now();
       if (now - lastWrite >= 200 || u.step === u.steps) {
         lastWrite = now;
-        jobs.progress(job.id, job.attempt, this.d.id, progress, u.stage).then(
+        jobs.progress(job.id, job.attempt, this.d.id, progress, u.stage, etaAt).then(
           (held) => {
             if (!held) stopWith("lost");
           },

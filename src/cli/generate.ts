@@ -2,6 +2,7 @@
 import { resolve } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { createEngine, type EngineDevice } from "../pipelines/engine.js";
+import { DEFAULT_PIPELINE } from "../pipelines/defaults.js";
 import { ensureTinyModels, tinyModelsDir } from "../pipelines/tinyModels.js";
 import { type GenerateParams, type ImageInput, type LoraInput, type ModelFiles, type PipelineName, PIPELINES, type Progress } from "../pipelines/types.js";
 import { ProgressBar } from "./progressBar.js";
@@ -44,7 +45,7 @@ function number(name: string, integer = false) {
 
 interface Opts {
   pipeline: PipelineName; out: string; model?: string; textEncoder?: string; upsampler?: string; distilledLora?: string;
-  lora?: LoraInput[]; image?: ImageInput[]; referenceVideo?: string; conditioningAttentionMask?: string; frames?: number; size?: { width: number; height: number };
+  lora?: LoraInput[]; image?: ImageInput[]; referenceVideo?: string; conditioningAttentionMask?: string; numFrames?: number; size?: { width: number; height: number };
   fps?: number; steps?: number; seed?: number; negativePrompt?: string; enhancePrompt?: boolean; pngFrames?: string; device: EngineDevice; json?: boolean; quiet?: boolean;
 }
 
@@ -53,7 +54,7 @@ export function addGenerateCommand(program: Command): void {
     .command("generate")
     .description("generate a video (with sound) from a prompt, optionally conditioned on images, a reference video and LoRAs")
     .argument("<prompt>", "what the video shows and sounds like")
-    .addOption(new Option("-p, --pipeline <name>", "pipeline").choices([...PIPELINES]).default("distilled"))
+    .addOption(new Option("-p, --pipeline <name>", "pipeline").choices([...PIPELINES]).default(DEFAULT_PIPELINE))
     .option("-o, --out <file.mp4>", "output MP4 (H.264 CRF 19 yuv420p BT.709 + AAC)", "video.mp4")
     .option("--model <checkpoint>", "LTX-2 checkpoint (.safetensors). Without it a tiny built-in model with random weights runs")
     .option("--text-encoder <dir>", "Gemma 3 folder (Hugging Face layout)")
@@ -63,7 +64,7 @@ export function addGenerateCommand(program: Command): void {
     .option("--image <PATH[:FRAME[:STRENGTH[:CRF]]]>", "conditioning image at pixel FRAME (default 0) with STRENGTH in [0,1] (default 1); repeatable", collect(parseImage))
     .option("--reference-video <PATH[:STRENGTH]>", "reference (control) video for ic_lora")
     .option("--conditioning-attention-mask <PATH[:STRENGTH]>", "ic_lora: grayscale mask video in [0,1] weighting attention to the reference, times STRENGTH (default 1)")
-    .option("--frames <n>", "frame count, 8k+1 (default 121; 9 with the built-in model)", number("--frames", true))
+    .option("--num-frames <n>", "frame count, 8k+1 (default 121; 9 with the built-in model)", number("--num-frames", true))
     .option("--size <WxH>", "output size; multiples of 32 (64 for two-stage pipelines) (default 1536x1024, one-stage 768x512)", parseSize)
     .option("--fps <n>", "frames per second (default 24)", number("--fps"))
     .option("--steps <n>", "denoising steps of the guided pipelines (default 40 for LTX-2.0, 30 from 2.3)", number("--steps", true))
@@ -88,7 +89,7 @@ ${tinyModelsDir()}) is used, so the command works on a fresh machine; its videos
 Examples:
   aiprod generate "a red fox running through snow" --out fox.mp4
   aiprod generate "waves at dusk" --model ltx-2-19b-distilled.safetensors --text-encoder gemma-3-12b \\
-      --upsampler ltx-2-spatial-upscaler-x2.safetensors --size 1536x1024 --frames 121 --out waves.mp4
+      --upsampler ltx-2-spatial-upscaler-x2.safetensors --size 1536x1024 --num-frames 121 --out waves.mp4
   aiprod generate "she turns and smiles" --image portrait.jpg:0:1 --pipeline distilled ...
 `)
     .action(async (prompt: string, o: Opts) => runGenerate(prompt, o));
@@ -116,7 +117,7 @@ async function runGenerate(prompt: string, o: Opts): Promise<void> {
   const params: GenerateParams = {
     pipeline: o.pipeline, prompt, output: resolve(o.out),
     ...(size ? size : {}),
-    ...(o.frames !== undefined ? { frames: o.frames } : builtIn ? { frames: 9 } : {}),
+    ...(o.numFrames !== undefined ? { numFrames: o.numFrames } : builtIn ? { numFrames: 9 } : {}),
     ...(o.steps !== undefined ? { steps: o.steps } : builtIn && !["distilled", "ic_lora"].includes(o.pipeline) ? { steps: 4 } : {}),
     ...(o.fps !== undefined ? { fps: o.fps } : {}), ...(o.seed !== undefined ? { seed: o.seed } : {}),
     ...(o.negativePrompt !== undefined ? { negativePrompt: o.negativePrompt } : {}),

@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { getInfo } from "../runtime/info.js";
 import { packageVersion } from "../../server/version.js";
 import { formatInfo } from "./formatInfo.js";
+import { addCalibrateCommand } from "./calibrate.js";
 import { addGenerateCommand } from "./generate.js";
 
 export async function main(argv: string[]): Promise<void> {
@@ -57,6 +58,7 @@ export async function main(argv: string[]): Promise<void> {
     });
 
   addGenerateCommand(program);
+  addCalibrateCommand(program);
 
   await program.parseAsync(argv);
 }

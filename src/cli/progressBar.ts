@@ -1,37 +1,35 @@
-// A one-line progress bar with the ETA of the current stage, redrawn in place on a TTY and printed once per stage
-// (and every 10%) otherwise, so logs stay readable.
+// A one-line progress bar of the whole job (work done out of the job's planned work, workPlan.ts) with its ETA
+// and the running stage's own steps, redrawn in place on a TTY and printed once per stage (and every 10% of the
+// job) otherwise, so logs stay readable.
 import type { Progress } from "../pipelines/types.js";
+
+/** "37% [#########...............] stage1 5/8, ETA 1m02s" */
+export function progressLine(p: Progress): string {
+  const frac = p.total > 0 ? Math.min(1, p.done / p.total) : 0;
+  const width = 24, filled = Math.round(frac * width);
+  const eta = p.etaSeconds !== undefined && frac < 1 ? `, ETA ${formatSeconds(p.etaSeconds)}` : "";
+  return `${String(Math.floor(frac * 100)).padStart(3)}% [${"#".repeat(filled)}${".".repeat(width - filled)}] ${p.stage} ${p.step}/${p.steps}${eta}`;
+}
 
 export class ProgressBar {
   #stage = "";
-  #stageStart = 0;
   #lastDecile = -1;
   #open = false;
 
   constructor(readonly out: NodeJS.WriteStream) {}
 
   update(p: Progress): void {
-    const now = performance.now();
-    if (p.stage !== this.#stage) {
-      if (this.#open && this.out.isTTY) this.out.write("\n");
-      this.#stage = p.stage;
-      this.#stageStart = now;
-      this.#lastDecile = -1;
-    }
-    const frac = p.steps > 0 ? Math.min(1, p.step / p.steps) : 0;
-    const elapsed = (now - this.#stageStart) / 1000;
-    const eta = frac > 0 && frac < 1 ? `ETA ${formatSeconds((elapsed / frac) * (1 - frac))}` : frac >= 1 ? `${formatSeconds(elapsed)}` : "";
-    const width = 24, filled = Math.round(frac * width);
-    const line = `${p.stage.padEnd(14)} [${"#".repeat(filled)}${".".repeat(width - filled)}] ${p.step}/${p.steps} ${eta}`;
+    const line = progressLine(p);
     if (this.out.isTTY) {
       this.out.write(`\r${line}\x1b[K`);
       this.#open = true;
-    } else {
-      const decile = Math.floor(frac * 10);
-      if (decile !== this.#lastDecile) {
-        this.#lastDecile = decile;
-        this.out.write(`${line}\n`);
-      }
+      return;
+    }
+    const decile = p.total > 0 ? Math.floor((10 * p.done) / p.total) : 0;
+    if (p.stage !== this.#stage || decile !== this.#lastDecile) {
+      this.#stage = p.stage;
+      this.#lastDecile = decile;
+      this.out.write(`${line}\n`);
     }
   }
 

@@ -3,6 +3,7 @@ import { GaussianGenerator } from "../models/ltx2/components/noisers.js";
 import { AiprodError } from "../native/errors.js";
 import { peakRss, resetPeakRss } from "../runtime/peakRss.js";
 import type { Progress, StageReport } from "./types.js";
+import type { WorkPlan } from "./workPlan.js";
 
 export class AbortedError extends AiprodError {
   constructor() {
@@ -24,6 +25,11 @@ export class RunContext {
   devicePeak?: DevicePeak;
   /** RSS when the run began (the worker thread started, nothing loaded): the base the stages' peaks sit on. */
   readonly baselineRssBytes = process.memoryUsage.rss();
+  readonly #plan: WorkPlan;
+  readonly #total: number;
+  readonly #start = performance.now();
+  /** Work of the stages already finished. */
+  #finished = 0;
 
   /**
    * `aborted`: polled at every step and transformer block (in a worker it reads a shared flag, because a
@@ -34,7 +40,22 @@ export class RunContext {
     readonly aborted: () => boolean,
     readonly onProgress: (p: Progress) => void,
     readonly noise: GaussianGenerator,
-  ) {}
+    plan: WorkPlan = new Map(),
+  ) {
+    this.#plan = plan;
+    this.#total = [...plan.values()].reduce((a, b) => a + b, 0);
+  }
+
+  /** Progress of the whole job: this stage's share of its planned work added to the finished stages'. */
+  #emit(stage: string, step: number, steps: number): void {
+    const share = steps > 0 ? Math.min(1, Math.max(0, step / steps)) : 0;
+    const done = Math.min(this.#total, this.#finished + (this.#plan.get(stage) ?? 0) * share);
+    const elapsed = (performance.now() - this.#start) / 1000;
+    const p: Progress = { stage, step, steps, done, total: this.#total };
+    // Extrapolated from the rate so far, once 1% of the work is done (before that it is mostly noise).
+    if (this.#total > 0 && done >= 0.01 * this.#total) p.etaSeconds = (elapsed / done) * (this.#total - done);
+    this.onProgress(p);
+  }
 
   /** Throws AbortedError when cancelled; samples memory for the current stage. */
   check(): void {
@@ -48,7 +69,7 @@ export class RunContext {
   }
 
   progress(step: number, steps: number): void {
-    if (this.#current) this.onProgress({ stage: this.#current.stage, step, steps });
+    if (this.#current) this.#emit(this.#current.stage, step, steps);
   }
 
   /** Runs one named stage, recording its time and peak RSS. */
@@ -62,7 +83,7 @@ export class RunContext {
     this.#current = { stage, start: performance.now(), startRss, peak: startRss };
     // Nested stages share the allocator's one peak counter: only top-level stages reset it.
     if (!outer) this.devicePeak?.reset();
-    this.onProgress({ stage, step: 0, steps: 1 });
+    this.#emit(stage, 0, 1);
     try {
       return await fn();
     } finally {
@@ -72,6 +93,7 @@ export class RunContext {
       this.stages.push({ stage, seconds: (performance.now() - c.start) / 1000, peakRssBytes: c.peak, startRssBytes: c.startRss, ...device });
       if (outer) outer.peak = Math.max(outer.peak, c.peak);
       this.#current = outer;
+      if (!outer) this.#finished += this.#plan.get(stage) ?? 0;
     }
   }
 }

@@ -8,6 +8,7 @@ import { AbortedError } from "./context.js";
 import { inspectModels, type ModelInfo, modelHashes } from "./modelFiles.js";
 import type { RunOutput } from "./run.js";
 import type { GenerateParams, GenerateResult, ModelFiles, Progress, StageReport } from "./types.js";
+import { planWork } from "./workPlan.js";
 import { resolveParams } from "./validate.js";
 import { cudaMemoryDevice, hostMemoryDevice, type MemoryDevice } from "./memory/device.js";
 import { type ModelFacts, modelFacts } from "./memory/modelFacts.js";
@@ -87,7 +88,8 @@ export class Engine {
   /** Validates `params` (rejecting before any work), then runs the pipeline in a worker thread. */
   async generate(params: GenerateParams, opts: GenerateOptions = {}): Promise<GenerateResult> {
     const models = this.#models;
-    if (!models || !this.#hashes) throw new AiprodError("ERR_AIPROD_NO_MODELS", "aiprod.generate: call loadModels() first");
+    if (!models || !this.#hashes) throw new AiprodError("ERR_AIPROD_NO_MODELS",
+      "aiprod.generate: no models are loaded; first call engine.loadModels({ checkpoint, textEncoder, ... }) with your LTX-2 files, or engine.loadModels(ensureTinyModels()) for the built-in tiny set (random weights: noise, for trying the API)");
     const resolved = resolveParams(params, models);
     // Sized before any work: a job that can never fit is refused here, and the decode tiling is the plan's.
     const plan = planGeneration(resolved, this.#facts!, opts.memoryDevice ?? this.memoryDevice());
@@ -107,7 +109,7 @@ export class Engine {
         opts.onProgress?.(p);
       }
     };
-    const worker = startWorker({ params: resolved, models, abort, device: this.device, decodeTiling: plan.tiling });
+    const worker = startWorker({ params: resolved, models, abort, device: this.device, decodeTiling: plan.tiling, plan: [...planWork(resolved, models)] });
     const onAbort = () => Atomics.store(flag, 0, 1);
     opts.signal?.addEventListener("abort", onAbort, { once: true });
     try {

@@ -12,7 +12,8 @@ import { decodeVideoFrames } from "../media/videoFrames.js";
 import { ltx2Sigmas, sigmasFromValues, DISTILLED_SIGMA_VALUES, STAGE_2_DISTILLED_SIGMA_VALUES } from "../models/ltx2/components/schedulers.js";
 import { audioLatentFromTokens, clearConditioning, createInitialState, type LatentState, videoLatentFromTokens, videoTokens } from "../models/ltx2/conditioning/latentState.js";
 import { parseTransformerConfig } from "../models/ltx2/transformer/config.js";
-import { audioLatentFrames, audioPositions, videoPositions } from "../models/ltx2/transformer/positions.js";
+import { audioLatentFrames } from "../models/ltx2/audio/duration.js";
+import { audioPositions, videoPositions } from "../models/ltx2/transformer/positions.js";
 import type { Tensor } from "../runtime/tensor.js";
 import type { TilingConfig } from "../models/ltx2/vae/tiling.js";
 import { GaussianGenerator } from "../models/ltx2/components/noisers.js";
@@ -67,8 +68,8 @@ export async function runPipeline(ctx: RunContext, p: ResolvedParams, models: Mo
   const guided = p.pipeline === "ti2vid_one_stage" || p.pipeline === "ti2vid_two_stages" || p.pipeline === "keyframe_interpolation";
   const keyframesOnly = p.pipeline === "keyframe_interpolation";
   const w1 = twoStage ? p.width / 2 : p.width, h1 = twoStage ? p.height / 2 : p.height;
-  const g1 = grid(p.frames, w1, h1);
-  const audioFrames = audioLatentFrames(p.frames, p.fps);
+  const g1 = grid(p.numFrames, w1, h1);
+  const audioFrames = audioLatentFrames(p.numFrames, p.fps);
   const userLoras = models.loras.map((l) => ({ path: l.path, strength: l.strength }));
 
   let contexts: TextContext[] = [];
@@ -92,10 +93,10 @@ export async function runPipeline(ctx: RunContext, p: ResolvedParams, models: Mo
       if (p.referenceVideo) {
         const lora = models.loras[0]!;
         const d = lora.referenceDownscaleFactor, s = lora.referenceTemporalScaleFactor;
-        const frames = await decodeVideoFrames(p.referenceVideo.path, p.frames);
+        const frames = await decodeVideoFrames(p.referenceVideo.path, p.numFrames);
         const [ref] = encodeClips(ctx, ckpt, [referenceClip(frames, w1 / d, h1 / d, s)]);
         // Upstream loads the mask at the stage-1 size (half the output) and pools it to the reference's tokens.
-        const mask = p.referenceVideo.attentionMask ? maskFromFrames(await decodeVideoFrames(p.referenceVideo.attentionMask, p.frames), w1, h1) : undefined;
+        const mask = p.referenceVideo.attentionMask ? maskFromFrames(await decodeVideoFrames(p.referenceVideo.attentionMask, p.numFrames), w1, h1) : undefined;
         video = applyReference(video, ref!, p.fps, {
           downscale: d, temporalScale: s, strength: p.referenceVideo.strength, attentionStrength: p.referenceVideo.attentionStrength,
           ...(mask ? { attentionMask: mask } : {}),
@@ -118,7 +119,7 @@ export async function runPipeline(ctx: RunContext, p: ResolvedParams, models: Mo
     let g = g1;
 
     if (twoStage) {
-      const g2 = grid(p.frames, p.width, p.height);
+      const g2 = grid(p.numFrames, p.width, p.height);
       const upsampled = await ctx.stage("upsample", () => {
         using lat = videoLatentFromTokens(videoOut, g1, shapes.channels);
         using up = upsampleLatent(ckpt, models.upsampler!.path, lat);
@@ -148,7 +149,7 @@ export async function runPipeline(ctx: RunContext, p: ResolvedParams, models: Mo
     const waveform = models.hasAudio
       ? await ctx.stage("audio", () => {
         using lat = audioLatentFromTokens(audioOut, audioFrames, shapes.audioZ, shapes.audioChannels / shapes.audioZ);
-        return decodeAudioTrack(ckpt, lat, p.frames, p.fps);
+        return decodeAudioTrack(ctx, ckpt, lat, p.numFrames, p.fps);
       })
       : undefined;
     const frames = await ctx.stage("decode", async () => {

@@ -15,7 +15,7 @@ import { TINY_VAE_CONFIG, tinyVaeWeights } from "../models/ltx2/vae/tinyVae.js";
 import type { ModelFiles } from "./types.js";
 
 /** Bump when the files written change, so stale caches are not reused. */
-export const TINY_MODELS_VERSION = 2;
+export const TINY_MODELS_VERSION = 3;
 
 function writeTinyLora(path: string, seed: number, metadata: Record<string, string> = {}): void {
   const g = new GaussianGenerator(seed);

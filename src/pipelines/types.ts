@@ -36,7 +36,8 @@ export interface ReferenceVideoInput {
 }
 
 export interface GenerateParams {
-  pipeline: PipelineName;
+  /** Default DEFAULT_PIPELINE ("distilled"), as the CLI and the HTTP API. */
+  pipeline?: PipelineName;
   prompt: string;
   /** Guided pipelines only; default upstream's DEFAULT_NEGATIVE_PROMPT. */
   negativePrompt?: string;
@@ -52,8 +53,8 @@ export interface GenerateParams {
   /** Output size in pixels (two-stage pipelines: the final, full size). */
   width?: number;
   height?: number;
-  /** 8k + 1. */
-  frames?: number;
+  /** Frame count, 8k + 1 (upstream's num_frames; the HTTP API's num_frames, the CLI's --num-frames). */
+  numFrames?: number;
   fps?: number;
   /** Denoising steps of the guided stage (ti2vid_*, keyframe_interpolation); distilled schedules are fixed. */
   steps?: number;
@@ -87,9 +88,15 @@ export interface ModelFiles {
 }
 
 export interface Progress {
+  /** The running stage and its own steps. */
   stage: string;
   step: number;
   steps: number;
+  /** Work done and the whole job's work, in estimated FLOPs of the models' configurations (workPlan.ts). */
+  done: number;
+  total: number;
+  /** Seconds left, from the rate so far; absent until some work is done. */
+  etaSeconds?: number;
 }
 
 export interface StageReport {
@@ -147,7 +154,7 @@ export interface ResolvedParams {
   seed: number;
   width: number;
   height: number;
-  frames: number;
+  numFrames: number;
   fps: number;
   steps: number;
   images: ResolvedImage[];

@@ -3,9 +3,10 @@
 import { existsSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { AiprodError } from "../native/errors.js";
+import { audioLatentFrames } from "../models/ltx2/audio/duration.js";
 import { detectParams } from "../models/ltx2/components/pipelineParams.js";
 import { MultiModalGuider } from "../models/ltx2/components/guiders.js";
-import { DEFAULT_NEGATIVE_PROMPT } from "./defaults.js";
+import { DEFAULT_NEGATIVE_PROMPT, DEFAULT_PIPELINE, generationDefaults, MIN_FRAMES } from "./defaults.js";
 import type { ModelInfo } from "./modelFiles.js";
 import { DISTILLED_SCHEDULE, type GenerateParams, PIPELINES, type ResolvedImage, type ResolvedParams, TWO_STAGE } from "./types.js";
 
@@ -24,23 +25,28 @@ function unit(v: unknown, name: string): number {
 }
 
 /** Checks `p` against the pipeline's rules and the loaded models; returns the request with every default resolved. */
-export function resolveParams(p: GenerateParams, models: ModelInfo): ResolvedParams {
-  if (!p || typeof p !== "object") throw invalid("params must be an object");
+export function resolveParams(request: GenerateParams, models: ModelInfo): ResolvedParams {
+  if (!request || typeof request !== "object") throw invalid("params must be an object");
+  const p = { ...request, pipeline: request.pipeline ?? DEFAULT_PIPELINE };
   if (!PIPELINES.includes(p.pipeline)) throw invalid(`unknown pipeline '${String(p.pipeline)}'; choose one of ${PIPELINES.join(", ")}`);
   if (typeof p.prompt !== "string" || p.prompt.trim() === "") throw invalid("prompt must be a non-empty string");
   const defaults = detectParams(models.modelVersion);
   const twoStage = TWO_STAGE.has(p.pipeline);
   const multiple = twoStage ? 64 : 32;
-  const width = p.width ?? defaults.stage1Width * (twoStage ? 2 : 1);
-  const height = p.height ?? defaults.stage1Height * (twoStage ? 2 : 1);
+  const sized = generationDefaults(p.pipeline, models.modelVersion);
+  const width = p.width ?? sized.width;
+  const height = p.height ?? sized.height;
   for (const [name, v] of [["width", width], ["height", height]] as const) {
     int(v, name, multiple);
     if (v % multiple !== 0) throw invalid(`${name} ${v} must be a multiple of ${multiple}${twoStage ? ` (${p.pipeline} generates at half size, then upsamples ×2)` : ""}`);
   }
-  const frames = int(p.frames ?? defaults.numFrames, "frames", 1);
-  if ((frames - 1) % 8 !== 0) throw invalid(`frames must be 8k+1 (1, 9, 17, …, 121), got ${frames}`);
+  const frames = int(p.numFrames ?? defaults.numFrames, "numFrames", MIN_FRAMES);
+  if ((frames - 1) % 8 !== 0) throw invalid(`numFrames must be 8k+1 (1, 9, 17, …, 121), got ${frames}`);
   const fps = p.fps ?? defaults.frameRate;
   if (typeof fps !== "number" || !(fps >= 1 && fps <= 240)) throw invalid(`fps must be a number in [1, 240], got ${String(fps)}`);
+  // The audio stream has round(numFrames/fps · 25) latent frames (upstream); a clip shorter than half of one
+  // (20 ms) would give none, and the run would fail after the text encoder.
+  if (audioLatentFrames(frames, fps) < 1) throw invalid(`numFrames ${frames} at fps ${fps} lasts ${(1000 * frames / fps).toFixed(0)} ms, shorter than one audio latent frame (40 ms, rounded); use more frames or a lower fps`);
   const seed = int(p.seed ?? defaults.seed, "seed", 0);
   if (DISTILLED_SCHEDULE.has(p.pipeline) && p.steps !== undefined) throw invalid(`${p.pipeline} uses the fixed distilled schedule (8 + 3 steps); steps cannot be set`);
   const steps = DISTILLED_SCHEDULE.has(p.pipeline) ? 8 : int(p.steps ?? defaults.numInferenceSteps, "steps", 2);
@@ -107,7 +113,7 @@ export function resolveParams(p: GenerateParams, models: ModelInfo): ResolvedPar
   if (enhanceMaxNewTokens > 8192) throw invalid(`enhanceMaxNewTokens must be at most 8192, got ${enhanceMaxNewTokens}`);
 
   return {
-    pipeline: p.pipeline, prompt: p.prompt, negativePrompt: p.negativePrompt ?? DEFAULT_NEGATIVE_PROMPT, enhancePrompt: p.enhancePrompt ?? false, enhanceMaxNewTokens, seed, width, height, frames, fps, steps,
+    pipeline: p.pipeline, prompt: p.prompt, negativePrompt: p.negativePrompt ?? DEFAULT_NEGATIVE_PROMPT, enhancePrompt: p.enhancePrompt ?? false, enhanceMaxNewTokens, seed, width, height, numFrames: frames, fps, steps,
     images, ...(referenceVideo ? { referenceVideo } : {}), videoGuidance: { ...videoGuidance }, audioGuidance: { ...audioGuidance },
     output: p.output, ...(p.pngFramesDir !== undefined ? { pngFramesDir: p.pngFramesDir } : {}),
   };

@@ -10,9 +10,11 @@ import { runPipeline } from "./run.js";
 import type { ResolvedParams } from "./types.js";
 import type { TilingConfig } from "../models/ltx2/vae/tiling.js";
 
-const { params, models, abort, device, decodeTiling } = workerData as { params: ResolvedParams; models: ModelInfo; abort: SharedArrayBuffer; device: Device; decodeTiling?: TilingConfig };
+const { params, models, abort, device, decodeTiling, plan } = workerData as {
+  params: ResolvedParams; models: ModelInfo; abort: SharedArrayBuffer; device: Device; decodeTiling?: TilingConfig; plan: [string, number][];
+};
 const flag = new Int32Array(abort);
-const ctx = new RunContext(() => Atomics.load(flag, 0) !== 0, (p) => parentPort!.postMessage({ type: "progress", progress: p }), new GaussianGenerator(params.seed));
+const ctx = new RunContext(() => Atomics.load(flag, 0) !== 0, (p) => parentPort!.postMessage({ type: "progress", progress: p }), new GaussianGenerator(params.seed), new Map(plan));
 try {
   // This thread is the generation's own: on "cuda" every tensor the pipeline makes and every weight it loads
   // lands on the device (device.ts), so the models run there unchanged.

@@ -7,7 +7,7 @@ import { rawFrames, tinySetup } from "../pipelines/helpers.js";
 
 export async function compareDevicePipeline(t: Test): Promise<void> {
   const { dir, files } = tinySetup();
-  const request = { pipeline: "distilled" as const, prompt: "a red fox", width: 64, height: 64, frames: 9, fps: 24, seed: 3 };
+  const request = { pipeline: "distilled" as const, prompt: "a red fox", width: 64, height: 64, numFrames: 9, fps: 24, seed: 3 };
   const cpu = createEngine({ device: "cpu" });
   await cpu.loadModels({ ...files, loras: [] });
   const gpu = createEngine({ device: "cuda" });

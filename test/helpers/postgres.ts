@@ -122,6 +122,18 @@ async function startPglite(): Promise<TestPostgres> {
   };
 }
 
+/**
+ * Why the tests that need a real PostgreSQL server cannot run here (no binaries, or root without a `postgres`
+ * user), as a tap `skip` reason; false when they can. In CI (CI=true), where .ci/run installs PostgreSQL, it is
+ * always false: those tests then run and fail loudly rather than being skipped.
+ */
+export function systemPostgresMissing(): string | false {
+  if (process.env.CI === "true") return false;
+  if (!findPgBin()) return "no PostgreSQL server binaries here (initdb, pg_ctl; set AIPROD_PG_BIN, or install PostgreSQL, e.g. apt-get install postgresql)";
+  if (userInfo().uid === 0 && !serverUser()) return "running as root without a 'postgres' user to run the server as";
+  return false;
+}
+
 /** Starts a PostgreSQL server for one test file; call stop() in teardown. */
 export async function startTestPostgres(): Promise<TestPostgres> {
   const forced = process.env.AIPROD_TEST_PG;

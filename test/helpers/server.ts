@@ -62,6 +62,28 @@ export async function openPostgres(): Promise<TestDatabase> {
   };
 }
 
+/**
+ * A real PostgreSQL server from the system binaries, never PGlite: for the tests that are about a real server
+ * (separate worker processes, a restart). Declare them with `{ skip: systemPostgresMissing() }`.
+ */
+export async function openRealPostgres(): Promise<TestDatabase> {
+  const previous = process.env.AIPROD_TEST_PG;
+  process.env.AIPROD_TEST_PG = "system";
+  let server;
+  try {
+    server = await startTestPostgres();
+  } finally {
+    if (previous === undefined) delete process.env.AIPROD_TEST_PG;
+    else process.env.AIPROD_TEST_PG = previous;
+  }
+  const db = openDatabase({ url: server.url, embeddedDir: "", poolMax: 5 });
+  const s = server;
+  return { name: "postgres", db, note: server.version, url: server.url, server, stop: async () => {
+    await db.knex.destroy();
+    await s.stop();
+  } };
+}
+
 export const DATABASES = [
   { name: "embedded", open: openEmbedded },
   { name: "postgres", open: openPostgres },

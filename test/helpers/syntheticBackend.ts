@@ -22,6 +22,8 @@ export interface SyntheticOptions {
   /** Every output is black. */
   blankAll?: boolean;
   failFirst?: number;
+  /** Report work done out of the job's work (a unit per step) with an ETA, as the library's pipelines do. */
+  work?: boolean;
 }
 
 class AbortedError extends Error {
@@ -77,7 +79,7 @@ export class SyntheticBackend implements GenerationBackend {
         throw new AbortedError();
       }
       this.stepsRun.push(call);
-      opts.onProgress({ stage: "denoise", step, steps });
+      opts.onProgress({ stage: "denoise", step, steps, ...(this.o.work ? { done: step, total: steps, etaSeconds: ((steps - step) * stepMs) / 1000 } : {}) });
     }
     if (this.o.failFirst && call <= this.o.failFirst) throw new RetryableGenerationError(`synthetic transient failure ${call}`, "generation.transient");
     opts.onProgress({ stage: "decode", step: 1, steps: 1 });

@@ -2,24 +2,19 @@
 // FOR UPDATE SKIP LOCKED claim that the job queue relies on; then the server is gone.
 import pg from "pg";
 import t from "tap";
-import { startTestPostgres } from "../helpers/postgres.js";
+import { startTestPostgres, systemPostgresMissing } from "../helpers/postgres.js";
 
 for (const kind of ["system", "pglite"] as const) {
-  t.test(`throwaway PostgreSQL (${kind})`, async (t) => {
+  // Without the system binaries the system case is skipped and counted as such (in CI it fails instead).
+  t.test(`throwaway PostgreSQL (${kind})`, { skip: kind === "system" && systemPostgresMissing() }, async (t) => {
     const previous = process.env.AIPROD_TEST_PG;
     process.env.AIPROD_TEST_PG = kind;
     let server;
     try {
       server = await startTestPostgres();
-    } catch (e) {
-      if (kind === "system") {
-        // Not a failure: this machine has no usable PostgreSQL binaries; the PGlite case below still runs.
-        t.comment(`skipped: no system PostgreSQL here: ${(e as Error).message}`);
-        return;
-      }
-      throw e;
     } finally {
-      process.env.AIPROD_TEST_PG = previous;
+      if (previous === undefined) delete process.env.AIPROD_TEST_PG;
+      else process.env.AIPROD_TEST_PG = previous;
     }
     t.equal(server.kind, kind);
     t.match(server.version, /PostgreSQL|PGlite/i);
@@ -53,3 +48,20 @@ for (const kind of ["system", "pglite"] as const) {
     await t.rejects(probe.connect(), "the server is gone after stop()");
   });
 }
+
+t.test("without server binaries the real-server tests are skipped and counted so, in CI they fail; never PGlite instead", async (t) => {
+  const saved = { bin: process.env.AIPROD_PG_BIN, ci: process.env.CI };
+  t.teardown(() => {
+    for (const [k, v] of [["AIPROD_PG_BIN", saved.bin], ["CI", saved.ci]] as const) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  });
+  process.env.AIPROD_PG_BIN = "/nonexistent/postgres/bin";
+  delete process.env.CI;
+  t.match(systemPostgresMissing(), /no PostgreSQL server binaries here/, "a skip reason outside CI");
+  process.env.CI = "true";
+  t.equal(systemPostgresMissing(), false, "in CI the tests run (and fail), never skip");
+  const { openRealPostgres } = await import("../helpers/server.js");
+  await t.rejects(openRealPostgres(), /no PostgreSQL binaries were found/, "the real-server helper does not fall back to PGlite");
+});

@@ -23,7 +23,7 @@ t.test("aiprod generate with no model runs the built-in tiny configuration and s
   const env = { ...process.env, AIPROD_CACHE_DIR: join(dir, "cache") };
   const run = (args: string[]) => execFileSync(process.execPath, ["--import=tsx", "src/cli/run.ts", ...args], { env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   const help = run(["generate", "--help"]);
-  for (const flag of ["--model", "--text-encoder", "--image", "--reference-video", "--lora", "--frames", "--size", "--fps", "--steps", "--seed", "--device", "--enhance-prompt", "keyframe_interpolation"]) t.match(help, flag);
+  for (const flag of ["--model", "--text-encoder", "--image", "--reference-video", "--lora", "--num-frames", "--size", "--fps", "--steps", "--seed", "--device", "--enhance-prompt", "keyframe_interpolation"]) t.match(help, flag);
   const res = spawnSync(process.execPath, ["--import=tsx", "src/cli/run.ts", "generate", "a fox", "--out", out, "--json", "-q"], { env, encoding: "utf8" });
   t.equal(res.status, 0, res.stderr);
   t.match(res.stderr, /tiny BUILT-IN model with random weights/);

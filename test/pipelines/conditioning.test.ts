@@ -79,11 +79,12 @@ t.test("reference tokens: scaled positions, attention-strength blocks and bias",
 
 t.test("invalid requests fail before any model loads", async (t) => {
   const engine = createEngine({ device: "cpu" });
-  await t.rejects(engine.generate({ pipeline: "distilled", prompt: "x", output: `${dir}/a.mp4` }), { code: "ERR_AIPROD_NO_MODELS" });
+  await t.rejects(engine.generate({ pipeline: "distilled", prompt: "x", output: `${dir}/a.mp4` }), { code: "ERR_AIPROD_NO_MODELS", message: /loadModels\(\{ checkpoint, textEncoder, \.\.\. \}\).*or engine\.loadModels\(ensureTinyModels\(\)\)/ }, "the error names both ways out");
   await engine.loadModels(files);
-  const ok = { pipeline: "distilled" as const, prompt: "x", width: 128, height: 128, frames: 9, output: `${dir}/a.mp4` };
+  const ok = { pipeline: "distilled" as const, prompt: "x", width: 128, height: 128, numFrames: 9, output: `${dir}/a.mp4` };
   const bad: [object, RegExp][] = [
-    [{ frames: 10 }, /8k\+1/],
+    [{ numFrames: 10 }, /numFrames must be 8k\+1/],
+    [{ numFrames: 1, fps: 50 }, /numFrames 1 at fps 50 lasts 20 ms, shorter than one audio latent frame/],
     [{ width: 96 }, /multiple of 64/],
     [{ pipeline: "ti2vid_one_stage", width: 80 }, /multiple of 32/],
     [{ images: [{ source: `${dir}/missing.png` }] }, /does not exist/],

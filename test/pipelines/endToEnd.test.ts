@@ -36,7 +36,7 @@ for (const [pipeline, extra] of cases) {
   t.test(`${pipeline}: MP4 with the requested codec, frames, fps and size`, async (t) => {
     const output = join(dir, `${pipeline}.mp4`);
     const stages = new Set<string>();
-    const r = await engine.generate({ pipeline, prompt: "a red fox", width: 128, height: 128, frames: 9, fps: 24, output, ...extra }, { onProgress: (p) => stages.add(p.stage) });
+    const r = await engine.generate({ pipeline, prompt: "a red fox", width: 128, height: 128, numFrames: 9, fps: 24, output, ...extra }, { onProgress: (p) => stages.add(p.stage) });
     const w = extra.width ?? 128, h = extra.height ?? 128;
     t.same(probe(output), { codec: "h264", frames: 9, fps: "24/1", width: w, height: h, pix: "yuv420p", space: "bt709", audio: "aac", channels: 2 });
     t.equal(r.frames, 9);
@@ -50,22 +50,22 @@ for (const [pipeline, extra] of cases) {
 
 t.test("ic_lora: reference video tokens + IC-LoRA", async (t) => {
   const reference = join(dir, "distilled.mp4");
-  if (!existsSync(reference)) await engine.generate({ pipeline: "distilled", prompt: "ref", width: 128, height: 128, frames: 9, output: reference });
+  if (!existsSync(reference)) await engine.generate({ pipeline: "distilled", prompt: "ref", width: 128, height: 128, numFrames: 9, output: reference });
   const output = join(dir, "ic.mp4");
-  const r = await icEngine.generate({ pipeline: "ic_lora", prompt: "a fox", width: 128, height: 128, frames: 9, output, referenceVideo: { path: reference, attentionStrength: 0.5 } });
+  const r = await icEngine.generate({ pipeline: "ic_lora", prompt: "a fox", width: 128, height: 128, numFrames: 9, output, referenceVideo: { path: reference, attentionStrength: 0.5 } });
   t.match(probe(output), { codec: "h264", frames: 9, fps: "24/1", width: 128, height: 128 });
   t.equal(r.params.referenceVideo?.attentionStrength, 0.5);
   // A spatial attention mask (here the reference itself read as grayscale): pooled to the reference tokens.
   const masked = join(dir, "ic-mask.mp4");
-  const m = await icEngine.generate({ pipeline: "ic_lora", prompt: "a fox", width: 128, height: 128, frames: 9, output: masked, referenceVideo: { path: reference, attentionStrength: 0.5, attentionMask: reference } });
+  const m = await icEngine.generate({ pipeline: "ic_lora", prompt: "a fox", width: 128, height: 128, numFrames: 9, output: masked, referenceVideo: { path: reference, attentionStrength: 0.5, attentionMask: reference } });
   t.match(probe(masked), { codec: "h264", frames: 9, width: 128, height: 128 });
   t.equal(m.params.referenceVideo?.attentionMask, reference);
-  await t.rejects(icEngine.generate({ pipeline: "ic_lora", prompt: "a fox", width: 128, height: 128, frames: 9, output: masked, referenceVideo: { path: reference, attentionMask: join(dir, "nope.mp4") } }),
+  await t.rejects(icEngine.generate({ pipeline: "ic_lora", prompt: "a fox", width: 128, height: 128, numFrames: 9, output: masked, referenceVideo: { path: reference, attentionMask: join(dir, "nope.mp4") } }),
     { message: /attention mask '.*nope.mp4' does not exist/ });
 });
 
 t.test("same seed → same frames; another seed → other frames; PNG frames", async (t) => {
-  const base = { pipeline: "distilled" as const, prompt: "waves", width: 128, height: 128, frames: 9 };
+  const base = { pipeline: "distilled" as const, prompt: "waves", width: 128, height: 128, numFrames: 9 };
   await engine.generate({ ...base, seed: 7, output: join(dir, "s7a.mp4"), pngFramesDir: join(dir, "png") });
   await engine.generate({ ...base, seed: 7, output: join(dir, "s7b.mp4") });
   await engine.generate({ ...base, seed: 8, output: join(dir, "s8.mp4") });
@@ -87,7 +87,7 @@ t.test("cancellation rejects with an AbortError within one step and writes nothi
     }
   };
   // 200 guided steps would take far longer than the test allows if the abort were ignored.
-  const run = engine.generate({ pipeline: "ti2vid_one_stage", prompt: "x", width: 64, height: 64, frames: 9, steps: 200, output }, { signal: controller.signal, onProgress, progressIntervalMs: 0 });
+  const run = engine.generate({ pipeline: "ti2vid_one_stage", prompt: "x", width: 64, height: 64, numFrames: 9, steps: 200, output }, { signal: controller.signal, onProgress, progressIntervalMs: 0 });
   await t.rejects(run, { name: "AbortError", code: "ERR_AIPROD_ABORTED" });
   t.ok(abortedAt > 0);
   t.ok(stepsAfter <= 1, `at most one step finished after the abort (${stepsAfter})`);

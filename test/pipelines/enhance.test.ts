@@ -24,7 +24,7 @@ await engine.loadModels({ ...files, loras: [] });
 
 const N = 12;
 const PROMPT = "a red fox in the snow";
-const base = { pipeline: "distilled" as const, prompt: PROMPT, width: 64, height: 64, frames: 9, seed: 3, enhanceMaxNewTokens: N };
+const base = { pipeline: "distilled" as const, prompt: PROMPT, width: 64, height: 64, numFrames: 9, seed: 3, enhanceMaxNewTokens: N };
 const run = (name: string, extra: Partial<GenerateParams> = {}, onProgress?: (p: Progress) => void) =>
   engine.generate({ ...base, output: join(dir, `${name}.mp4`), ...extra }, { progressIntervalMs: 0, ...(onProgress ? { onProgress } : {}) });
 

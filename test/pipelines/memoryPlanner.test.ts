@@ -52,16 +52,16 @@ const MiB = 2 ** 20;
 const big = { kind: "cpu" as const, totalBytes: 64 * 2 ** 30, freeBytes: 64 * 2 ** 30 };
 
 const shapes: Partial<GenerateParams>[] = [
-  { pipeline: "distilled", width: 128, height: 128, frames: 9 },
-  { pipeline: "distilled", width: 256, height: 256, frames: 17 },
-  { pipeline: "distilled", width: 384, height: 384, frames: 9 },
-  { pipeline: "distilled", width: 256, height: 128, frames: 49 },
-  { pipeline: "ti2vid_one_stage", width: 256, height: 256, frames: 17, steps: 2 },
-  { pipeline: "ti2vid_one_stage", width: 384, height: 256, frames: 33, steps: 2 },
-  { pipeline: "ti2vid_one_stage", width: 512, height: 512, frames: 9, steps: 2 },
-  { pipeline: "ti2vid_one_stage", width: 256, height: 384, frames: 25, steps: 2 },
-  { pipeline: "ti2vid_one_stage", width: 128, height: 128, frames: 41, steps: 2 },
-  { pipeline: "ti2vid_two_stages", width: 256, height: 256, frames: 9, steps: 2 },
+  { pipeline: "distilled", width: 128, height: 128, numFrames: 9 },
+  { pipeline: "distilled", width: 256, height: 256, numFrames: 17 },
+  { pipeline: "distilled", width: 384, height: 384, numFrames: 9 },
+  { pipeline: "distilled", width: 256, height: 128, numFrames: 49 },
+  { pipeline: "ti2vid_one_stage", width: 256, height: 256, numFrames: 17, steps: 2 },
+  { pipeline: "ti2vid_one_stage", width: 384, height: 256, numFrames: 33, steps: 2 },
+  { pipeline: "ti2vid_one_stage", width: 512, height: 512, numFrames: 9, steps: 2 },
+  { pipeline: "ti2vid_one_stage", width: 256, height: 384, numFrames: 25, steps: 2 },
+  { pipeline: "ti2vid_one_stage", width: 128, height: 128, numFrames: 41, steps: 2 },
+  { pipeline: "ti2vid_two_stages", width: 256, height: 256, numFrames: 9, steps: 2 },
 ];
 
 let n = 0;
@@ -76,7 +76,7 @@ async function measure(t: TapTest, eng: typeof engine, f: typeof facts, list: Pa
     for (const st of r.stages) {
       const p = predicted.find((x) => x.stage === st.stage);
       if (!p) continue; // "images": decoding the request's image files, not planned (no images here)
-      const name = `${tag}${s.pipeline} ${s.width}x${s.height}x${s.frames} ${st.stage}`;
+      const name = `${tag}${s.pipeline} ${s.width}x${s.height}x${s.numFrames} ${st.stage}`;
       const measured = st.peakRssBytes - st.startRssBytes!;
       const absErr = (st.startRssBytes! + p.workingSetBytes) / st.peakRssBytes - 1;
       t.ok(Math.abs(absErr) <= 0.15, `${name}: peak ${(absErr * 100).toFixed(1)}%`);
@@ -102,15 +102,15 @@ t.test("predicted stage peaks within 15% of the measured ones", { skip: peakRssI
   const wide = createEngine({ device: "cpu" });
   const wideInfo = await wide.loadModels({ checkpoint: wideCkpt, textEncoder: files.textEncoder });
   rows.push(...await measure(t, wide, modelFacts(wideInfo), [
-    { pipeline: "ti2vid_one_stage", width: 512, height: 512, frames: 17, steps: 2 },
-    { pipeline: "ti2vid_one_stage", width: 768, height: 512, frames: 25, steps: 2 },
+    { pipeline: "ti2vid_one_stage", width: 512, height: 512, numFrames: 17, steps: 2 },
+    { pipeline: "ti2vid_one_stage", width: 768, height: 512, numFrames: 25, steps: 2 },
   ], "width 512: "));
   t.comment(rows.join("\n"));
 });
 
 t.test("admission: a smaller VAE tile is chosen when the default does not fit, and the job runs with it", async (t) => {
   // Large enough that the video decode (not the audio decode) is the tiny models' peak.
-  const s = { pipeline: "ti2vid_one_stage" as const, width: 768, height: 512, frames: 25, steps: 2 };
+  const s = { pipeline: "ti2vid_one_stage" as const, width: 768, height: 512, numFrames: 25, steps: 2 };
   const req = { prompt: "a fox", output: join(dir, "x.mp4"), ...s };
   const wide = engine.planMemory(req, big);
   t.equal(wide.verdict, "fits");
@@ -139,14 +139,14 @@ t.test("admission: a smaller VAE tile is chosen when the default does not fit, a
 });
 
 t.test("admission: a job that can never fit is refused before any work, naming the limit and a change that fits", async (t) => {
-  const s = { pipeline: "ti2vid_one_stage" as const, width: 512, height: 512, frames: 33, steps: 2 };
+  const s = { pipeline: "ti2vid_one_stage" as const, width: 512, height: 512, numFrames: 33, steps: 2 };
   const { resolveParams } = await import("../../src/pipelines/validate.js");
   const output = join(dir, "never.mp4");
   // Planned with one fixed baseline, so that the process's RSS moving between calls cannot move the verdicts.
   const baselineBytes = process.memoryUsage.rss();
   const plan = (q: Partial<GenerateParams>, device: typeof big) => planGeneration(resolveParams({ prompt: "a fox", output, ...s, ...q } as GenerateParams, info), facts, device, { baselineBytes });
   // The smallest job's need (the audio decoder's weights dominate it) + 24 MiB: only a shorter video fits.
-  const limit = plan({ width: 128, height: 128, frames: 9 }, big).neededBytes + 24 * MiB;
+  const limit = plan({ width: 128, height: 128, numFrames: 9 }, big).neededBytes + 24 * MiB;
   const device = { kind: "cpu" as const, totalBytes: limit, freeBytes: limit };
   const never = plan({}, device);
   t.equal(never.verdict, "never_fits");
@@ -155,8 +155,8 @@ t.test("admission: a job that can never fit is refused before any work, naming t
   t.match(never.message, /smallest change that fits: frames \d+ instead of 33/, never.message);
   // The suggested change does fit, and one frame step more does not (it is the smallest).
   const f = Number(/frames (\d+) instead/.exec(never.message)![1]);
-  t.not(plan({ frames: f }, device).verdict, "never_fits", `frames ${f} fits`);
-  t.equal(plan({ frames: f + 8 }, device).verdict, "never_fits", `frames ${f + 8} does not`);
+  t.not(plan({ numFrames: f }, device).verdict, "never_fits", `frames ${f} fits`);
+  t.equal(plan({ numFrames: f + 8 }, device).verdict, "never_fits", `frames ${f + 8} does not`);
   // Engine.generate refuses it before any work (its own baseline is this process's RSS: the limit is far off).
   const small = { kind: "cpu" as const, totalBytes: process.memoryUsage.rss() + 64 * MiB, freeBytes: 64 * MiB };
   await t.rejects(engine.generate({ prompt: "a fox", output, ...s }, { memoryDevice: small }), { code: "ERR_AIPROD_OUT_OF_MEMORY" });

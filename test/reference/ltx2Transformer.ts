@@ -25,6 +25,8 @@ export interface RefConfig {
   avCaMultiplier: number;
   /** 2.3: 9-row tables, query AdaLN rows 6-8 and K/V modulation by the prompt tables (+ prompt_adaln_single). */
   crossAttentionAdaln?: boolean;
+  /** dtype of the RoPE tables: the activations' (default bf16, upstream's bf16 pipelines). */
+  ropeDtype?: "f32" | "bf16";
 }
 
 const W = (w: Weights, k: string) => {
@@ -85,8 +87,9 @@ export function adaln(w: Weights, key: string, ts: number[]): [Float64Array, Flo
   return [linear(w, `${key}.linear`, map(emb, silu), rows), emb];
 }
 
-/** RoPE cos/sin per token: [T][inner/2], bf16-rounded, for positions (midpoints) on `dims` axes. */
-export function ropeTable(positions: [number, number][][], maxPos: number[], theta: number, inner: number, midpoint = true): { cos: number[][]; sin: number[][] } {
+/** RoPE cos/sin per token: [T][inner/2] for positions (midpoints) on `dims` axes, rounded to the table dtype
+ *  (upstream casts the tables to the activations' dtype: bf16 in bf16 runs, f32 in f32 runs). */
+export function ropeTable(positions: [number, number][][], maxPos: number[], theta: number, inner: number, midpoint = true, dtype: "f32" | "bf16" = "bf16"): { cos: number[][]; sin: number[][] } {
   const n = positions.length;
   const F = Math.floor(inner / (2 * n));
   const pad = inner / 2 - n * F;
@@ -104,8 +107,9 @@ export function ropeTable(positions: [number, number][][], maxPos: number[], the
         s.push(Math.sin(angle));
       }
     }
-    cos.push(c.map(roundBf16));
-    sin.push(s.map(roundBf16));
+    const round = dtype === "bf16" ? roundBf16 : Math.fround;
+    cos.push(c.map(round));
+    sin.push(s.map(round));
   }
   return { cos, sin };
 }
@@ -192,8 +196,8 @@ export function ltx2Forward(w: Weights, c: RefConfig, video: RefModality, audio:
       ? linear(w, `${p}caption_projection.linear_2`, map(linear(w, `${p}caption_projection.linear_1`, m.context, m.contextTokens), gelu), m.contextTokens)
       : m.context;
     const prompt = w.has(`${p}prompt_adaln_single.linear.weight`) ? adaln(w, `${p}prompt_adaln_single`, [m.sigma * 1000])[0] : undefined;
-    const pe = ropeTable(m.positions, maxPos, c.theta, dim);
-    const crossPe = ropeTable([m.positions[0]!], [Math.max(c.maxPos[0]!, c.audioMaxPos[0]!)], c.theta, c.crossDim);
+    const pe = ropeTable(m.positions, maxPos, c.theta, dim, true, c.ropeDtype ?? "bf16");
+    const crossPe = ropeTable([m.positions[0]!], [Math.max(c.maxPos[0]!, c.audioMaxPos[0]!)], c.theta, c.crossDim, true, c.ropeDtype ?? "bf16");
     const [crossMod] = adaln(w, cross[0], ts);
     const [gate] = adaln(w, cross[1], [other.sigma * c.avCaMultiplier]);
     return { x, mod, emb, ctx, pe, crossPe, crossMod, gate, dim, prompt };
@@ -262,10 +266,10 @@ export function ltx2Forward(w: Weights, c: RefConfig, video: RefModality, audio:
 }
 
 /** Embeddings1DConnector after the valid-first reorder and registers: blocks + final rms (batch 1). */
-export function connectorForward(w: Weights, x0: Float64Array, tokens: number, heads: number, d: number, layers: number, maxPos: number, theta: number): Float64Array {
+export function connectorForward(w: Weights, x0: Float64Array, tokens: number, heads: number, d: number, layers: number, maxPos: number, theta: number, ropeDtype: "f32" | "bf16" = "bf16"): Float64Array {
   const dim = heads * d;
   const pos: [number, number][][] = [Array.from({ length: tokens }, (_, i) => [i, i] as [number, number])];
-  const pe = ropeTable(pos, [maxPos], theta, dim, false);
+  const pe = ropeTable(pos, [maxPos], theta, dim, false, ropeDtype);
   let x = x0;
   for (let i = 0; i < layers; i++) {
     const n = rms(x, dim);

@@ -9,6 +9,7 @@ const errors = (p: unknown) => {
 
 t.test("defaults follow upstream", async (t) => {
   t.match(GenerationParamsSchema.parse({ pipeline: "ti2vid_one_stage" }), { width: 768, height: 512, num_frames: 121, fps: 24, seed: 10 });
+  t.match(GenerationParamsSchema.parse({ pipeline: "distilled" }), { width: 1536, height: 1024, num_frames: 121, fps: 24, seed: 10 }, "two-stage: twice stage 1");
   for (const pipeline of PIPELINES) t.same(errors({ pipeline }), [], `${pipeline} with defaults`);
 });
 
@@ -24,8 +25,8 @@ t.test("sizes: multiples of 32, of 64 for two-stage pipelines, bounded", async (
 });
 
 t.test("frames 8k+1 within bounds; fps, steps, seed bounded", async (t) => {
-  for (const f of [9, 17, 121, 481]) t.same(errors({ pipeline: "distilled", num_frames: f }), [], `${f} frames`);
-  for (const f of [8, 10, 120, 1, 489]) t.ok(errors({ pipeline: "distilled", num_frames: f }).some((e) => e.startsWith("num_frames")), `${f} frames refused`);
+  for (const f of [1, 9, 17, 121, 481]) t.same(errors({ pipeline: "distilled", num_frames: f }), [], `${f} frames`);
+  for (const f of [0, 8, 10, 120, 489]) t.ok(errors({ pipeline: "distilled", num_frames: f }).some((e) => e.startsWith("num_frames")), `${f} frames refused`);
   t.ok(errors({ pipeline: "ti2vid_one_stage", fps: 0 }).length);
   t.ok(errors({ pipeline: "ti2vid_one_stage", fps: 61 }).length);
   t.ok(errors({ pipeline: "ti2vid_one_stage", steps: 0 }).length);

@@ -11,7 +11,7 @@ t.test("parameter mapping", async (t) => {
   const p = GenerationParamsSchema.parse({ pipeline: "ti2vid_one_stage", prompt: "a cat", negative_prompt: "blur", width: 128, height: 96, num_frames: 17, fps: 12, steps: 5, seed: 3, video_guidance: { cfg: 3, stg: 1, stg_blocks: [2] } });
   const lib = toLibraryParams(p, { outputPath: "/tmp/x.mp4", inputs: { images: [{ path: "/tmp/a.png", frame_index: 8, strength: 0.5 }], loras: [] } });
   t.same(lib, {
-    pipeline: "ti2vid_one_stage", prompt: "a cat", negativePrompt: "blur", seed: 3, width: 128, height: 96, frames: 17, fps: 12, steps: 5,
+    pipeline: "ti2vid_one_stage", prompt: "a cat", negativePrompt: "blur", seed: 3, width: 128, height: 96, numFrames: 17, fps: 12, steps: 5,
     images: [{ source: "/tmp/a.png", frame: 8, strength: 0.5 }],
     videoGuidance: { cfgScale: 3, stgScale: 1, rescaleScale: 0, modalityScale: 1, stgBlocks: [2] },
     output: "/tmp/x.mp4",

@@ -1,10 +1,15 @@
 // The queue under real concurrency, on a real PostgreSQL server: separate `aiprod worker` processes, a worker
-// killed with SIGKILL mid-job (lease reclaim and the attempt fence), and the database restarted under load.
+// killed with SIGKILL mid-job (lease reclaim and the attempt fence), a worker paused (SIGSTOP) past its lease and
+// resumed after another took its job, and the database restarted under load. Every test here needs the system
+// PostgreSQL binaries: without them they are skipped and counted as skipped (in CI, where .ci/run installs
+// PostgreSQL, they fail instead); never run on PGlite in its place.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
-import { openPostgres } from "../helpers/server.js";
+import { existsSync } from "node:fs";
+import { systemPostgresMissing } from "../helpers/postgres.js";
+import { openRealPostgres } from "../helpers/server.js";
 import { SMALL, finished, startJobServer, waitForJob } from "../helpers/jobs.js";
 import { spawnWorker, waitUntil } from "../helpers/workerProcess.js";
 
@@ -26,8 +31,10 @@ async function submitMany(c: any, token: string, n: number, concurrency = 8): Pr
   return ids;
 }
 
-t.test("3 worker processes x 200 jobs: every job completes exactly once", async (t) => {
-  const tdb = await openPostgres();
+const needsServer = { skip: systemPostgresMissing() };
+
+t.test("3 worker processes x 200 jobs: every job completes exactly once", needsServer, async (t) => {
+  const tdb = await openRealPostgres();
   t.comment(tdb.note);
   // The API instance runs no workers (WORKERS=0): the three processes do all the work.
   const ts = await startJobServer(tdb.db, { WORKERS: "0", RATE_LIMIT_PER_MINUTE: "100000" });
@@ -65,8 +72,8 @@ t.test("3 worker processes x 200 jobs: every job completes exactly once", async 
   t.equal(await count(knex, "workers", { status: "stopped" }), 3, "workers recorded their stop");
 });
 
-t.test("a worker killed with SIGKILL: reclaimed after the lease, the late completion is fenced", async (t) => {
-  const tdb = await openPostgres();
+t.test("a worker killed with SIGKILL: reclaimed after the lease, the late completion is fenced", needsServer, async (t) => {
+  const tdb = await openRealPostgres();
   const ts = await startJobServer(tdb.db, { WORKERS: "0" });
   const procs: ReturnType<typeof spawnWorker>[] = [];
   t.teardown(async () => {
@@ -121,13 +128,58 @@ t.test("a worker killed with SIGKILL: reclaimed after the lease, the late comple
   t.ok(alerts.body.alerts.some((a: any) => a.id === `worker_missing:${stale.workerId}`), "missing worker alert");
 });
 
-t.test("database restarted under load: /readyz false then true, no job lost or duplicated", async (t) => {
-  const tdb = await openPostgres();
-  if (!tdb.server?.pause || !tdb.server.resume) {
-    t.comment("skipped: needs system PostgreSQL binaries to restart the server");
+t.test("a worker paused (SIGSTOP) past its lease and resumed after another took the job: its completion, charge and output are refused", needsServer, async (t) => {
+  const tdb = await openRealPostgres();
+  const ts = await startJobServer(tdb.db, { WORKERS: "0" });
+  const procs: ReturnType<typeof spawnWorker>[] = [];
+  t.teardown(async () => {
+    for (const p of procs) {
+      p.child.kill("SIGCONT");
+      p.child.kill("SIGKILL");
+    }
+    await ts.close();
     await tdb.stop();
-    return;
-  }
+  });
+  const knex = tdb.db.knex;
+  const user = await ts.client.user();
+  // 40 steps of 100 ms: still generating when paused, with most of its work left when resumed.
+  const paused = spawnWorker(tdb.url as string, ts.dataDir, { AIPROD_TEST_STEP_MS: "100", AIPROD_TEST_STEPS: "40" });
+  procs.push(paused);
+  const id = (await ts.client.post("/api/v1/videos/generate", SMALL, { token: user.access })).body.id as string;
+  await waitForJob(ts.client, user.access, id, (j) => j.status === "processing" && j.progress > 5, 30_000);
+  const held = await knex("jobs").where({ id }).first();
+  t.equal(held.attempt, 1);
+  paused.child.kill("SIGSTOP");
+  const other = spawnWorker(tdb.url as string, ts.dataDir, { AIPROD_TEST_STEP_MS: "5" });
+  procs.push(other);
+  const done = await waitForJob(ts.client, user.access, id, finished, 60_000);
+  t.equal(done.status, "completed");
+  t.equal(done.attempt, 2, "the other worker completed it as attempt 2, after the lease expired");
+  const result = await knex("job_results").where({ job_id: id }).first();
+  t.equal(result.attempt, 2);
+  t.ok(existsSync(result.output_path), "its output is there");
+
+  // The paused worker wakes up with its attempt-1 work in flight.
+  paused.child.kill("SIGCONT");
+  await waitUntil("the resumed worker gives up the job", async () => paused.lines.some((l) => l.includes("lost the lease")), 30_000);
+  await new Promise((r) => setTimeout(r, 500));
+  t.notOk(paused.completed().includes(id), "the resumed worker did not complete the job");
+  t.equal(await count(knex, "job_results", { job_id: id }), 1, "one result: the second attempt's");
+  t.equal(await count(knex, "billing_transactions", { job_id: id }), 1, "one charge");
+  const after = await knex("jobs").where({ id }).first();
+  t.same([after.status, after.attempt], ["completed", 2], "still the second attempt's completion");
+  t.not(after.worker_id, held.worker_id, "by the other worker");
+  const completedAt = (await knex("job_events").where({ job_id: id, to_status: "completed" }).first()).created_at;
+  const late = await knex("job_events").where({ job_id: id, attempt: 1 }).andWhere("created_at", ">", completedAt);
+  t.same(late, [], "no event from attempt 1 after the completion");
+  t.same(await knex("job_results").where({ job_id: id }).first(), result, "the result row (and its output path) is unchanged");
+  t.ok(existsSync(result.output_path), "and the second attempt's output is still there");
+  t.notOk(existsSync(ts.server.handle.services.storage.outputPath(id, 1, 0)), "the first attempt's output was removed");
+});
+
+t.test("database restarted under load: /readyz false then true, no job lost or duplicated", needsServer, async (t) => {
+  const tdb = await openRealPostgres();
+  if (!tdb.server?.pause || !tdb.server.resume) throw new Error("the system PostgreSQL helper has no pause/resume");
   const dataDir = mkdtempSync(join(tmpdir(), "aiprod-restart-"));
   const ts = await startJobServer(tdb.db, { WORKERS: "2", JOB_LEASE_MS: "1500", JOB_HEARTBEAT_MS: "300" }, { stepMs: 40, steps: 5 });
   t.teardown(async () => {
@@ -140,6 +192,10 @@ t.test("database restarted under load: /readyz false then true, no job lost or d
   const ids = await submitMany(ts.client, user.access, 30, 4);
   await waitUntil("some jobs done", async () => (await count(knex, "jobs", { status: "completed" })) >= 3, 60_000);
   t.equal((await ts.client.get("/readyz")).status, 200);
+  // The outage must hit jobs in flight: some taken by a worker and not finished when the server stops.
+  const inFlight = (await knex("jobs").whereIn("id", ids).whereIn("status", ["processing", "qa_check", "finalizing"]).select("id")).map((r: { id: string }) => r.id);
+  const waiting = (await knex("jobs").whereIn("id", ids).whereNotIn("status", ["completed", "failed", "cancelled", "expired"]).select("id")).length;
+  t.ok(inFlight.length > 0, `${inFlight.length} jobs running and ${waiting} unfinished when the database went down`);
   tdb.server.pause();
   let sawDown = false;
   await waitUntil("/readyz 503", async () => {
@@ -157,6 +213,7 @@ t.test("database restarted under load: /readyz false then true, no job lost or d
     return Number(rows?.n) === ids.length;
   }, 120_000, 250);
   t.equal(await count(knex, "jobs", { status: "completed" }), 30, "every accepted job completed");
+  t.equal((await knex("jobs").whereIn("id", inFlight).where({ status: "completed" })).length, inFlight.length, "the jobs in flight during the outage too");
   t.equal(await count(knex, "job_results"), 30, "one result each");
   t.equal(await count(knex, "billing_transactions", { kind: "charge" }), 30, "one charge each");
   const completions = (await knex("job_events").where({ to_status: "completed" }).select("job_id")) as Array<{ job_id: string }>;

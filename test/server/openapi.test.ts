@@ -57,6 +57,11 @@ t.test("OpenAPI document and Express routes match", async (t) => {
   for (const must of ["POST /api/v1/auth/login", "GET /api/v1/admin/system/logs", "DELETE /api/v1/me", "GET /metrics", "GET /readyz"]) {
     t.ok(documented.has(must), must);
   }
+  // Uploads take a body like any POST: documented, in both forms the server accepts.
+  const upload = doc.body.paths["/api/v1/uploads"].post;
+  t.ok(upload.requestBody?.required, "the upload's request body is documented");
+  t.same(Object.keys(upload.requestBody.content).sort(), ["application/octet-stream", "image/jpeg", "image/png", "image/webp", "multipart/form-data"], "raw bytes and a multipart form");
+  t.same(upload.requestBody.content["multipart/form-data"].schema.properties.file, { type: "string", format: "binary" });
   t.ok(doc.body.components.schemas.GenerationParams, "the generation parameter schema is published");
   t.ok(doc.body.components.schemas.Problem, "and the problem schema");
   const listProjects = doc.body.paths["/api/v1/projects"].get;

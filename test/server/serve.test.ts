@@ -2,11 +2,13 @@
 // creates the embedded database, the secrets and the admin (printed once); the second start reuses them; SIGTERM
 // stops the server cleanly. `aiprod migrate` runs against a real PostgreSQL through DATABASE_URL.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { createServer as createNetServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
 import { migrations } from "../../migrations/index.js";
+import { blockStartingWith } from "../helpers/readme.js";
 import { openPostgres } from "../helpers/server.js";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -78,6 +80,13 @@ t.test("aiprod serve with no configuration, twice", async (t) => {
   });
   t.equal(login.status, 200, "the printed credentials work");
   const { access_token } = (await login.json()) as { access_token: string };
+  // The banner is the one the README shows, up to this run's port, paths, password and migration count.
+  const shown = out1.split("\n").filter((l) => !l.startsWith("{")).join("\n")
+    .replaceAll(first.url, "http://127.0.0.1:8080").replaceAll(dataDir, "/path/.aiprod-data").replaceAll(password!, "<generated>");
+  const readme = blockStartingWith("aiprod serve: listening");
+  const count = (s: string) => s.replace(/migrations applied now: \d+/, "migrations applied now: N");
+  t.equal(count(shown).trim(), count(readme).trim(), "the start-up banner is the README's");
+  t.match(readme, `migrations applied now: ${migrations.length}`, "the README's first start applies every migration");
   const logLines = out1.split("\n").filter((l) => l.startsWith("{"));
   t.ok(logLines.some((l) => JSON.parse(l).msg === "listening"), "JSON logs");
   t.notOk(logLines.some((l) => l.includes(password as string)), "the password is never logged");
@@ -94,6 +103,25 @@ t.test("aiprod serve with no configuration, twice", async (t) => {
   second.child.kill("SIGTERM");
   t.equal(await second.exit, 0);
 
+});
+
+t.test("a port in use: one clear message before anything is created; the next start still shows the admin", async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), "aiprod-serve-busy-"));
+  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
+  const busy = createNetServer();
+  await new Promise<void>((r) => busy.listen(0, "127.0.0.1", r));
+  const port = (busy.address() as AddressInfo).port;
+  const r = spawnSync(process.execPath, ["--import", "tsx", cli, "serve", "--data-dir", dataDir, "--port", String(port)], { cwd: root, env: env(), encoding: "utf8", timeout: 60_000 });
+  busy.close();
+  t.not(r.status, 0, "exits with an error");
+  t.match(r.stderr, new RegExp(`127\\.0\\.0\\.1:${port} is already in use .*choose another port \\(--port / PORT`), r.stderr);
+  t.notMatch(r.stderr, /\n\s+at /, "no stack trace");
+  t.same(readdirSync(dataDir), [], "no secrets, no database, no admin were created");
+  const next = await start(dataDir);
+  t.teardown(() => next.child.kill("SIGKILL"));
+  t.match(next.output(), /First administrator account created/, "the first admin is created (and shown) by the start that listens");
+  next.child.kill("SIGTERM");
+  await next.exit;
 });
 
 t.test("aiprod migrate latest | status | rollback against DATABASE_URL", async (t) => {
@@ -124,7 +152,17 @@ t.test("aiprod worker needs DATABASE_URL and a loadable backend", async (t) => {
   t.match(noDb.stderr, /set DATABASE_URL/);
   const noDatabase = spawnSync(process.execPath, ["--import", "tsx", cli, "worker"], { cwd: root, env: { ...base, DATABASE_URL: "postgres://nobody@127.0.0.1:1/none" } as NodeJS.ProcessEnv, encoding: "utf8" });
   t.equal(noDatabase.status, 1, "an unreachable database is an error, not a hang");
-  t.match(noDatabase.stderr, /ECONNREFUSED|connect/);
+  t.match(noDatabase.stderr, /aiprod worker: nothing accepts connections at postgres:\/\/nobody@127\.0\.0\.1:1\/none \(connection refused\): is PostgreSQL running there\? check DATABASE_URL/);
+  t.notMatch(noDatabase.stderr, /\n\s+at /, "no stack trace");
+  const dataDir = mkdtempSync(join(tmpdir(), "aiprod-serve-nodb-"));
+  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
+  const serve = spawnSync(process.execPath, ["--import", "tsx", cli, "serve", "--data-dir", dataDir, "--port", "0"], { cwd: root, env: { ...base, DATABASE_URL: "postgres://nobody@127.0.0.1:1/none" } as NodeJS.ProcessEnv, encoding: "utf8", timeout: 60_000 });
+  t.not(serve.status, 0);
+  t.match(serve.stderr, /aiprod serve: nothing accepts connections at .*is PostgreSQL running there\? check DATABASE_URL/, "serve says the same");
+  t.same(readdirSync(dataDir), [], "and writes nothing into the data directory");
+  const migrate = spawnSync(process.execPath, ["--import", "tsx", cli, "migrate", "status"], { cwd: root, env: { ...base, DATABASE_URL: "postgres://nobody@127.0.0.1:1/none" } as NodeJS.ProcessEnv, encoding: "utf8", timeout: 60_000 });
+  t.match(migrate.stderr, /aiprod migrate: nothing accepts connections at .*check DATABASE_URL/, "and migrate");
+  for (const r of [noDatabase, serve, migrate]) t.notMatch(r.stderr, /Acquire connection error|\n\s+at /, "without the driver's stack trace");
 });
 
 t.test("aiprod serve refuses to start in production without strong secrets", async (t) => {

@@ -88,9 +88,9 @@ function pickTiling(p: ResolvedParams, facts: ModelFacts, baseline: number, pool
 function smallestChange(p: ResolvedParams, facts: ModelFacts, baseline: number, pool: number, limit: number): string {
   const fits = (q: ResolvedParams) => pickTiling(q, facts, baseline, pool, limit) !== undefined;
   const options: { keep: number; text: string }[] = [];
-  for (let f = p.frames - 8; f >= 1; f -= 8) {
-    if (fits({ ...p, frames: f })) {
-      options.push({ keep: f / p.frames, text: `frames ${f} instead of ${p.frames}` });
+  for (let f = p.numFrames - 8; f >= 1; f -= 8) {
+    if (fits({ ...p, numFrames: f })) {
+      options.push({ keep: f / p.numFrames, text: `frames ${f} instead of ${p.numFrames}` });
       break;
     }
   }
@@ -127,7 +127,7 @@ export function planGeneration(p: ResolvedParams, facts: ModelFacts, device: Mem
   if (!ever) {
     return {
       ...base, stages: dflt.stages, peakBytes: dflt.rss, neededBytes: dflt.peak.neededBytes, peakStage: dflt.peak.stage, tiling: DEFAULT_TILING, verdict: "never_fits", fitsNow: false,
-      message: `aiprod.generate: ${p.pipeline} ${p.width}x${p.height}x${p.frames} needs ${fmt(dflt.peak.neededBytes)} at its peak (${dflt.peak.stage}: ${dflt.peak.detail}) ` +
+      message: `aiprod.generate: ${p.pipeline} ${p.width}x${p.height}x${p.numFrames} needs ${fmt(dflt.peak.neededBytes)} at its peak (${dflt.peak.stage}: ${dflt.peak.detail}) ` +
         `but the ${device.kind} device has ${fmt(total)} (${total} bytes) of memory, and no VAE tile size brings it within; ${smallestChange(p, facts, baseline, pool, total)}`,
     };
   }
@@ -139,7 +139,7 @@ export function planGeneration(p: ResolvedParams, facts: ModelFacts, device: Mem
   const tileWords = isDefault ? "the default VAE tiling" : `VAE tiles of ${t.height.tileSize} px / ${t.frames.tileSize} frames (the default ${DEFAULT_TILING.height.tileSize} px / ${DEFAULT_TILING.frames.tileSize} frames does not fit)`;
   return {
     ...base, stages: chosen.stages, peakBytes: chosen.rss, neededBytes: chosen.peak.neededBytes, peakStage: chosen.peak.stage, tiling: t, verdict, fitsNow,
-    message: `${p.pipeline} ${p.width}x${p.height}x${p.frames}: needs ${fmt(chosen.peak.neededBytes)} in ${chosen.peak.stage} (peak RSS ${fmt(chosen.rss)}) with ${tileWords}; ` +
+    message: `${p.pipeline} ${p.width}x${p.height}x${p.numFrames}: needs ${fmt(chosen.peak.neededBytes)} in ${chosen.peak.stage} (peak RSS ${fmt(chosen.rss)}) with ${tileWords}; ` +
       (fitsNow ? `fits the ${fmt(device.freeBytes)} free` : `waits: ${fmt(device.freeBytes)} free now of ${fmt(total)}`),
   };
 }

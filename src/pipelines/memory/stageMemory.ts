@@ -8,7 +8,7 @@
 //   overhead:    the JS side of a stage (typed arrays, V8 heap growth) and per-thread kernel scratch
 // The per-element constants are measured (test/pipelines/memoryPlanner.test.ts records how; scripts in the
 // report); the element counts come from the tensors the code allocates.
-import { audioLatentFrames } from "../../models/ltx2/transformer/positions.js";
+import { audioLatentFrames } from "../../models/ltx2/audio/duration.js";
 import { audioInnerDim, videoInnerDim } from "../../models/ltx2/transformer/config.js";
 import { blockStride, decoderBottleneckChannels } from "../../models/ltx2/vae/config.js";
 import { decoderTiles, type TilingConfig } from "../../models/ltx2/vae/tiling.js";
@@ -185,9 +185,9 @@ export function stageMemory(p: ResolvedParams, facts: ModelFacts, tiling: Tiling
   const twoStage = TWO_STAGE.has(p.pipeline);
   const guided = p.pipeline === "ti2vid_one_stage" || p.pipeline === "ti2vid_two_stages" || p.pipeline === "keyframe_interpolation";
   const prompts = guided ? 2 : 1;
-  const g1 = twoStage ? grid(p.frames, p.width / 2, p.height / 2) : grid(p.frames, p.width, p.height);
-  const g2 = grid(p.frames, p.width, p.height);
-  const na = audioLatentFrames(p.frames, p.fps);
+  const g1 = twoStage ? grid(p.numFrames, p.width / 2, p.height / 2) : grid(p.numFrames, p.width, p.height);
+  const g2 = grid(p.numFrames, p.width, p.height);
+  const na = audioLatentFrames(p.numFrames, p.fps);
   const out: StageMemory[] = [];
   const stage = (s: Omit<StageMemory, "workingSetBytes" | "overheadBytes" | "weightsBytes" | "mappedBytes" | "requiredBytes"> & { weights: Weights }): void => {
     const { weights, ...rest } = s;
@@ -215,7 +215,7 @@ export function stageMemory(p: ResolvedParams, facts: ModelFacts, tiling: Tiling
   const imageTokens = (g: [number, number, number]) => p.images.filter((i) => i.frame !== 0 || p.pipeline === "keyframe_interpolation").length * g[1] * g[2];
   // IC-LoRA reference tokens (stages/conditionImages.ts referenceClip): the stage-1 size / downscale, frame 0 and
   // every S-th frame after it, cut to 8k+1.
-  const picked = 1 + Math.ceil((p.frames - 1) / facts.referenceTemporalScale);
+  const picked = 1 + Math.ceil((p.numFrames - 1) / facts.referenceTemporalScale);
   const refFrames = (picked - 1 - ((picked - 1) % 8)) / 8 + 1;
   const refTokens = p.referenceVideo ? refFrames * (g1[1] / facts.referenceDownscale) * (g1[2] / facts.referenceDownscale) : 0;
   const transformerStage = (name: "stage1" | "stage2", g: [number, number, number], extra: number, loraElements: number): void => {

@@ -4,10 +4,12 @@ import { SafetensorsFile } from "../../checkpoint/safetensors.js";
 import { decodeAudioForVideo, loadAudioDecoder, loadVocoder } from "../../models/ltx2/audio/load.js";
 import type { Waveform } from "../../models/ltx2/audio/ops.js";
 import type { Tensor } from "../../runtime/tensor.js";
+import type { RunContext } from "../context.js";
 
-export function decodeAudioTrack(checkpoint: string, latent: Tensor, frames: number, fps: number): Waveform {
+export function decodeAudioTrack(ctx: RunContext, checkpoint: string, latent: Tensor, frames: number, fps: number): Waveform {
   using file = SafetensorsFile.open(checkpoint);
   using decoder = loadAudioDecoder(file);
   using vocoder = loadVocoder(file);
-  return decodeAudioForVideo(latent, decoder, vocoder, frames, fps)[0]!;
+  // Progress (and cancellation) between the decoder's and the vocoder's blocks: the stage is long.
+  return decodeAudioForVideo(latent, decoder, vocoder, frames, fps, { onStep: (step, steps) => (ctx.check(), ctx.progress(step, steps)) })[0]!;
 }

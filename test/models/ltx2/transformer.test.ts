@@ -14,7 +14,7 @@ import type { ModalityInput } from "../../../src/models/ltx2/transformer/model.j
 import { audioPositions, videoPositions } from "../../../src/models/ltx2/transformer/positions.js";
 import { ropeTables } from "../../../src/models/ltx2/transformer/rope.js";
 import { Tensor } from "../../../src/index.js";
-import { randn } from "../../helpers/reference.js";
+import { randn, roundBf16 } from "../../helpers/reference.js";
 import { connectorForward, ltx2Forward, type RefModality, ropeTable, type Weights } from "../../reference/ltx2Transformer.js";
 
 const dir = mkdtempSync(join(tmpdir(), "aiprod-ltx2-"));
@@ -59,10 +59,12 @@ function inputs(seed: number, contextDims: [number, number] = [C, C]) {
   return { engine, ref };
 }
 
+// f32 weights: upstream's f32 run keeps f32 activations, so its RoPE tables are f32 (bf16 runs: bf16 tables).
 const refConfig = {
   heads: 2, headDim: 8, audioHeads: 2, audioHeadDim: 4, layers: 2, captionChannels: C, maxPos: [20, 2048, 2048], audioMaxPos: [20],
-  crossDim: 8, theta: 10000, avCaMultiplier: 1000,
+  crossDim: 8, theta: 10000, avCaMultiplier: 1000, ropeDtype: "f32" as const,
 };
+const refConfigBf16 = { ...refConfig, ropeDtype: "bf16" as const };
 
 /** max |got − want| / max |want|: one number per output, bounded below. */
 function relError(got: Float32Array, want: Float64Array): number {
@@ -86,7 +88,7 @@ t.test("video and audio positions follow the pixel/second grid with the causal f
 
 t.test("RoPE tables equal the float64 formula (after the bf16 rounding upstream applies)", async (t) => {
   const pos = videoPositions({ frames: 3, height: 2, width: 2 }, 25);
-  const { cos, sin } = ropeTables(pos, [20, 2048, 2048], 10000, 64, 4);
+  const { cos, sin } = ropeTables(pos, [20, 2048, 2048], 10000, 64, 4, "bf16");
   const axes = Array.from({ length: 3 }, (_, a) => Array.from({ length: pos.tokens }, (_, i) => [pos.data[(a * pos.tokens + i) * 2]!, pos.data[(a * pos.tokens + i) * 2 + 1]!] as [number, number]));
   const ref = ropeTable(axes, [20, 2048, 2048], 10000, 64);
   const c = cos.toFloat32(), s = sin.toFloat32();
@@ -101,6 +103,33 @@ t.test("RoPE tables equal the float64 formula (after the bf16 rounding upstream 
   sin.dispose();
 });
 
+t.test("RoPE tables come in the activations' dtype (upstream: precompute_freqs_cis(out_dtype=x.dtype))", async (t) => {
+  const pos = videoPositions({ frames: 3, height: 2, width: 4 }, 25);
+  // Upstream's steps: ω from float64 stored as f32, midpoints and fractions in f32, angles in f32, cos/sin of them.
+  const F = 64 / 2 / 3 | 0, pad = 32 - 3 * F, maxPos = [20, 2048, 2048];
+  const omega = Array.from({ length: F }, (_, k) => Math.fround((Math.PI / 2) * 10000 ** (k / (F - 1))));
+  const want = { cos: new Float32Array(pos.tokens * 32), sin: new Float32Array(pos.tokens * 32) };
+  for (let i = 0; i < pos.tokens; i++) {
+    want.cos.fill(1, i * 32, i * 32 + pad);
+    for (let k = 0; k < F; k++) for (let a = 0; a < 3; a++) {
+      const at = (a * pos.tokens + i) * 2;
+      const mid = Math.fround(Math.fround(pos.data[at]! + pos.data[at + 1]!) / 2);
+      const angle = Math.fround(omega[k]! * Math.fround(Math.fround(mid / maxPos[a]!) * 2 - 1));
+      want.cos[i * 32 + pad + k * 3 + a] = Math.cos(angle);
+      want.sin[i * 32 + pad + k * 3 + a] = Math.sin(angle);
+    }
+  }
+  const f32 = ropeTables(pos, maxPos, 10000, 64, 4, "f32");
+  t.equal(f32.cos.dtype, "f32", "an f32 run gets f32 tables");
+  t.same(Array.from(f32.cos.toFloat32()), Array.from(want.cos), "f32 cos: upstream's f32 values, not bf16-rounded");
+  t.same(Array.from(f32.sin.toFloat32()), Array.from(want.sin), "f32 sin");
+  const bf16 = ropeTables(pos, maxPos, 10000, 64, 4, "bf16");
+  t.equal(bf16.cos.dtype, "bf16", "a bf16 run gets bf16 tables");
+  t.same(Array.from(bf16.cos.toFloat32()), Array.from(want.cos, roundBf16), "bf16 cos: the f32 values cast to bf16");
+  t.throws(() => ropeTables(pos, maxPos, 10000, 64, 4, "f16" as never), /dtype must be "f32" or "bf16"/);
+  for (const x of [f32.cos, f32.sin, bf16.cos, bf16.sin]) x.dispose();
+});
+
 t.test("full tiny forward (2 blocks, both streams) agrees with the float64 reference", async (t) => {
   using file = SafetensorsFile.open(f32Path);
   const model = loadLtx2Transformer(file);
@@ -111,11 +140,11 @@ t.test("full tiny forward (2 blocks, both streams) agrees with the float64 refer
     const out = model.forward(v, a, opts);
     const want = ltx2Forward(w, refConfig, ref[0], ref[1], { ...("stgBlocks" in opts ? { stgBlocks: [...opts.stgBlocks] } : {}), skipAV: "skipAudioVideoCrossAttention" in opts });
     const ev = relError(out.video.toFloat32(), want.video), ea = relError(out.audio.toFloat32(), want.audio);
-    // f32 weights: the engine computes in f32 (float64 reference); RoPE tables are bf16 in both, but the engine
-    // forms angles in f32 as upstream does (ω up to 1.6e4 rad: ~1e-3 rad of rounding), so a table entry may
-    // land one bf16 step (2^-8) away from the float64 one. Bound: 1e-3 of the output scale.
-    t.ok(ev < 1e-3, `${what}: video relative error ${ev.toExponential(2)}`);
-    t.ok(ea < 1e-3, `${what}: audio relative error ${ea.toExponential(2)}`);
+    // f32 weights: the engine computes in f32 with f32 RoPE tables (float64 reference, f32 tables); the engine
+    // forms angles in f32 as upstream does (ω up to 1.6e4 rad: ~1e-3 rad of rounding at the top frequencies).
+    // Measured <= 8.4e-5; bf16 tables (the old behaviour) give 1.8e-4 to 2.8e-4. Bound: 1.5e-4 of the output scale.
+    t.ok(ev < 1.5e-4, `${what}: video relative error ${ev.toExponential(2)}`);
+    t.ok(ea < 1.5e-4, `${what}: audio relative error ${ea.toExponential(2)}`);
     for (const x of [out.video, out.audio, v.latent, v.context, a.latent, a.context]) x.dispose();
   }
   model.dispose();
@@ -158,7 +187,7 @@ t.test("bf16 checkpoint: deterministic, close to the reference at bf16 precision
   const first = run(), second = run();
   t.same(first.video, second.video, "same inputs, same bits (video)");
   t.same(first.audio, second.audio, "same inputs, same bits (audio)");
-  const want = ltx2Forward(w, refConfig, ref[0], ref[1]);
+  const want = ltx2Forward(w, refConfigBf16, ref[0], ref[1]);
   // bf16 GEMMs round activations to bf16 (relative 2^-9 per rounding) through ~20 chained matmuls.
   t.ok(relError(first.video, want.video) < 3e-2, `video ${relError(first.video, want.video).toExponential(2)}`);
   t.ok(relError(first.audio, want.audio) < 3e-2, `audio ${relError(first.audio, want.audio).toExponential(2)}`);
@@ -199,11 +228,11 @@ t.test("text side: feature extractor V1 and connector against the formulas", asy
   using out = side.videoConnector.forward(features, mask);
   const w = weightsOf(file, `${TRANSFORMER_PREFIX}video_embeddings_connector.`);
   const start = Float64Array.from(reorderWithRegisters(features.toFloat32(), mask, 1, T, D, Float32Array.from(w.get("learnable_registers")!.data), 128));
-  const want = connectorForward(w, start, T, 2, 8, 1, 4096, 10000);
+  const want = connectorForward(w, start, T, 2, 8, 1, 4096, 10000, "f32");
   const e = relError(out.toFloat32(), want);
   // Positions 0..127 over max_pos 4096 put the top frequencies near 1.6e4 rad, where f32 angles (upstream's too)
-  // move many bf16 table entries by one step: bound 5e-3 of the output scale.
-  t.ok(e < 5e-3, `connector relative error ${e.toExponential(2)}`);
+  // differ from float64 ones; f32 tables (an f32 file) measure ~1e-4, bf16 tables would give ~3e-3: bound 1e-3.
+  t.ok(e < 1e-3, `connector relative error ${e.toExponential(2)}`);
   for (const h of hidden) h.dispose();
   side.featureExtractor.dispose();
   side.videoConnector.dispose();
@@ -285,8 +314,8 @@ t.test("LTX-2.3 deltas: gated attention, cross-attention AdaLN, context at the s
   using aout = side.audioConnector.forward(audio, mask);
   const wa = weightsOf(file, `${TRANSFORMER_PREFIX}audio_embeddings_connector.`);
   const start = Float64Array.from(reorderWithRegisters(audio.toFloat32(), mask, 1, T, 8, Float32Array.from(wa.get("learnable_registers")!.data), 128));
-  const e = relError(aout.toFloat32(), connectorForward(wa, start, T, 2, 4, 1, 4096, 10000));
-  t.ok(e < 5e-3, `gated audio connector (2 heads × 4): ${e.toExponential(2)}`);
+  const e = relError(aout.toFloat32(), connectorForward(wa, start, T, 2, 4, 1, 4096, 10000, "f32"));
+  t.ok(e < 1e-3, `gated audio connector (2 heads × 4): ${e.toExponential(2)}`);
   for (const x of [...hidden, video, audio]) x.dispose();
   side.featureExtractor.dispose();
   side.videoConnector.dispose();

@@ -40,12 +40,13 @@ class MidBlock implements Disposable {
 }
 
 /** Runs blocks in order, disposing each intermediate. */
-function chain(x: Tensor, steps: readonly { forward(x: Tensor): Tensor }[]): Tensor {
+function chain(x: Tensor, steps: readonly { forward(x: Tensor): Tensor }[], onStep?: (i: number) => void): Tensor {
   let h = x;
-  for (const s of steps) {
+  for (const [i, s] of steps.entries()) {
     const next = s.forward(h);
     if (h !== x) h.dispose();
     h = next;
+    onStep?.(i + 1);
   }
   return h === x ? narrow(x, 0, 0, x.shape[0]!) : h;
 }
@@ -83,8 +84,13 @@ export class AudioDecoder implements Disposable {
     return Math.max(latentFrames * LATENT_DOWNSAMPLE_FACTOR - (LATENT_DOWNSAMPLE_FACTOR - 1), 1);
   }
 
-  /** latent [B, z, T, F] (f32 or bf16) → log-mel [B, out_ch, 4T−3, mel_bins] f32. */
-  decode(latent: Tensor): Tensor {
+  /** Progress points decode() reports through its onStep callback (after the middle block and each up step). */
+  get progressSteps(): number {
+    return 1 + this.steps.length;
+  }
+
+  /** latent [B, z, T, F] (f32 or bf16) → log-mel [B, out_ch, 4T−3, mel_bins] f32; onStep(i) as it goes. */
+  decode(latent: Tensor, onStep?: (i: number) => void): Tensor {
     const { zChannels, latentMelBins, outCh, melBins } = this.config;
     const s = latent.shape;
     if (s.length !== 4 || s[1] !== zChannels || s[3] !== latentMelBins || s[0]! < 1 || s[2]! < 1) {
@@ -94,7 +100,8 @@ export class AudioDecoder implements Disposable {
     using z = this.stats.unNormalize(x);
     using h0 = this.convIn.forward(z);
     using h1 = this.mid.forward(h0);
-    using h2 = chain(h1, this.steps);
+    onStep?.(1);
+    using h2 = chain(h1, this.steps, onStep && ((i) => onStep(1 + i)));
     using n = pixelNorm(h2, { eps: AUDIO_PIXEL_NORM_EPS });
     using a = silu(n);
     using out = this.convOut.forward(a);

@@ -32,9 +32,11 @@ export function loadVocoder(file: AudioCheckpoint): Vocoder {
 }
 
 /** Upstream `decode_audio`: latent [B, z, T, F] → one stereo waveform per batch item at the vocoder's rate. */
-export function decodeAudio(latent: Tensor, decoder: AudioDecoder, vocoder: Vocoder): Waveform[] {
-  using mel = decoder.decode(latent);
-  using wave = vocoder.forward(mel);
+export function decodeAudio(latent: Tensor, decoder: AudioDecoder, vocoder: Vocoder, onStep?: (step: number, steps: number) => void): Waveform[] {
+  // Progress over both models: the decoder's points, then the vocoder's.
+  const steps = decoder.progressSteps + vocoder.progressSteps;
+  using mel = decoder.decode(latent, onStep && ((i) => onStep(i, steps)));
+  using wave = vocoder.forward(mel, onStep && ((i) => onStep(decoder.progressSteps + i, steps)));
   const [b, c, n] = wave.shape as [number, number, number];
   const out: Waveform[] = [];
   for (let i = 0; i < b; i++) {
@@ -47,8 +49,8 @@ export function decodeAudio(latent: Tensor, decoder: AudioDecoder, vocoder: Voco
 
 /** decodeAudio, then each waveform cut (and zero-padded unless pad is false) to frames/fps seconds. */
 export function decodeAudioForVideo(latent: Tensor, decoder: AudioDecoder, vocoder: Vocoder, frames: number, fps: number,
-  opts: { pad?: boolean } = {}): Waveform[] {
-  return decodeAudio(latent, decoder, vocoder).map((w) => fitWaveformToVideo(w, frames, fps, opts));
+  opts: { pad?: boolean; onStep?: (step: number, steps: number) => void } = {}): Waveform[] {
+  return decodeAudio(latent, decoder, vocoder, opts.onStep).map((w) => fitWaveformToVideo(w, frames, fps, { ...(opts.pad !== undefined ? { pad: opts.pad } : {}) }));
 }
 
 /** Upstream `encode_audio`: waveforms (at the encoder's 16 kHz) → mel → normalized latent [B, z, T', F']. */

@@ -138,8 +138,13 @@ export class Vocoder implements Disposable {
     }, melFrames);
   }
 
-  /** mel [B, 2, T, 64] (f32 or bf16) → waveform [B, 2, samples] f32 in [−1, 1]. */
-  forward(mel: Tensor): Tensor {
+  /** Progress points forward() reports through its onStep callback (one per upsampling stage). */
+  get progressSteps(): number {
+    return this.stages.length;
+  }
+
+  /** mel [B, 2, T, 64] (f32 or bf16) → waveform [B, 2, samples] f32 in [−1, 1]; onStep(i) after stage i. */
+  forward(mel: Tensor, onStep?: (i: number) => void): Tensor {
     const s = mel.shape;
     if (s.length !== 4 || s[1] !== 2 || s[3] !== VOCODER_IN_CHANNELS / 2 || s[2]! < 1) {
       throw new AiprodError("ERR_AIPROD_INVALID_ARGUMENT", `aiprod.ltx2.audio.Vocoder.forward: mel must be [B, 2, T, ${VOCODER_IN_CHANNELS / 2}], got [${s.join(",")}]`);
@@ -150,10 +155,11 @@ export class Vocoder implements Disposable {
     using tr = transpose(f, 2, 3);
     using x0 = reshape(tr, [b, VOCODER_IN_CHANNELS, t]);
     let h = conv1d(x0, this.convPre.weight, { bias: this.convPre.bias, padding: 3 });
-    for (const stage of this.stages) {
+    for (const [i, stage] of this.stages.entries()) {
       const next = stage.forward(h);
       h.dispose();
       h = next;
+      onStep?.(i + 1);
     }
     using last = h;
     using act = leakyRelu(last, VOCODER_POST_SLOPE);

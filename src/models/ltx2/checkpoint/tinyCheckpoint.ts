@@ -1,15 +1,29 @@
 // Tiny LTX-2 checkpoints in the exact upstream layout (keys, `__metadata__.config`, model_version) with seeded
 // random weights: what the tests load, written in well under a second.
 import { writeSafetensors, type TensorEntry } from "../../../checkpoint/safetensorsWriter.js";
+import { AiprodError } from "../../../native/errors.js";
 import type { DType } from "../../../runtime/dtype.js";
 import { Tensor } from "../../../runtime/tensor.js";
 import { parseConnectorConfig } from "../text/embeddingsConnector.js";
-import { parseTransformerConfig } from "../transformer/config.js";
+import { parseTransformerConfig, upstreamConfigProblems } from "../transformer/config.js";
 import { ltx2TextAndTransformerLayout } from "./layout.js";
 import { randomValues } from "./randomWeights.js";
 
 /** config.transformer of a tiny model: the 19B schema (same keys and fixed values), tiny widths. */
 export const TINY_TRANSFORMER_CONFIG = {
+  // The keys upstream's configurator checks (UPSTREAM_REQUIRED), as the released 19B file carries them.
+  dropout: 0,
+  num_vector_embeds: null,
+  num_embeds_ada_norm: 1000,
+  use_linear_projection: false,
+  only_cross_attention: false,
+  cross_attention_norm: true,
+  double_self_attention: false,
+  upcast_attention: false,
+  norm_elementwise_affine: false,
+  use_audio_video_cross_attention: true,
+  share_ff: false,
+  av_cross_ada_norm: true,
   num_layers: 2,
   num_attention_heads: 2,
   attention_head_dim: 8,
@@ -66,6 +80,9 @@ export function writeTinyLtx2Checkpoint(path: string, opts: TinyCheckpointOption
   const config: Record<string, unknown> = { transformer };
   for (const e of opts.extra ?? []) Object.assign(config, e.config);
   const c = parseTransformerConfig(config);
+  // What the engine writes must load in upstream too (deliberately bad files go through metadataOverrides).
+  const problems = upstreamConfigProblems(transformer);
+  if (problems.length) throw new AiprodError("ERR_AIPROD_BAD_CONFIG", `aiprod.ltx2: this tiny checkpoint would not load in upstream LTX-2: ${problems.join("; ")}`);
   const layout = ltx2TextAndTransformerLayout(c, { video: parseConnectorConfig(transformer, false), audio: parseConnectorConfig(transformer, true) }, TINY_TEXT_LAYERS);
   const entries = new Map<string, TensorEntry>();
   const owned: Tensor[] = [];

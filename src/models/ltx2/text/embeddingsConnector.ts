@@ -8,7 +8,7 @@ import { rmsNorm } from "../../../runtime/norm.js";
 import { Tensor } from "../../../runtime/tensor.js";
 import { Attention } from "../transformer/attention.js";
 import { FeedForward } from "../transformer/feedForward.js";
-import { ropeTables } from "../transformer/rope.js";
+import { activationDtype, ropeTables } from "../transformer/rope.js";
 import { param } from "../transformer/weights.js";
 
 export interface ConnectorConfig {
@@ -91,7 +91,8 @@ export class Embeddings1DConnector {
     let x = Tensor.from(reordered, [b, t, d]);
     const positions = new Float32Array(b * t * 2);
     for (let s = 0; s < b; s++) for (let i = 0; i < t; i++) positions.set([i, i], (s * t + i) * 2);
-    const pe = ropeTables({ data: positions, batch: b, dims: 1, tokens: t }, this.config.maxPos, this.config.theta, this.dim, this.config.heads);
+    // Upstream: out_dtype=hidden_states.dtype, i.e. the checkpoint's dtype (bf16 tables for bf16 files, f32 for f32).
+    const pe = ropeTables({ data: positions, batch: b, dims: 1, tokens: t }, this.config.maxPos, this.config.theta, this.dim, this.config.heads, activationDtype(this.registers.dtype));
     try {
       for (const block of this.blocks) {
         using n1 = rmsNorm(x, { eps: 1e-6 });

@@ -52,14 +52,38 @@ const posNum = (v: unknown) => typeof v === "number" && Number.isFinite(v) && v 
 const bool = (v: unknown) => typeof v === "boolean";
 const posList = (v: unknown) => Array.isArray(v) && v.length > 0 && v.every(posNum);
 
-/** Values upstream pins (check_config_value): anything else is a different architecture. */
-const FIXED: Record<string, unknown> = {
-  dropout: 0, attention_bias: true, activation_fn: "gelu-approximate", num_embeds_ada_norm: 1000,
+/**
+ * The keys upstream's LTXModelConfigurator.from_metadata checks with check_config_value, and the values it
+ * requires. A key that is absent reads as None there and is refused (only num_vector_embeds wants None), so a
+ * file the engine writes must carry every one of them to load in upstream.
+ */
+export const UPSTREAM_REQUIRED: Readonly<Record<string, unknown>> = {
+  dropout: 0, attention_bias: true, num_vector_embeds: null, activation_fn: "gelu-approximate", num_embeds_ada_norm: 1000,
   use_linear_projection: false, only_cross_attention: false, cross_attention_norm: true, double_self_attention: false,
   upcast_attention: false, standardization_norm: "rms_norm", norm_elementwise_affine: false, qk_norm: "rms_norm",
   positional_embedding_type: "rope", use_audio_video_cross_attention: true, share_ff: false, av_cross_ada_norm: true,
-  use_middle_indices_grid: true, rope_type: "split",
+  use_middle_indices_grid: true,
 };
+
+/** Values upstream pins (above) plus the RoPE variant this engine implements: anything else is a different architecture. */
+const FIXED: Record<string, unknown> = { ...UPSTREAM_REQUIRED, rope_type: "split" };
+delete FIXED.num_vector_embeds;
+
+/**
+ * What upstream's configurator would refuse in a `config.transformer` object: one line per key (missing or with
+ * another value), plus its head-count check. Empty when upstream loads it.
+ */
+export function upstreamConfigProblems(transformer: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  for (const [key, want] of Object.entries(UPSTREAM_REQUIRED)) {
+    const got = transformer[key] === undefined ? null : transformer[key];
+    if (got !== want) problems.push(`config.transformer.${key} is ${got === null && want !== null ? "missing" : JSON.stringify(got)}; upstream requires ${JSON.stringify(want)}`);
+  }
+  if (transformer.num_attention_heads !== transformer.audio_num_attention_heads) {
+    problems.push(`config.transformer.num_attention_heads (${String(transformer.num_attention_heads)}) must equal audio_num_attention_heads (${String(transformer.audio_num_attention_heads)}) for upstream`);
+  }
+  return problems;
+}
 
 /** Features of later releases that this engine does not run yet: refused by name rather than run wrongly. */
 const UNSUPPORTED: Record<string, unknown> = { use_keyframes_abs_pos_embedding: true };

@@ -13,7 +13,7 @@ import { type BlockPerturbations, BasicAVTransformerBlock, type StreamState } fr
 import { type BlockResidency, resolveBlockResidency } from "./blockResidency.js";
 import { audioInnerDim, type TransformerConfig, videoInnerDim } from "./config.js";
 import { disposeAll, modulationRows } from "./modulation.js";
-import { type Positions, ropeTables, timeOnly } from "./rope.js";
+import { activationDtype, type Positions, ropeTables, timeOnly } from "./rope.js";
 import { AdaLayerNormSingle } from "./timestepEmbedding.js";
 import { applyLinear, disposeLinear, type LinearWeights, loadLinear, param } from "./weights.js";
 
@@ -161,10 +161,12 @@ export class LTXModel {
       const { modulation, embedding } = head.adaln.forward(scaled, [b, t]);
       keep(modulation);
       const context = head.captionProjection ? keep(head.captionProjection.forward(m.context)) : m.context;
-      const rope = ropeTables(m.positions, maxPos, c.ropeTheta, head.dim, heads);
+      // Tables in the activations' dtype, as upstream (x_dtype): bf16 for bf16/fp8 checkpoints, f32 for f32 runs.
+      const ropeDtype = activationDtype(head.patchifyProj.weight.dtype);
+      const rope = ropeTables(m.positions, maxPos, c.ropeTheta, head.dim, heads, ropeDtype);
       const pe: RopeTable = { cos: keep(rope.cos), sin: keep(rope.sin) };
       const crossMax = Math.max(c.maxPos[0]!, c.audioMaxPos[0]!);
-      const cross = ropeTables(timeOnly(m.positions), [crossMax], c.ropeTheta, c.audioCrossAttentionDim, heads);
+      const cross = ropeTables(timeOnly(m.positions), [crossMax], c.ropeTheta, c.audioCrossAttentionDim, heads, ropeDtype);
       const crossPe: RopeTable = { cos: keep(cross.cos), sin: keep(cross.sin) };
       const crossSs = head.crossScaleShift.forward(scaled, [b, t]);
       crossSs.embedding.dispose();

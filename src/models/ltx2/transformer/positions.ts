@@ -57,8 +57,3 @@ export function audioPositions(frames: number, opts: { batch?: number } = {}): P
   }
   return { data, batch, dims: 1, tokens: frames };
 }
-
-/** Audio latent frames for a video: round(frames / fps · 25). */
-export function audioLatentFrames(videoFrames: number, fps: number): number {
-  return Math.round((videoFrames / fps) * (1 / (AUDIO_MEL_FRAME_SECONDS * AUDIO_LATENT_DOWNSAMPLE)));
-}

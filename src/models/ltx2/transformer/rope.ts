@@ -3,6 +3,14 @@
 // Positions are [start, end) bounds per axis and token; with use_middle_indices_grid the midpoint is used.
 import { Tensor } from "../../../runtime/tensor.js";
 
+/** The dtypes the RoPE tables are stored in: upstream casts them to the activations' dtype (`out_dtype=x.dtype`). */
+export type RopeDType = "f32" | "bf16";
+
+/** The activation dtype of a model whose weights have dtype `weights`: f32 runs stay f32, bf16/fp8 checkpoints run bf16. */
+export function activationDtype(weights: string): RopeDType {
+  return weights === "f32" ? "f32" : "bf16";
+}
+
 export interface Positions {
   /** [B, nDims, T, 2] row-major: bounds of token t on axis a. */
   data: Float32Array;
@@ -20,11 +28,13 @@ export function frequencyGrid(theta: number, dims: number, innerDim: number): Fl
 }
 
 /**
- * cos and sin tables [B, T, heads, innerDim/(2·heads)] in bf16 (upstream casts them to the model dtype).
+ * cos and sin tables [B, T, heads, innerDim/(2·heads)] in `dtype`, the activations' dtype: upstream's
+ * precompute_freqs_cis(out_dtype=x.dtype) gives bf16 tables in its bf16 pipelines and f32 tables in f32 runs.
  * Angle of frequency k on axis a: ω_k·(2·p_a/maxPos_a − 1), flattened k-major, axis-minor, then
  * innerDim/2 − dims·F identity entries (cos 1, sin 0) prepended.
  */
-export function ropeTables(pos: Positions, maxPos: readonly number[], theta: number, innerDim: number, heads: number): { cos: Tensor; sin: Tensor } {
+export function ropeTables(pos: Positions, maxPos: readonly number[], theta: number, innerDim: number, heads: number, dtype: RopeDType): { cos: Tensor; sin: Tensor } {
+  if (dtype !== "f32" && dtype !== "bf16") throw new Error(`aiprod.ltx2.rope: dtype must be "f32" or "bf16", got ${String(dtype)}`);
   const { batch, dims, tokens, data } = pos;
   if (maxPos.length !== dims) throw new Error(`aiprod.ltx2.rope: ${dims} position axes but ${maxPos.length} max_pos entries`);
   const freqs = frequencyGrid(theta, dims, innerDim);
@@ -52,7 +62,7 @@ export function ropeTables(pos: Positions, maxPos: readonly number[], theta: num
     }
   }
   const shape = [batch, tokens, heads, half / heads];
-  return { cos: Tensor.from(cos, shape, "bf16"), sin: Tensor.from(sin, shape, "bf16") };
+  return { cos: Tensor.from(cos, shape, dtype), sin: Tensor.from(sin, shape, dtype) };
 }
 
 /** Only the time axis (axis 0) of `pos`: the A<->V cross-attention positions. */
