@@ -6,6 +6,7 @@
 #include <string>
 
 #include "aiprod/conv.h"
+#include "conv_test_util.h"
 #include "harness.h"
 
 using harness::DeviceBuffer;
@@ -160,18 +161,6 @@ KERNEL_TEST(conv_transpose1d_rejects_bad_arguments) {
   a.len = 1;
   a.padding = 5;  // (1-1)*2 - 10 + 2 + 1 + 1 < 0
   harness::expect_error("no output", E, "the padding leaves no output", run(a));
-  a = base();
-  a.x = nullptr;
-  harness::expect_error("null x", E, "null data pointer", run(a));
-  a = base();
-  a.w = nullptr;
-  harness::expect_error("null w", E, "null data pointer", run(a));
-  a = base();
-  a.out = nullptr;
-  harness::expect_error("null out", E, "null data pointer", run(a));
-  a = base();
-  a.batch = 0;
-  a.x = nullptr;
-  a.out = nullptr;
-  aiprod_cuda::conv_transpose1d(a, nullptr);  // an empty output: nothing to do
+  convt::expect_pointer_checks(
+      base(), [](const aiprod_cuda_conv_transpose1d_args& v) { aiprod_cuda::conv_transpose1d(v, nullptr); });
 }

@@ -61,14 +61,15 @@ KERNEL_TEST(layout_rejects_bad_arguments) {
   aiprod_cuda_layout_args a{};
   a.x = t.get(), a.out = t.get(), a.elem_size = 4, a.b = a.c = a.d = a.h = a.w = 1, a.p1 = a.p2 = a.p3 = 2;
   const int code = AIPROD_CUDA_ERR_INVALID_ARGUMENT;
+  auto call = [&] { aiprod_cuda::layout(a, nullptr); };  // with a as it is at each check
   a.kind = 2;
-  harness::expect_error("kind 2", code, "unknown kind 2", [&] { aiprod_cuda::layout(a, nullptr); });
+  harness::expect_error("kind 2", code, "unknown kind 2", call);
   a.kind = 0, a.elem_size = 3;
-  harness::expect_error("elem 3", code, "elem_size 3", [&] { aiprod_cuda::layout(a, nullptr); });
+  harness::expect_error("elem 3", code, "elem_size 3", call);
   a.elem_size = 4, a.p2 = 0;
-  harness::expect_error("factor 0", code, "a factor is 0", [&] { aiprod_cuda::layout(a, nullptr); });
+  harness::expect_error("factor 0", code, "a factor is 0", call);
   a.p2 = 2, a.out = nullptr;
-  harness::expect_error("null out", code, "null data pointer", [&] { aiprod_cuda::layout(a, nullptr); });
+  harness::expect_error("null out", code, "null data pointer", call);
   a.c = 0;
   aiprod_cuda::layout(a, nullptr);  // empty: no error
 }

@@ -30,6 +30,28 @@ struct Case {
   int dtype = AIPROD_CUDA_F32;
 };
 
+// a and b as the device's T (f32, or bf16 bits), each placed `off` elements into its buffer; runs args and
+// returns c (got.size() elements from `off`, poisoned with NaN bytes before the launch) as f32 in got.
+std::vector<float> device_values(const std::vector<float>& v, float) { return v; }
+std::vector<uint16_t> device_values(const std::vector<float>& v, uint16_t) { return harness::to_bf16(v); }
+float host_value(float v) { return v; }
+float host_value(uint16_t v) { return aiprod::bf16_to_f32(v); }
+
+template <class T>
+void run_device(aiprod_cuda_matmul_args args, const std::vector<float>& a, const std::vector<float>& b, size_t off,
+                std::vector<float>& got) {
+  const std::vector<T> va = device_values(a, T()), vb = device_values(b, T());
+  std::vector<T> ha(va.size() + off), hb(vb.size() + off);
+  std::copy(va.begin(), va.end(), ha.begin() + off);
+  std::copy(vb.begin(), vb.end(), hb.begin() + off);
+  DeviceBuffer<T> da(ha), db(hb), dc(got.size() + off);
+  dc.fill_bytes(0xFF);
+  args.a = da.get() + off, args.b = db.get() + off, args.c = dc.get() + off;
+  aiprod_cuda::matmul(args, nullptr);
+  const std::vector<T> g = dc.download();
+  for (size_t i = 0; i < got.size(); ++i) got[i] = host_value(g[off + i]);
+}
+
 double run_case(const Case& c, uint64_t seed) {
   char what[200];
   std::snprintf(what, sizeof what, "%s batch%zu m%zu k%zu n%zu%s%s%s pads %zu/%zu/%zu off%zu",
@@ -53,26 +75,9 @@ double run_case(const Case& c, uint64_t seed) {
   args.b_transposed = c.b_transposed;
   const size_t off = c.offset;
   if (!bf) {
-    std::vector<float> ha(na + off), hb(nb + off);
-    std::copy(a.begin(), a.end(), ha.begin() + off);
-    std::copy(b.begin(), b.end(), hb.begin() + off);
-    DeviceBuffer<float> da(ha), db(hb), dc(nc + off);
-    dc.fill_bytes(0xFF);
-    args.a = da.get() + off, args.b = db.get() + off, args.c = dc.get() + off;
-    aiprod_cuda::matmul(args, nullptr);
-    const auto g = dc.download();
-    std::copy(g.begin() + off, g.end(), got.begin());
+    run_device<float>(args, a, b, off, got);
   } else {
-    std::vector<uint16_t> ha(na + off), hb(nb + off);
-    const auto ba = harness::to_bf16(a), bb = harness::to_bf16(b);
-    std::copy(ba.begin(), ba.end(), ha.begin() + off);
-    std::copy(bb.begin(), bb.end(), hb.begin() + off);
-    DeviceBuffer<uint16_t> da(ha), db(hb), dc(nc + off);
-    dc.fill_bytes(0xFF);
-    args.a = da.get() + off, args.b = db.get() + off, args.c = dc.get() + off;
-    aiprod_cuda::matmul(args, nullptr);
-    const auto g = dc.download();
-    for (size_t i = 0; i < nc; ++i) got[i] = aiprod::bf16_to_f32(g[off + i]);
+    run_device<uint16_t>(args, a, b, off, got);
   }
 
   std::vector<float> ref(nc, NAN);

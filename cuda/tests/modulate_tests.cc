@@ -101,18 +101,19 @@ KERNEL_TEST(modulate_rejects_bad_arguments) {
   aiprod_cuda_modulate_args m{};
   m.a = m.b = m.c = t.get(), m.y = t.get(), m.rows = 2, m.d = 8, m.b_div = m.b_count = m.c_div = m.c_count = 1;
   const int code = AIPROD_CUDA_ERR_INVALID_ARGUMENT;
+  auto call = [&] { aiprod_cuda::modulate(m, nullptr); };  // with m as it is at each check
   m.kind = 2;
-  harness::expect_error("kind 2", code, "unknown kind 2", [&] { aiprod_cuda::modulate(m, nullptr); });
+  harness::expect_error("kind 2", code, "unknown kind 2", call);
   m.kind = 0, m.c_dtype = AIPROD_CUDA_F16;
-  harness::expect_error("f16 shift", code, "c (shift) dtype f16", [&] { aiprod_cuda::modulate(m, nullptr); });
+  harness::expect_error("f16 shift", code, "c (shift) dtype f16", call);
   m.c_dtype = 0, m.y_dtype = 5;
-  harness::expect_error("dtype 5", code, "y dtype unknown dtype (code 5)", [&] { aiprod_cuda::modulate(m, nullptr); });
+  harness::expect_error("dtype 5", code, "y dtype unknown dtype (code 5)", call);
   m.y_dtype = 0, m.b_count = 0;
-  harness::expect_error("ada_ln b_count 0", code, "b_count 0 must be >= 1", [&] { aiprod_cuda::modulate(m, nullptr); });
+  harness::expect_error("ada_ln b_count 0", code, "b_count 0 must be >= 1", call);
   m.b_count = 1, m.c_div = 0;
-  harness::expect_error("c_div 0", code, "c_div 0", [&] { aiprod_cuda::modulate(m, nullptr); });
+  harness::expect_error("c_div 0", code, "c_div 0", call);
   m.c_div = 1, m.b = nullptr;
-  harness::expect_error("null b", code, "b (scale) is null", [&] { aiprod_cuda::modulate(m, nullptr); });
+  harness::expect_error("null b", code, "b (scale) is null", call);
   m.d = 0;
   aiprod_cuda::modulate(m, nullptr);  // empty: no error
 }

@@ -77,14 +77,15 @@ KERNEL_TEST(unary_rejects_bad_arguments) {
   aiprod_cuda_unary_args a{};
   a.x = t.get(), a.y = t.get(), a.n = 8;
   const int code = AIPROD_CUDA_ERR_INVALID_ARGUMENT;
+  auto call = [&] { aiprod_cuda::unary(a, nullptr); };  // with a as it is at each check
   a.kind = 8;
-  harness::expect_error("kind 8", code, "unknown kind 8", [&] { aiprod_cuda::unary(a, nullptr); });
+  harness::expect_error("kind 8", code, "unknown kind 8", call);
   a.kind = 0, a.x_dtype = AIPROD_CUDA_F8E4M3;
-  harness::expect_error("f8 x", code, "x dtype f8e4m3", [&] { aiprod_cuda::unary(a, nullptr); });
+  harness::expect_error("f8 x", code, "x dtype f8e4m3", call);
   a.x_dtype = 0, a.kind = 5;
-  harness::expect_error("lerp without x2", code, "x2 is null", [&] { aiprod_cuda::unary(a, nullptr); });
+  harness::expect_error("lerp without x2", code, "x2 is null", call);
   a.x2 = t.get(), a.x2_dtype = -1;
-  harness::expect_error("x2 dtype -1", code, "x2 dtype unknown dtype (code -1)", [&] { aiprod_cuda::unary(a, nullptr); });
+  harness::expect_error("x2 dtype -1", code, "x2 dtype unknown dtype (code -1)", call);
   a.x2_dtype = 0, a.n = 0, a.x = nullptr;
   aiprod_cuda::unary(a, nullptr);  // empty: no error
 }

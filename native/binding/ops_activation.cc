@@ -66,13 +66,9 @@ Napi::Value unary(const Napi::CallbackInfo& info, Activation act, const char* op
   const UnaryCheck c = check_unary(info, op, has_param);
   TensorWrap* x = c.x;
   const float param = c.param;
-  Napi::Object out = new_tensor(env, op, x->dtype(), x->shape());
-  TensorWrap* y = TensorWrap::Unwrap(out);
-  guard(env, op, [&] {
+  return filled_tensor(env, op, x->dtype(), x->shape(), [&](TensorWrap* y) {
     activation(act, param, in_of(x), out_of(y), x->numel());
-    return 0;
   });
-  return out;
 }
 
 Napi::Value GeluTanh(const Napi::CallbackInfo& info) { return unary(info, Activation::GeluTanh, "gelu_tanh", false); }
@@ -89,13 +85,9 @@ Napi::Value Lerp(const Napi::CallbackInfo& info) {
   const LerpCheck c = check_lerp(info);
   TensorWrap *a = c.a, *b = c.b;
   const float t = c.t;
-  Napi::Object out = new_tensor(env, op, a->dtype(), a->shape());
-  TensorWrap* y = TensorWrap::Unwrap(out);
-  guard(env, op, [&] {
+  return filled_tensor(env, op, a->dtype(), a->shape(), [&](TensorWrap* y) {
     lerp(in_of(a), in_of(b), t, out_of(y), a->numel());
-    return 0;
   });
-  return out;
 }
 
 Napi::Value Softmax(const Napi::CallbackInfo& info) {
@@ -104,13 +96,9 @@ Napi::Value Softmax(const Napi::CallbackInfo& info) {
   const RowsCheck c = check_softmax(info);
   TensorWrap* x = c.x;
   const size_t d = c.d;
-  Napi::Object out = new_tensor(env, op, x->dtype(), x->shape());
-  TensorWrap* y = TensorWrap::Unwrap(out);
-  guard(env, op, [&] {
+  return filled_tensor(env, op, x->dtype(), x->shape(), [&](TensorWrap* y) {
     softmax(in_of(x), out_of(y), x->numel() / d, d);
-    return 0;
   });
-  return out;
 }
 
 Napi::Value moments(const Napi::CallbackInfo& info, bool want_std) {
@@ -120,14 +108,10 @@ Napi::Value moments(const Napi::CallbackInfo& info, bool want_std) {
   TensorWrap* x = c.x;
   const size_t d = c.d;
   const bool unbiased = c.unbiased;
-  Napi::Object out = new_tensor(env, op, x->dtype(), c.out_shape);
-  TensorWrap* y = TensorWrap::Unwrap(out);
-  guard(env, op, [&] {
+  return filled_tensor(env, op, x->dtype(), c.out_shape, [&](TensorWrap* y) {
     if (want_std) row_std(in_of(x), unbiased, out_of(y), x->numel() / d, d);
     else row_mean(in_of(x), out_of(y), x->numel() / d, d);
-    return 0;
   });
-  return out;
 }
 
 Napi::Value Mean(const Napi::CallbackInfo& info) { return moments(info, false); }

@@ -64,14 +64,10 @@ Napi::Value RmsNorm(const Napi::CallbackInfo& info) {
   TensorWrap *x = c.x, *w = c.weight;
   const float eps = c.eps;
   const int64_t d = int64_t(c.d);
-  Napi::Object out = new_tensor(env, op, x->dtype(), x->shape());
-  TensorWrap* y = TensorWrap::Unwrap(out);
-  guard(env, op, [&] {
+  return filled_tensor(env, op, x->dtype(), x->shape(), [&](TensorWrap* y) {
     const FloatIn wi = w ? in_of(w) : FloatIn{};
     rms_norm(in_of(x), w ? &wi : nullptr, eps, out_of(y), d ? x->numel() / size_t(d) : 0, size_t(d));
-    return 0;
   });
-  return out;
 }
 
 Napi::Value LayerNorm(const Napi::CallbackInfo& info) {
@@ -81,13 +77,9 @@ Napi::Value LayerNorm(const Napi::CallbackInfo& info) {
   TensorWrap* x = c.x;
   const float eps = c.eps;
   const int64_t d = int64_t(c.d);
-  Napi::Object out = new_tensor(env, op, x->dtype(), x->shape());
-  TensorWrap* y = TensorWrap::Unwrap(out);
-  guard(env, op, [&] {
+  return filled_tensor(env, op, x->dtype(), x->shape(), [&](TensorWrap* y) {
     layer_norm(in_of(x), eps, out_of(y), d ? x->numel() / size_t(d) : 0, size_t(d));
-    return 0;
   });
-  return out;
 }
 
 }  // namespace
@@ -171,13 +163,9 @@ Napi::Value PixelNorm(const Napi::CallbackInfo& info) {
   const NormCheck c = check_pixel_norm(info);
   TensorWrap* x = c.x;
   const float eps = c.eps;
-  Napi::Object out = new_tensor(env, op, x->dtype(), x->shape());
-  TensorWrap* y = TensorWrap::Unwrap(out);
-  guard(env, op, [&] {
+  return filled_tensor(env, op, x->dtype(), x->shape(), [&](TensorWrap* y) {
     if (x->numel()) pixel_norm(in_of(x), eps, out_of(y), c.outer, c.channels, c.inner);
-    return 0;
   });
-  return out;
 }
 
 Napi::Value GroupNorm(const Napi::CallbackInfo& info) {
@@ -188,17 +176,13 @@ Napi::Value GroupNorm(const Napi::CallbackInfo& info) {
   const float eps = c.eps;
   const std::vector<int64_t>& s = x->shape();
   const int64_t C = int64_t(c.channels), groups = int64_t(c.groups);
-  Napi::Object out = new_tensor(env, op, x->dtype(), s);
-  TensorWrap* y = TensorWrap::Unwrap(out);
-  guard(env, op, [&] {
+  return filled_tensor(env, op, x->dtype(), s, [&](TensorWrap* y) {
     const FloatIn wi = w ? in_of(w) : FloatIn{}, bi = b ? in_of(b) : FloatIn{};
     if (x->numel()) {
       group_norm(in_of(x), w ? &wi : nullptr, b ? &bi : nullptr, eps, out_of(y), size_t(s[0]), size_t(C),
                  size_t(groups), size_t(product(s, 2, s.size())));
     }
-    return 0;
   });
-  return out;
 }
 
 Napi::Value AdaLN(const Napi::CallbackInfo& info) {
@@ -208,13 +192,9 @@ Napi::Value AdaLN(const Napi::CallbackInfo& info) {
   TensorWrap *x = c.a, *scale = c.b, *shift = c.c;
   const RowMap sm{c.b_map.div, c.b_map.count}, hm{c.c_map.div, c.c_map.count};
   const size_t d = size_t(x->shape()[2]);
-  Napi::Object out = new_tensor(env, op, x->dtype(), x->shape());
-  TensorWrap* y = TensorWrap::Unwrap(out);
-  guard(env, op, [&] {
+  return filled_tensor(env, op, x->dtype(), x->shape(), [&](TensorWrap* y) {
     if (d) ada_ln(in_of(x), in_of(scale), sm, in_of(shift), hm, out_of(y), x->numel() / d, d);
-    return 0;
   });
-  return out;
 }
 
 Napi::Value AddMul(const Napi::CallbackInfo& info) {
@@ -224,13 +204,9 @@ Napi::Value AddMul(const Napi::CallbackInfo& info) {
   TensorWrap *r = c.a, *x = c.b, *g = c.c;
   const RowMap gm{c.c_map.div, c.c_map.count};
   const size_t d = size_t(r->shape()[2]);
-  Napi::Object out = new_tensor(env, op, r->dtype(), r->shape());
-  TensorWrap* y = TensorWrap::Unwrap(out);
-  guard(env, op, [&] {
+  return filled_tensor(env, op, r->dtype(), r->shape(), [&](TensorWrap* y) {
     if (d) add_mul(in_of(r), in_of(x), in_of(g), gm, out_of(y), r->numel() / d, d);
-    return 0;
   });
-  return out;
 }
 
 }  // namespace

@@ -134,14 +134,10 @@ Napi::Value Narrow(const Napi::CallbackInfo& info) {
   if (outer == 1) {
     return TensorWrap::CreateView(env, x->dtype(), o, x->buffer(), x->byte_offset() + size_t(start) * inner);
   }
-  Napi::Object out = new_tensor(env, op, x->dtype(), o);
-  TensorWrap* y = TensorWrap::Unwrap(out);
-  guard(env, op, [&] {
+  return filled_tensor(env, op, x->dtype(), o, [&](TensorWrap* y) {
     copy_rows(static_cast<uint8_t*>(x->data()) + size_t(start) * inner, size_t(s[size_t(dim)]) * inner, y->data(),
               size_t(length) * inner, outer, size_t(length) * inner);
-    return 0;
   });
-  return out;
 }
 
 }  // namespace
@@ -209,13 +205,9 @@ Napi::Value Permute(const Napi::CallbackInfo& info) {
   TensorWrap* x = c.x;
   const Shape& s = x->shape();
   const std::vector<int>& perm = c.perm;
-  Napi::Object out = new_tensor(env, op, x->dtype(), c.out_shape);
-  TensorWrap* y = TensorWrap::Unwrap(out);
-  guard(env, op, [&] {
+  return filled_tensor(env, op, x->dtype(), c.out_shape, [&](TensorWrap* y) {
     if (x->numel()) permute_copy(x->data(), y->data(), dtype_size(x->dtype()), s, perm);
-    return 0;
   });
-  return out;
 }
 
 Napi::Value Concat(const Napi::CallbackInfo& info) {
@@ -302,13 +294,9 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
   const std::string& op = c.op;
   const BroadcastOp bop = BroadcastOp(c.bop);
   TensorWrap *a = c.a, *b = c.b;
-  Napi::Object out = new_tensor(env, op, c.out_dtype, c.out_shape);
-  TensorWrap* y = TensorWrap::Unwrap(out);
-  guard(env, op, [&] {
+  return filled_tensor(env, op, c.out_dtype, c.out_shape, [&](TensorWrap* y) {
     if (y->numel()) broadcast_binary(bop, in_of(a), c.a_strides, in_of(b), c.b_strides, out_of(y), c.out_shape);
-    return 0;
   });
-  return out;
 }
 
 Napi::Value Affine(const Napi::CallbackInfo& info) {

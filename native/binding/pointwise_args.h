@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "aiprod/pointwise.h"
+#include "errors.h"
 #include "tensor_wrap.h"
 
 namespace aiprod {
@@ -36,5 +37,18 @@ RowMap broadcast_rows(Napi::Env env, const std::string& op, TensorWrap* x, Tenso
 
 // A fresh output tensor (uninitialized: every op writes all of it).
 Napi::Object new_tensor(Napi::Env env, const std::string& op, DType dtype, const std::vector<int64_t>& shape);
+
+// A fresh output tensor that fill(y) writes, under guard (a C++ exception becomes a JS error naming op).
+template <class Fill>
+Napi::Object filled_tensor(Napi::Env env, const std::string& op, DType dtype, const std::vector<int64_t>& shape,
+                           Fill&& fill) {
+  Napi::Object out = new_tensor(env, op, dtype, shape);
+  TensorWrap* y = TensorWrap::Unwrap(out);
+  guard(env, op, [&] {
+    fill(y);
+    return 0;
+  });
+  return out;
+}
 
 }  // namespace aiprod

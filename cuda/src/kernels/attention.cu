@@ -105,24 +105,194 @@ AIPROD_DI int swz(int row, int ch) {
   return row * D + ((ch ^ (row & 7)) << 3);
 }
 
+// One 16-byte chunk (8 bf16) of global row r (< n) of a [n, D] matrix into shared memory; r >= n: zeros.
+template <int D, bool kAsync>
+AIPROD_DI void load_chunk(uint16_t* dst, const uint16_t* g, int64_t r, int64_t n, int ch) {
+  const bool ok = r < n;
+  const uint16_t* src = g + (ok ? r * D + ch * 8 : 0);
+  if (kAsync) {
+    cp_async_16(dst, src, ok ? 16u : 0u);
+  } else {
+    ATTN_UNROLL
+    for (int e = 0; e < 8; ++e) dst[e] = ok ? src[e] : uint16_t(0);
+  }
+}
+
 // rows x D bf16 tile from global rows [r0, r0 + rows) of a [n, D] matrix; rows past n are zero-filled.
 template <int D, bool kAsync>
 AIPROD_DI void load_tile(uint16_t* tile, const uint16_t* g, int64_t r0, int64_t n, int rows) {
   constexpr int kChunks = D / 8;
   for (int c = threadIdx.x; c < rows * kChunks; c += kTcThreads) {
     const int r = c / kChunks, ch = c % kChunks;
-    uint16_t* dst = tile + swz<D>(r, ch);
-    const bool ok = r0 + r < n;
-    const uint16_t* src = g + (ok ? (r0 + r) * D + ch * 8 : 0);
+    load_chunk<D, kAsync>(tile + swz<D>(r, ch), g, r0 + r, n, ch);
+  }
+}
+
+// What the mma.sync and wgmma kernels share: the block's place in the problem, the softmax and the epilogue.
+// Both keep S and O in the mma.m16n8k16 C layout per 8 columns: fragment n holds columns 8n + 2t + (e & 1) of
+// rows r0 (e < 2) and r1 (e >= 2); sfrag/ofrag map (n, e) onto each kernel's register arrays (compile-time
+// indices once unrolled).
+AIPROD_DI float& sfrag(float (&s)[kBN / 8][4], int n, int e) { return s[n][e]; }   // mma.sync S
+template <int N>  // kBN / 2
+AIPROD_DI float& sfrag(float (&s)[N], int n, int e) { return s[4 * n + e]; }  // wgmma S (m64n64 D)
+template <int D>
+AIPROD_DI float& ofrag(float (&o)[D / 8][4], int n, int e) { return o[n][e]; }  // mma.sync O
+template <int D>
+AIPROD_DI float& ofrag(float (&o)[D / 64][32], int n, int e) { return o[n >> 3][4 * (n & 7) + e]; }  // wgmma O
+
+struct TcBlock {
+  int warp, lane, g, t;
+  int64_t i0, i1, bh, t_lo, t_hi;
+  int64_t r0, r1;  // this thread's two query rows
+  const uint16_t *qg, *kg, *vg;
+  const float* bias;
+  float scale_log2;
+  float m0, m1, l0, l1;  // running max (log2 units) and per-thread partial sums of rows r0 and r1
+};
+
+template <int D>
+AIPROD_DI TcBlock tc_block(const AttnParams& p) {
+  TcBlock k;
+  const int tid = threadIdx.x;
+  k.warp = tid >> 5;
+  k.lane = tid & 31;
+  k.g = k.lane >> 2;
+  k.t = k.lane & 3;
+  // causal: the last query tiles (the most key tiles) are scheduled first, so they do not trail at the end
+  const int64_t qt = p.causal ? int64_t(gridDim.x) - 1 - blockIdx.x : int64_t(blockIdx.x);
+  const int64_t h = blockIdx.y, b = blockIdx.z, kvh = h / p.group;
+  k.i0 = qt * kBM;
+  k.bh = b * p.heads + h;
+  k.qg = static_cast<const uint16_t*>(p.q) + k.bh * p.nq * D;
+  k.kg = static_cast<const uint16_t*>(p.k) + (b * p.kv_heads + kvh) * p.nk * D;
+  k.vg = static_cast<const uint16_t*>(p.v) + (b * p.kv_heads + kvh) * p.nk * D;
+  k.bias = p.bias ? p.bias + b * p.bias_sb + h * p.bias_sh : nullptr;
+  k.scale_log2 = p.scale * kLog2e;
+  k.i1 = k.i0 + kBM < p.nq ? k.i0 + kBM : p.nq;
+  int64_t lo, hi;
+  key_range(p, k.i0, k.i1, &lo, &hi);
+  k.t_lo = lo / kBN;
+  k.t_hi = lo < hi ? (hi + kBN - 1) / kBN : k.t_lo;
+  k.r0 = k.i0 + k.warp * 16 + k.g;
+  k.r1 = k.r0 + 8;
+  k.m0 = k.m1 = -INFINITY;
+  k.l0 = k.l1 = 0.f;
+  return k;
+}
+
+// This warp's Q rows as ldmatrix A fragments from the swizzled Q tile.
+template <int D>
+AIPROD_DI void load_q_frags(uint32_t (&qf)[D / 16][4], const uint16_t* Qs, const TcBlock& k) {
+  ATTN_UNROLL
+  for (int kk = 0; kk < D / 16; ++kk) {
+    const int row = k.warp * 16 + (k.lane & 7) + (((k.lane >> 3) & 1) << 3);
+    ldmatrix_x4(qf[kk], Qs + swz<D>(row, kk * 2 + (k.lane >> 4)));
+  }
+}
+
+// Key tile kt's scores S to log2 units with the masks and bias, then the online softmax: S becomes P (unnormalized,
+// relative to the new running max), l and O are rescaled.
+template <int D, class S, class O>
+AIPROD_DI void softmax_tile(const AttnParams& p, TcBlock& k, int64_t kt, S& s, O& o) {
+  const int64_t j0 = kt * kBN;
+  const bool masked = !tile_all_visible(p, k.i0, k.i1 - 1, j0, j0 + kBN - 1);
+  const bool plain = !masked && !k.bias;
+  float mx0 = -INFINITY, mx1 = -INFINITY;
+  ATTN_UNROLL
+  for (int n = 0; n < kBN / 8; ++n) {
+    ATTN_UNROLL
+    for (int e = 0; e < 4; ++e) {
+      float x = sfrag(s, n, e) * k.scale_log2;
+      if (!plain) {
+        const int64_t i = e < 2 ? k.r0 : k.r1, j = j0 + n * 8 + 2 * k.t + (e & 1);
+        if (masked && (j >= p.nk || !visible(p, i, j))) {
+          x = -INFINITY;
+        } else if (k.bias && i < p.nq) {
+          x += k.bias[i * p.nk + j] * kLog2e;
+        }
+      }
+      sfrag(s, n, e) = x;
+    }
+    mx0 = fmaxf(mx0, fmaxf(sfrag(s, n, 0), sfrag(s, n, 1)));
+    mx1 = fmaxf(mx1, fmaxf(sfrag(s, n, 2), sfrag(s, n, 3)));
+  }
+  mx0 = fmaxf(mx0, __shfl_xor_sync(0xffffffffu, mx0, 1));
+  mx0 = fmaxf(mx0, __shfl_xor_sync(0xffffffffu, mx0, 2));
+  mx1 = fmaxf(mx1, __shfl_xor_sync(0xffffffffu, mx1, 1));
+  mx1 = fmaxf(mx1, __shfl_xor_sync(0xffffffffu, mx1, 2));
+  const float mn0 = fmaxf(k.m0, mx0), mn1 = fmaxf(k.m1, mx1);
+  const float mu0 = mn0 == -INFINITY ? 0.f : mn0, mu1 = mn1 == -INFINITY ? 0.f : mn1;  // all masked so far
+  const float alpha0 = fast_exp2(k.m0 - mu0), alpha1 = fast_exp2(k.m1 - mu1);
+  k.m0 = mn0;
+  k.m1 = mn1;
+  float sum0 = 0.f, sum1 = 0.f;
+  ATTN_UNROLL
+  for (int n = 0; n < kBN / 8; ++n) {
+    sfrag(s, n, 0) = fast_exp2(sfrag(s, n, 0) - mu0);
+    sfrag(s, n, 1) = fast_exp2(sfrag(s, n, 1) - mu0);
+    sfrag(s, n, 2) = fast_exp2(sfrag(s, n, 2) - mu1);
+    sfrag(s, n, 3) = fast_exp2(sfrag(s, n, 3) - mu1);
+    sum0 += sfrag(s, n, 0) + sfrag(s, n, 1);
+    sum1 += sfrag(s, n, 2) + sfrag(s, n, 3);
+  }
+  k.l0 = k.l0 * alpha0 + sum0;  // per-thread partial sums; the quad reduces them at the end
+  k.l1 = k.l1 * alpha1 + sum1;
+  ATTN_UNROLL
+  for (int n = 0; n < D / 8; ++n) {
+    ofrag<D>(o, n, 0) *= alpha0;
+    ofrag<D>(o, n, 1) *= alpha0;
+    ofrag<D>(o, n, 2) *= alpha1;
+    ofrag<D>(o, n, 3) *= alpha1;
+  }
+}
+
+// P's bf16 A fragment for keys [16 ks, 16 ks + 16): the C fragments of two n8 tiles are the A fragment of a k16 step.
+template <class S>
+AIPROD_DI void p_frag(uint32_t (&a)[4], S& s, int ks) {
+  a[0] = pack_bf16x2(sfrag(s, 2 * ks, 0), sfrag(s, 2 * ks, 1));
+  a[1] = pack_bf16x2(sfrag(s, 2 * ks, 2), sfrag(s, 2 * ks, 3));
+  a[2] = pack_bf16x2(sfrag(s, 2 * ks + 1, 0), sfrag(s, 2 * ks + 1, 1));
+  a[3] = pack_bf16x2(sfrag(s, 2 * ks + 1, 2), sfrag(s, 2 * ks + 1, 3));
+}
+
+// O / l as bf16, staged through this warp's own 16 rows of the Q tile (its Q fragments are in registers).
+template <int D, bool kAsync, class O>
+AIPROD_DI void store_out(const AttnParams& p, TcBlock& k, O& o, uint16_t* Qs) {
+  const int warp = k.warp, lane = k.lane, g = k.g, t = k.t;
+  float l0 = k.l0, l1 = k.l1;
+  l0 += __shfl_xor_sync(0xffffffffu, l0, 1);
+  l0 += __shfl_xor_sync(0xffffffffu, l0, 2);
+  l1 += __shfl_xor_sync(0xffffffffu, l1, 1);
+  l1 += __shfl_xor_sync(0xffffffffu, l1, 2);
+  const float inv0 = l0 > 0.f ? 1.f / l0 : 0.f, inv1 = l1 > 0.f ? 1.f / l1 : 0.f;  // l = 0: every key masked
+  uint16_t* Ow = Qs + warp * 16 * D;
+  ATTN_UNROLL
+  for (int n = 0; n < D / 8; ++n) {
+    const int col = n * 8 + 2 * t;
+    *reinterpret_cast<uint32_t*>(Ow + swz<D>(g, col >> 3) + (col & 7)) =
+        pack_bf16x2(ofrag<D>(o, n, 0) * inv0, ofrag<D>(o, n, 1) * inv0);
+    *reinterpret_cast<uint32_t*>(Ow + swz<D>(g + 8, col >> 3) + (col & 7)) =
+        pack_bf16x2(ofrag<D>(o, n, 2) * inv1, ofrag<D>(o, n, 3) * inv1);
+  }
+  __syncwarp();
+  uint16_t* og = static_cast<uint16_t*>(p.out) + k.bh * p.nq * D;
+  constexpr int kChunks = D / 8;
+  for (int c = lane; c < 16 * kChunks; c += 32) {
+    const int r = c / kChunks, ch = c % kChunks;
+    const int64_t i = k.i0 + warp * 16 + r;
+    if (i >= p.nq) continue;
+    const uint16_t* src = Ow + swz<D>(r, ch);
+    uint16_t* dst = og + i * D + ch * 8;
     if (kAsync) {
-      cp_async_16(dst, src, ok ? 16u : 0u);
+      *reinterpret_cast<uint4*>(dst) = *reinterpret_cast<const uint4*>(src);
     } else {
       ATTN_UNROLL
-      for (int e = 0; e < 8; ++e) dst[e] = ok ? src[e] : uint16_t(0);
+      for (int e = 0; e < 8; ++e) dst[e] = src[e];
     }
   }
 }
 
+// kAsync: q, k, v, out all 16-byte aligned (cp.async and 16-byte stores); else plain 2-byte accesses.
 // kAsync: q, k, v, out all 16-byte aligned (cp.async and 16-byte stores); else plain 2-byte accesses.
 template <int D, bool kAsync>
 __global__ void __launch_bounds__(kTcThreads) attention_bf16_tc_kernel(AttnParams p) {
@@ -130,34 +300,20 @@ __global__ void __launch_bounds__(kTcThreads) attention_bf16_tc_kernel(AttnParam
   uint16_t* Qs = smem;               // [kBM][D]
   uint16_t* Ks = Qs + kBM * D;       // 2 x [kBN][D]
   uint16_t* Vs = Ks + 2 * kBN * D;   // 2 x [kBN][D]
-  const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g = lane >> 2, t = lane & 3;
-  // causal: the last query tiles (the most key tiles) are scheduled first, so they do not trail at the end
-  const int64_t qt = p.causal ? int64_t(gridDim.x) - 1 - blockIdx.x : int64_t(blockIdx.x);
-  const int64_t i0 = qt * kBM, h = blockIdx.y, b = blockIdx.z, kvh = h / p.group;
-  const int64_t bh = b * p.heads + h;
-  const uint16_t* qg = static_cast<const uint16_t*>(p.q) + bh * p.nq * D;
-  const uint16_t* kg = static_cast<const uint16_t*>(p.k) + (b * p.kv_heads + kvh) * p.nk * D;
-  const uint16_t* vg = static_cast<const uint16_t*>(p.v) + (b * p.kv_heads + kvh) * p.nk * D;
-  const float* bias = p.bias ? p.bias + b * p.bias_sb + h * p.bias_sh : nullptr;
-  const float scale_log2 = p.scale * kLog2e;
+  TcBlock k = tc_block<D>(p);
+  const int lane = k.lane;
+  const int64_t t_lo = k.t_lo, t_hi = k.t_hi;
 
-  const int64_t i1 = i0 + kBM < p.nq ? i0 + kBM : p.nq;
-  int64_t lo, hi;
-  key_range(p, i0, i1, &lo, &hi);
-  const int64_t t_lo = lo / kBN, t_hi = lo < hi ? (hi + kBN - 1) / kBN : t_lo;
-
-  const int64_t r0 = i0 + warp * 16 + g, r1 = r0 + 8;  // this thread's two query rows
   float o[D / 8][4];
   ATTN_UNROLL
   for (int n = 0; n < D / 8; ++n) o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.f;
-  float m0 = -INFINITY, m1 = -INFINITY, l0 = 0.f, l1 = 0.f;
   uint32_t qf[D / 16][4];
 
   if (t_lo < t_hi) {
-    load_tile<D, kAsync>(Qs, qg, i0, p.nq, kBM);
-    load_tile<D, kAsync>(Ks, kg, t_lo * kBN, p.nk, kBN);
+    load_tile<D, kAsync>(Qs, k.qg, k.i0, p.nq, kBM);
+    load_tile<D, kAsync>(Ks, k.kg, t_lo * kBN, p.nk, kBN);
     cp_async_commit();
-    load_tile<D, kAsync>(Vs, vg, t_lo * kBN, p.nk, kBN);
+    load_tile<D, kAsync>(Vs, k.vg, t_lo * kBN, p.nk, kBN);
     cp_async_commit();
     for (int64_t kt = t_lo; kt < t_hi; ++kt) {
       const int buf = int((kt - t_lo) & 1);
@@ -165,14 +321,8 @@ __global__ void __launch_bounds__(kTcThreads) attention_bf16_tc_kernel(AttnParam
       const uint16_t* Vb = Vs + buf * kBN * D;
       cp_async_wait<1>();  // K[kt] (and Q) landed; V[kt] may still be in flight
       __syncthreads();     // ... for every thread; and S of kt-1 is done with the other K buffer
-      if (kt == t_lo) {
-        ATTN_UNROLL
-        for (int kk = 0; kk < D / 16; ++kk) {
-          const int row = warp * 16 + (lane & 7) + (((lane >> 3) & 1) << 3);
-          ldmatrix_x4(qf[kk], Qs + swz<D>(row, kk * 2 + (lane >> 4)));
-        }
-      }
-      if (kt + 1 < t_hi) load_tile<D, kAsync>(Ks + (buf ^ 1) * kBN * D, kg, (kt + 1) * kBN, p.nk, kBN);
+      if (kt == t_lo) load_q_frags<D>(qf, Qs, k);
+      if (kt + 1 < t_hi) load_tile<D, kAsync>(Ks + (buf ^ 1) * kBN * D, k.kg, (kt + 1) * kBN, p.nk, kBN);
       cp_async_commit();
 
       // S = Q K^T: 16 rows x 64 keys per warp
@@ -192,69 +342,18 @@ __global__ void __launch_bounds__(kTcThreads) attention_bf16_tc_kernel(AttnParam
         }
       }
 
-      // scores in log2 units, masks, online softmax
-      const int64_t j0 = kt * kBN;
-      const bool masked = !tile_all_visible(p, i0, i1 - 1, j0, j0 + kBN - 1);
-      const bool plain = !masked && !bias;
-      float mx0 = -INFINITY, mx1 = -INFINITY;
-      ATTN_UNROLL
-      for (int n = 0; n < kBN / 8; ++n) {
-        ATTN_UNROLL
-        for (int e = 0; e < 4; ++e) {
-          float x = s[n][e] * scale_log2;
-          if (!plain) {
-            const int64_t i = e < 2 ? r0 : r1, j = j0 + n * 8 + 2 * t + (e & 1);
-            if (masked && (j >= p.nk || !visible(p, i, j))) {
-              x = -INFINITY;
-            } else if (bias && i < p.nq) {
-              x += bias[i * p.nk + j] * kLog2e;
-            }
-          }
-          s[n][e] = x;
-        }
-        mx0 = fmaxf(mx0, fmaxf(s[n][0], s[n][1]));
-        mx1 = fmaxf(mx1, fmaxf(s[n][2], s[n][3]));
-      }
-      mx0 = fmaxf(mx0, __shfl_xor_sync(0xffffffffu, mx0, 1));
-      mx0 = fmaxf(mx0, __shfl_xor_sync(0xffffffffu, mx0, 2));
-      mx1 = fmaxf(mx1, __shfl_xor_sync(0xffffffffu, mx1, 1));
-      mx1 = fmaxf(mx1, __shfl_xor_sync(0xffffffffu, mx1, 2));
-      const float mn0 = fmaxf(m0, mx0), mn1 = fmaxf(m1, mx1);
-      const float mu0 = mn0 == -INFINITY ? 0.f : mn0, mu1 = mn1 == -INFINITY ? 0.f : mn1;  // all masked so far
-      const float alpha0 = fast_exp2(m0 - mu0), alpha1 = fast_exp2(m1 - mu1);
-      m0 = mn0;
-      m1 = mn1;
-      float sum0 = 0.f, sum1 = 0.f;
-      ATTN_UNROLL
-      for (int n = 0; n < kBN / 8; ++n) {
-        s[n][0] = fast_exp2(s[n][0] - mu0);
-        s[n][1] = fast_exp2(s[n][1] - mu0);
-        s[n][2] = fast_exp2(s[n][2] - mu1);
-        s[n][3] = fast_exp2(s[n][3] - mu1);
-        sum0 += s[n][0] + s[n][1];
-        sum1 += s[n][2] + s[n][3];
-      }
-      l0 = l0 * alpha0 + sum0;  // per-thread partial sums; the quad reduces them at the end
-      l1 = l1 * alpha1 + sum1;
-      ATTN_UNROLL
-      for (int n = 0; n < D / 8; ++n) {
-        o[n][0] *= alpha0;
-        o[n][1] *= alpha0;
-        o[n][2] *= alpha1;
-        o[n][3] *= alpha1;
-      }
+      softmax_tile<D>(p, k, kt, s, o);
 
       cp_async_wait<1>();  // V[kt] landed (K[kt+1] may still be in flight)
       __syncthreads();     // ... for every thread; and P V of kt-1 is done with the other V buffer
-      if (kt + 1 < t_hi) load_tile<D, kAsync>(Vs + (buf ^ 1) * kBN * D, vg, (kt + 1) * kBN, p.nk, kBN);
+      if (kt + 1 < t_hi) load_tile<D, kAsync>(Vs + (buf ^ 1) * kBN * D, k.vg, (kt + 1) * kBN, p.nk, kBN);
       cp_async_commit();
 
       // O += P V: P's bf16 A fragments straight from the S accumulators
       ATTN_UNROLL
       for (int ks = 0; ks < kBN / 16; ++ks) {
-        const uint32_t a[4] = {pack_bf16x2(s[2 * ks][0], s[2 * ks][1]), pack_bf16x2(s[2 * ks][2], s[2 * ks][3]),
-                               pack_bf16x2(s[2 * ks + 1][0], s[2 * ks + 1][1]),
-                               pack_bf16x2(s[2 * ks + 1][2], s[2 * ks + 1][3])};
+        uint32_t a[4];
+        p_frag(a, s, ks);
         ATTN_UNROLL
         for (int dp = 0; dp < D / 16; ++dp) {
           uint32_t vb[4];
@@ -268,36 +367,7 @@ __global__ void __launch_bounds__(kTcThreads) attention_bf16_tc_kernel(AttnParam
     }
     cp_async_wait<0>();
   }
-
-  // O / l as bf16, staged through this warp's own 16 rows of the Q tile (its Q fragments are in registers)
-  l0 += __shfl_xor_sync(0xffffffffu, l0, 1);
-  l0 += __shfl_xor_sync(0xffffffffu, l0, 2);
-  l1 += __shfl_xor_sync(0xffffffffu, l1, 1);
-  l1 += __shfl_xor_sync(0xffffffffu, l1, 2);
-  const float inv0 = l0 > 0.f ? 1.f / l0 : 0.f, inv1 = l1 > 0.f ? 1.f / l1 : 0.f;  // l = 0: every key masked
-  uint16_t* Ow = Qs + warp * 16 * D;
-  ATTN_UNROLL
-  for (int n = 0; n < D / 8; ++n) {
-    const int col = n * 8 + 2 * t;
-    *reinterpret_cast<uint32_t*>(Ow + swz<D>(g, col >> 3) + (col & 7)) = pack_bf16x2(o[n][0] * inv0, o[n][1] * inv0);
-    *reinterpret_cast<uint32_t*>(Ow + swz<D>(g + 8, col >> 3) + (col & 7)) = pack_bf16x2(o[n][2] * inv1, o[n][3] * inv1);
-  }
-  __syncwarp();
-  uint16_t* og = static_cast<uint16_t*>(p.out) + bh * p.nq * D;
-  constexpr int kChunks = D / 8;
-  for (int c = lane; c < 16 * kChunks; c += 32) {
-    const int r = c / kChunks, ch = c % kChunks;
-    const int64_t i = i0 + warp * 16 + r;
-    if (i >= p.nq) continue;
-    const uint16_t* src = Ow + swz<D>(r, ch);
-    uint16_t* dst = og + i * D + ch * 8;
-    if (kAsync) {
-      *reinterpret_cast<uint4*>(dst) = *reinterpret_cast<const uint4*>(src);
-    } else {
-      ATTN_UNROLL
-      for (int e = 0; e < 8; ++e) dst[e] = src[e];
-    }
-  }
+  store_out<D, kAsync>(p, k, o, Qs);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -326,15 +396,7 @@ AIPROD_DI void load_tile_atoms(uint16_t* tile, const uint16_t* g, int64_t r0, in
   constexpr int kChunks = D / 8;
   for (int c = threadIdx.x; c < rows * kChunks; c += kTcThreads) {
     const int atom = c >> 3, r = (atom / kChunks) * 8 + (c & 7), ch = atom % kChunks;
-    uint16_t* dst = tile + c * 8;
-    const bool ok = r0 + r < n;
-    const uint16_t* src = g + (ok ? (r0 + r) * D + ch * 8 : 0);
-    if (kAsync) {
-      cp_async_16(dst, src, ok ? 16u : 0u);
-    } else {
-      ATTN_UNROLL
-      for (int e = 0; e < 8; ++e) dst[e] = ok ? src[e] : uint16_t(0);
-    }
+    load_chunk<D, kAsync>(tile + c * 8, g, r0 + r, n, ch);
   }
 }
 
@@ -345,22 +407,9 @@ __global__ void __launch_bounds__(kTcThreads) attention_bf16_wgmma_kernel(AttnPa
   uint16_t* Qs = smem;               // [kBM][D], swizzled as the mma.sync kernel's
   uint16_t* Ks = Qs + kBM * D;       // 2 x [kBN][D] in atoms
   uint16_t* Vs = Ks + 2 * kBN * D;   // 2 x [kBN][D] in atoms
-  const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g = lane >> 2, t = lane & 3;
-  const int64_t qt = p.causal ? int64_t(gridDim.x) - 1 - blockIdx.x : int64_t(blockIdx.x);
-  const int64_t i0 = qt * kBM, h = blockIdx.y, b = blockIdx.z, kvh = h / p.group;
-  const int64_t bh = b * p.heads + h;
-  const uint16_t* qg = static_cast<const uint16_t*>(p.q) + bh * p.nq * D;
-  const uint16_t* kg = static_cast<const uint16_t*>(p.k) + (b * p.kv_heads + kvh) * p.nk * D;
-  const uint16_t* vg = static_cast<const uint16_t*>(p.v) + (b * p.kv_heads + kvh) * p.nk * D;
-  const float* bias = p.bias ? p.bias + b * p.bias_sb + h * p.bias_sh : nullptr;
-  const float scale_log2 = p.scale * kLog2e;
+  TcBlock k = tc_block<D>(p);
+  const int64_t t_lo = k.t_lo, t_hi = k.t_hi;
 
-  const int64_t i1 = i0 + kBM < p.nq ? i0 + kBM : p.nq;
-  int64_t lo, hi;
-  key_range(p, i0, i1, &lo, &hi);
-  const int64_t t_lo = lo / kBN, t_hi = lo < hi ? (hi + kBN - 1) / kBN : t_lo;
-
-  const int64_t r0 = i0 + warp * 16 + g, r1 = r0 + 8;  // this thread's two query rows
   // o[c][r]: columns 64c + 8(r >> 2) + 2t + (r & 1), row r0 or r1 by bit 1 of r (wgmma D layout)
   float o[D / 64][32];
   ATTN_UNROLL
@@ -368,14 +417,13 @@ __global__ void __launch_bounds__(kTcThreads) attention_bf16_wgmma_kernel(AttnPa
     ATTN_UNROLL
     for (int r = 0; r < 32; ++r) o[c][r] = 0.f;
   }
-  float m0 = -INFINITY, m1 = -INFINITY, l0 = 0.f, l1 = 0.f;
   uint32_t qf[D / 16][4];
 
   if (t_lo < t_hi) {
-    load_tile<D, kAsync>(Qs, qg, i0, p.nq, kBM);
-    load_tile_atoms<D, kAsync>(Ks, kg, t_lo * kBN, p.nk, kBN);
+    load_tile<D, kAsync>(Qs, k.qg, k.i0, p.nq, kBM);
+    load_tile_atoms<D, kAsync>(Ks, k.kg, t_lo * kBN, p.nk, kBN);
     cp_async_commit();
-    load_tile_atoms<D, kAsync>(Vs, vg, t_lo * kBN, p.nk, kBN);
+    load_tile_atoms<D, kAsync>(Vs, k.vg, t_lo * kBN, p.nk, kBN);
     cp_async_commit();
     for (int64_t kt = t_lo; kt < t_hi; ++kt) {
       const int buf = int((kt - t_lo) & 1);
@@ -384,20 +432,14 @@ __global__ void __launch_bounds__(kTcThreads) attention_bf16_wgmma_kernel(AttnPa
       cp_async_wait<1>();  // K[kt] (and Q) landed; V[kt] may still be in flight
       fence_proxy_async_shared();  // ... and visible to wgmma's async proxy
       __syncthreads();     // ... for every thread; and S of kt-1 is done with the other K buffer
-      if (kt == t_lo) {
-        ATTN_UNROLL
-        for (int kk = 0; kk < D / 16; ++kk) {
-          const int row = warp * 16 + (lane & 7) + (((lane >> 3) & 1) << 3);
-          ldmatrix_x4(qf[kk], Qs + swz<D>(row, kk * 2 + (lane >> 4)));
-        }
-      }
-      if (kt + 1 < t_hi) load_tile_atoms<D, kAsync>(Ks + (buf ^ 1) * kBN * D, kg, (kt + 1) * kBN, p.nk, kBN);
+      if (kt == t_lo) load_q_frags<D>(qf, Qs, k);
+      if (kt + 1 < t_hi) load_tile_atoms<D, kAsync>(Ks + (buf ^ 1) * kBN * D, k.kg, (kt + 1) * kBN, p.nk, kBN);
       cp_async_commit();
 
       // S = Q K^T: 64 rows x 64 keys per warpgroup, K-major B (keys along N)
-      float s[32];
+      float s[kBN / 2];
       ATTN_UNROLL
-      for (int r = 0; r < 32; ++r) s[r] = 0.f;
+      for (int r = 0; r < kBN / 2; ++r) s[r] = 0.f;
       wgmma_fence_operand(s);
       wgmma_fence();
       ATTN_UNROLL
@@ -408,60 +450,12 @@ __global__ void __launch_bounds__(kTcThreads) attention_bf16_wgmma_kernel(AttnPa
       wgmma_wait_group<0>();
       wgmma_fence_operand(s);
 
-      // scores in log2 units, masks, online softmax (s[4n + e]: the mma.sync kernel's s[n][e])
-      const int64_t j0 = kt * kBN;
-      const bool masked = !tile_all_visible(p, i0, i1 - 1, j0, j0 + kBN - 1);
-      const bool plain = !masked && !bias;
-      float mx0 = -INFINITY, mx1 = -INFINITY;
-      ATTN_UNROLL
-      for (int n = 0; n < kBN / 8; ++n) {
-        ATTN_UNROLL
-        for (int e = 0; e < 4; ++e) {
-          float x = s[4 * n + e] * scale_log2;
-          if (!plain) {
-            const int64_t i = e < 2 ? r0 : r1, j = j0 + n * 8 + 2 * t + (e & 1);
-            if (masked && (j >= p.nk || !visible(p, i, j))) {
-              x = -INFINITY;
-            } else if (bias && i < p.nq) {
-              x += bias[i * p.nk + j] * kLog2e;
-            }
-          }
-          s[4 * n + e] = x;
-        }
-        mx0 = fmaxf(mx0, fmaxf(s[4 * n], s[4 * n + 1]));
-        mx1 = fmaxf(mx1, fmaxf(s[4 * n + 2], s[4 * n + 3]));
-      }
-      mx0 = fmaxf(mx0, __shfl_xor_sync(0xffffffffu, mx0, 1));
-      mx0 = fmaxf(mx0, __shfl_xor_sync(0xffffffffu, mx0, 2));
-      mx1 = fmaxf(mx1, __shfl_xor_sync(0xffffffffu, mx1, 1));
-      mx1 = fmaxf(mx1, __shfl_xor_sync(0xffffffffu, mx1, 2));
-      const float mn0 = fmaxf(m0, mx0), mn1 = fmaxf(m1, mx1);
-      const float mu0 = mn0 == -INFINITY ? 0.f : mn0, mu1 = mn1 == -INFINITY ? 0.f : mn1;  // all masked so far
-      const float alpha0 = fast_exp2(m0 - mu0), alpha1 = fast_exp2(m1 - mu1);
-      m0 = mn0;
-      m1 = mn1;
-      float sum0 = 0.f, sum1 = 0.f;
-      ATTN_UNROLL
-      for (int n = 0; n < kBN / 8; ++n) {
-        s[4 * n] = fast_exp2(s[4 * n] - mu0);
-        s[4 * n + 1] = fast_exp2(s[4 * n + 1] - mu0);
-        s[4 * n + 2] = fast_exp2(s[4 * n + 2] - mu1);
-        s[4 * n + 3] = fast_exp2(s[4 * n + 3] - mu1);
-        sum0 += s[4 * n] + s[4 * n + 1];
-        sum1 += s[4 * n + 2] + s[4 * n + 3];
-      }
-      l0 = l0 * alpha0 + sum0;  // per-thread partial sums; the quad reduces them at the end
-      l1 = l1 * alpha1 + sum1;
-      ATTN_UNROLL
-      for (int c = 0; c < D / 64; ++c) {
-        ATTN_UNROLL
-        for (int r = 0; r < 32; ++r) o[c][r] *= (r & 2) ? alpha1 : alpha0;
-      }
+      softmax_tile<D>(p, k, kt, s, o);  // s[4n + e]: the mma.sync kernel's s[n][e]
 
       cp_async_wait<1>();  // V[kt] landed (K[kt+1] may still be in flight)
       fence_proxy_async_shared();
       __syncthreads();     // ... for every thread; and P V of kt-1 is done with the other V buffer
-      if (kt + 1 < t_hi) load_tile_atoms<D, kAsync>(Vs + (buf ^ 1) * kBN * D, vg, (kt + 1) * kBN, p.nk, kBN);
+      if (kt + 1 < t_hi) load_tile_atoms<D, kAsync>(Vs + (buf ^ 1) * kBN * D, k.vg, (kt + 1) * kBN, p.nk, kBN);
       cp_async_commit();
 
       // O += P V: P's bf16 A fragments straight from the S accumulators; V as N-major B (d along N)
@@ -470,8 +464,8 @@ __global__ void __launch_bounds__(kTcThreads) attention_bf16_wgmma_kernel(AttnPa
       wgmma_fence();
       ATTN_UNROLL
       for (int ks = 0; ks < kBN / 16; ++ks) {
-        const uint32_t a[4] = {pack_bf16x2(s[8 * ks], s[8 * ks + 1]), pack_bf16x2(s[8 * ks + 2], s[8 * ks + 3]),
-                               pack_bf16x2(s[8 * ks + 4], s[8 * ks + 5]), pack_bf16x2(s[8 * ks + 6], s[8 * ks + 7])};
+        uint32_t a[4];
+        p_frag(a, s, ks);
         ATTN_UNROLL
         for (int c = 0; c < D / 64; ++c) {
           wgmma_m64n64k16_bf16_rs<1>(o[c], a, wgmma_desc(Vb + atom_off<D>(16 * ks, 8 * c), 16 * D, 128), true);
@@ -485,36 +479,7 @@ __global__ void __launch_bounds__(kTcThreads) attention_bf16_wgmma_kernel(AttnPa
     cp_async_wait<0>();
   }
 
-  // O / l as bf16, staged through this warp's own 16 rows of the Q tile (its Q fragments are in registers)
-  l0 += __shfl_xor_sync(0xffffffffu, l0, 1);
-  l0 += __shfl_xor_sync(0xffffffffu, l0, 2);
-  l1 += __shfl_xor_sync(0xffffffffu, l1, 1);
-  l1 += __shfl_xor_sync(0xffffffffu, l1, 2);
-  const float inv0 = l0 > 0.f ? 1.f / l0 : 0.f, inv1 = l1 > 0.f ? 1.f / l1 : 0.f;  // l = 0: every key masked
-  uint16_t* Ow = Qs + warp * 16 * D;
-  ATTN_UNROLL
-  for (int n = 0; n < D / 8; ++n) {
-    const int col = n * 8 + 2 * t;
-    const float* on = &o[n >> 3][4 * (n & 7)];
-    *reinterpret_cast<uint32_t*>(Ow + swz<D>(g, col >> 3) + (col & 7)) = pack_bf16x2(on[0] * inv0, on[1] * inv0);
-    *reinterpret_cast<uint32_t*>(Ow + swz<D>(g + 8, col >> 3) + (col & 7)) = pack_bf16x2(on[2] * inv1, on[3] * inv1);
-  }
-  __syncwarp();
-  uint16_t* og = static_cast<uint16_t*>(p.out) + bh * p.nq * D;
-  constexpr int kChunks = D / 8;
-  for (int c = lane; c < 16 * kChunks; c += 32) {
-    const int r = c / kChunks, ch = c % kChunks;
-    const int64_t i = i0 + warp * 16 + r;
-    if (i >= p.nq) continue;
-    const uint16_t* src = Ow + swz<D>(r, ch);
-    uint16_t* dst = og + i * D + ch * 8;
-    if (kAsync) {
-      *reinterpret_cast<uint4*>(dst) = *reinterpret_cast<const uint4*>(src);
-    } else {
-      ATTN_UNROLL
-      for (int e = 0; e < 8; ++e) dst[e] = src[e];
-    }
-  }
+  store_out<D, kAsync>(p, k, o, Qs);
 #else
   (void)p;
   __trap();  // the sm_80 binary: never launched (the launcher picks this kernel only on compute capability 9.0)

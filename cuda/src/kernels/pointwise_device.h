@@ -27,23 +27,19 @@ AIPROD_DI float warp_max(float v) {
 
 // Sum (or max) over the whole block (blockDim.x a multiple of 32, at most 1024); every thread gets the result.
 // `red` is 32 floats of shared memory; the leading barrier lets the caller reuse it back to back.
-AIPROD_DI float block_sum(float v, float* red) {
-  v = warp_sum(v);
+template <bool kMax>
+AIPROD_DI float block_reduce(float v, float* red) {
+  v = kMax ? warp_max(v) : warp_sum(v);
   const unsigned lane = threadIdx.x & 31u, warp = threadIdx.x >> 5;
   __syncthreads();
   if (lane == 0) red[warp] = v;
   __syncthreads();
-  return warp_sum(lane < (blockDim.x >> 5) ? red[lane] : 0.0f);
+  const float part = lane < (blockDim.x >> 5) ? red[lane] : (kMax ? -INFINITY : 0.0f);
+  return kMax ? warp_max(part) : warp_sum(part);
 }
 
-AIPROD_DI float block_max(float v, float* red) {
-  v = warp_max(v);
-  const unsigned lane = threadIdx.x & 31u, warp = threadIdx.x >> 5;
-  __syncthreads();
-  if (lane == 0) red[warp] = v;
-  __syncthreads();
-  return warp_max(lane < (blockDim.x >> 5) ? red[lane] : -INFINITY);
-}
+AIPROD_DI float block_sum(float v, float* red) { return block_reduce<false>(v, red); }
+AIPROD_DI float block_max(float v, float* red) { return block_reduce<true>(v, red); }
 
 // f32 or bf16 element access (dtype 0 or 1; the launchers validated it).
 AIPROD_DI float ld(const void* p, int dtype, size_t i) {
