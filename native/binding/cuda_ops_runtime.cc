@@ -1,6 +1,8 @@
-// The CUDA entry points' shared helpers (cuda_ops.h) and the device runtime calls: cudaMemoryStats, cudaTrim.
+// The CUDA entry points' shared helpers (cuda_ops.h) and the device runtime calls: cudaMemoryStats, cudaResetPeak,
+// cudaTrim, cudaCopyFence.
 #include <algorithm>
 
+#include "aiprod/device_storage.h"
 #include "cuda_ops.h"
 #include "ops.h"
 
@@ -104,9 +106,20 @@ Napi::Value CudaResetPeak(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// cudaCopyFence(): the default stream waits (on the GPU) for every upload issued on the copy stream so far.
+Napi::Value CudaCopyFence(const Napi::CallbackInfo& info) {
+  CudaOp c(info.Env(), "cudaCopyFence");
+  guard(c.env(), c.op(), [&] {
+    cuda_copy_fence(c.api());
+    return 0;
+  });
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void register_cuda_runtime(Napi::Env env, Napi::Object exports) {
+  exports.Set("cudaCopyFence", Napi::Function::New(env, CudaCopyFence, "cudaCopyFence"));
   exports.Set("cudaMemoryStats", Napi::Function::New(env, CudaMemoryStats, "cudaMemoryStats"));
   exports.Set("cudaTrim", Napi::Function::New(env, CudaTrim, "cudaTrim"));
   exports.Set("cudaResetPeak", Napi::Function::New(env, CudaResetPeak, "cudaResetPeak"));

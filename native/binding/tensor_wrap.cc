@@ -362,16 +362,30 @@ Napi::Value TensorWrap::Read(const Napi::CallbackInfo& info) {
   }
 }
 
-// toDevice(): a copy of this cpu tensor in fresh CUDA device memory.
+// toDevice(async = false): a copy of this cpu tensor in fresh CUDA device memory. async: allocated and copied on
+// the copy stream, overlapping the default stream's work; the caller makes the default stream wait with
+// cudaCopyFence() before any op reads the copy, and keeps this host tensor alive until then (mapped weights are).
 Napi::Value TensorWrap::ToDevice(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const char* op = "Tensor.to";
   ThrowIfDisposed(env, op);
   if (device_ == Device::Cuda) throw op_error(env, op, "tensor " + describe() + " is already on cuda", "ERR_AIPROD_WRONG_DEVICE");
-  std::shared_ptr<Buffer> buf = AllocDevice(env, dtype_, shape_, op);
+  const bool async = info.Length() > 0 && info[0].ToBoolean().Value();
+  std::shared_ptr<Buffer> buf;
+  if (async) {
+    std::string why;
+    const aiprod_cuda_api* api = cuda_device_api(&why);
+    if (!api) throw op_error(env, op, "no CUDA device: " + why, "ERR_AIPROD_NO_DEVICE");
+    buf = guard(env, op, [&] {
+      return std::shared_ptr<Buffer>(std::make_shared<DeviceStorage>(api, nbytes(), describe(), cuda_copy_stream(api)));
+    });
+  } else {
+    buf = AllocDevice(env, dtype_, shape_, op);
+  }
   const auto* dev = static_cast<const DeviceStorage*>(buf.get());
   guard(env, op, [&] {
-    cuda_copy(dev->api(), buf->bytes(), data(), nbytes(), 0, describe());
+    if (async) cuda_copy_async(dev->api(), buf->bytes(), data(), nbytes(), describe());
+    else cuda_copy(dev->api(), buf->bytes(), data(), nbytes(), 0, describe());
     return 0;
   });
   return CreateView(env, dtype_, shape_, std::move(buf), 0);

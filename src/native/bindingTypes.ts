@@ -21,7 +21,8 @@ export interface NativeTensor {
   read(): StorageArray;
   dispose(): void;
   /** A copy of a cpu tensor in device memory (needs cudaProbe to have found a device). */
-  toDevice(): NativeTensor;
+  /** async: on the copy stream (see cudaCopyFence). */
+  toDevice(async?: boolean): NativeTensor;
   /** A copy of a cuda tensor in host memory. */
   toHost(): NativeTensor;
 }
@@ -203,6 +204,8 @@ export interface NativeBinding {
   cudaMemoryStats(): NativeCudaMemoryStats;
   cudaTrim(): void;
   cudaResetPeak(): void;
+  /** The default stream waits for the uploads issued on the copy stream so far (native/binding/cuda_ops_runtime.cc). */
+  cudaCopyFence(): void;
   /** A new cuda tensor in fresh device memory (zeroed when zero is true). */
   cudaEmpty(dtype: NativeDType, shape: readonly number[], zero: boolean): NativeTensor;
   cudaAdd: NativeBinding["add"];

@@ -93,11 +93,26 @@ export function withDevice<T>(device: Device, fn: () => T): T {
   }
 }
 
+// Inside withAsyncUploads, host-to-device copies made by toDefaultDevice go on the copy stream (Tensor.uploadAsync):
+// the transformer loads block i+1's weights while block i's kernels run (double-buffered streamed weights).
+let asyncUploads = false;
+
+/** Runs `fn` with toDefaultDevice's uploads on the copy stream (when the default device is cuda). */
+export function withAsyncUploads<T>(fn: () => T): T {
+  const before = asyncUploads;
+  asyncUploads = defaultDevice === "cuda";
+  try {
+    return fn();
+  } finally {
+    asyncUploads = before;
+  }
+}
+
 /** `t` on the default device: `t` itself when it is there already, else a copy (and `t` is disposed). */
 export function toDefaultDevice(t: Tensor): Tensor {
   if (t.device === defaultDevice) return t;
   try {
-    return t.to(defaultDevice);
+    return asyncUploads && t.device === "cpu" ? t.uploadAsync() : t.to(defaultDevice);
   } finally {
     t.dispose();
   }

@@ -146,6 +146,20 @@ export class Tensor implements Disposable {
     return new Tensor(this.#native.toHost());
   }
 
+  /**
+   * A copy of this cpu tensor on cuda made on the copy stream, so it overlaps the kernels already queued on the
+   * default stream; the default stream then waits (on the GPU, not the host) for it, so every later op sees the
+   * data. Library-internal: streamed weights (device.ts withAsyncUploads).
+   */
+  uploadAsync(): Tensor {
+    if (this.device !== "cpu") throw new AiprodError("ERR_AIPROD_WRONG_DEVICE", `aiprod.Tensor.uploadAsync: ${this.toString()} is not on cpu`);
+    requireCuda("Tensor.uploadAsync");
+    const b = loadBinding();
+    const d = new Tensor(this.#native.toDevice(true));
+    b.cudaCopyFence();
+    return d;
+  }
+
   /** A copy of the values as f32 (exact for every dtype). */
   toFloat32(): Float32Array {
     if (this.dtype === "f32") return this.#native.read() as Float32Array;

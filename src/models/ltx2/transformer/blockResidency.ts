@@ -1,8 +1,8 @@
 // Where the transformer blocks' weights live during a forward. "resident": every block's weights are loaded
-// once, at construction. "streamed": each block's weights are loaded (onto the default device) right before the
-// block runs and released after it, so only one block's weights occupy device memory at a time; the rest stay in
-// the memory-mapped checkpoint on the host. That is what lets the 19B model (48 blocks, ~38 GB of bf16 weights)
-// run on a 24 GB GPU. The copies are synchronous: block i+1's upload does not yet overlap block i's compute.
+// once, at construction. "streamed": block weights are double-buffered: block i+1's weights are uploaded (on the
+// CUDA copy stream, Tensor.uploadAsync) while block i's kernels run, and each block's weights are released once
+// it has run, so two blocks' weights occupy device memory at a time; the rest stay in the memory-mapped
+// checkpoint on the host. That is what lets the 19B model (48 blocks, ~38 GB of bf16 weights) run on a 24 GB GPU.
 import type { WeightSource } from "../../../checkpoint/safetensors.js";
 import { AiprodError } from "../../../native/errors.js";
 import { getDefaultDevice } from "../../../runtime/device.js";

@@ -11,6 +11,7 @@ import { toDenoised } from "../components/diffusionSteps.js";
 import type { RopeTable } from "./attention.js";
 import { type BlockPerturbations, BasicAVTransformerBlock, type StreamState } from "./block.js";
 import { type BlockResidency, resolveBlockResidency } from "./blockResidency.js";
+import { withAsyncUploads } from "../../../runtime/device.js";
 import { audioInnerDim, type TransformerConfig, videoInnerDim } from "./config.js";
 import { disposeAll, modulationRows } from "./modulation.js";
 import { activationDtype, type Positions, ropeTables, timeOnly } from "./rope.js";
@@ -215,24 +216,34 @@ export class LTXModel {
       a = this.#prepare(this.audio, audio, video, c.audioMaxPos, c.audioHeads, c.audioInChannels, "audio");
       const stg = new Set(opts.stgBlocks ?? []);
       let vx = v.state.x, ax = a.state.x;
-      for (const [n, index] of this.layers.entries()) {
-        const perturb: BlockPerturbations = {
-          skipVideoSelfAttention: stg.has(index), skipAudioSelfAttention: stg.has(index),
-          skipA2V: opts.skipAudioVideoCrossAttention ?? false, skipV2A: opts.skipAudioVideoCrossAttention ?? false,
-        };
-        // Streamed: this block's weights load now (onto the default device) and go right after it ran.
-        const block = this.blocks[n] ?? new BasicAVTransformerBlock(this.#src, index, c);
-        let out: { video: Tensor; audio: Tensor };
-        try {
-          out = block.forward({ ...v.state, x: vx }, { ...a.state, x: ax }, perturb);
-        } finally {
-          if (!this.blocks[n]) block.dispose();
+      // Streamed block weights are double-buffered: block n+1's weights are uploaded (on the copy stream, on cuda)
+      // while block n's kernels run, so two blocks' weights are on the device at a time.
+      const streamed = this.blocks.length === 0;
+      const load = (i: number) => withAsyncUploads(() => new BasicAVTransformerBlock(this.#src, i, c));
+      let next = streamed && this.layers.length ? load(this.layers[0]!) : undefined;
+      try {
+        for (const [n, index] of this.layers.entries()) {
+          const perturb: BlockPerturbations = {
+            skipVideoSelfAttention: stg.has(index), skipAudioSelfAttention: stg.has(index),
+            skipA2V: opts.skipAudioVideoCrossAttention ?? false, skipV2A: opts.skipAudioVideoCrossAttention ?? false,
+          };
+          const block = streamed ? next! : this.blocks[n]!;
+          next = undefined;
+          let out: { video: Tensor; audio: Tensor };
+          try {
+            out = block.forward({ ...v.state, x: vx }, { ...a.state, x: ax }, perturb);
+            if (streamed && n + 1 < this.layers.length) next = load(this.layers[n + 1]!);
+          } finally {
+            if (streamed) block.dispose();
+          }
+          if (vx !== v.state.x) vx.dispose();
+          if (ax !== a.state.x) ax.dispose();
+          vx = out.video;
+          ax = out.audio;
+          opts.onBlock?.(n, this.layers.length);
         }
-        if (vx !== v.state.x) vx.dispose();
-        if (ax !== a.state.x) ax.dispose();
-        vx = out.video;
-        ax = out.audio;
-        opts.onBlock?.(n, this.layers.length);
+      } finally {
+        next?.dispose();
       }
       try {
         return { video: this.#output(this.video, vx, v.embedding), audio: this.#output(this.audio, ax, a.embedding) };
