@@ -13,7 +13,7 @@ import { SafetensorsFile } from "../../src/checkpoint/safetensors.js";
 import { TINY_TRANSFORMER_CONFIG, writeTinyLtx2Checkpoint } from "../../src/models/ltx2/checkpoint/tinyCheckpoint.js";
 import { loadLtx2Transformer, randomLtx2Transformer } from "../../src/models/ltx2/loadTransformer.js";
 import { blockWeightBytes, chooseBlockResidency } from "../../src/models/ltx2/transformer/blockResidency.js";
-import type { ModalityInput } from "../../src/models/ltx2/transformer/model.js";
+import type { LTXModel, ModalityInput } from "../../src/models/ltx2/transformer/model.js";
 import { audioPositions, videoPositions } from "../../src/models/ltx2/transformer/positions.js";
 import { cudaMemoryStats, cudaResetPeak, getDefaultDevice, Tensor, withDevice } from "../../src/index.js";
 import { randn } from "../helpers/reference.js";
@@ -37,13 +37,20 @@ function inputs(captionChannels: number): [ModalityInput, ModalityInput] {
 
 interface ForwardResult { video: Float32Array; audio: Float32Array; device: string; peak: number; blocks: number }
 
-/** Loads the checkpoint at `path` (on the default device), forwards the fixed inputs once, releases everything. */
-function forward(path: string, blockWeights?: "resident" | "streamed"): ForwardResult {
-  using file = SafetensorsFile.open(path);
+/** The checkpoint at `path` as a model loader for forward(). */
+function fromFile(path: string): () => { model: LTXModel; release: () => void } {
+  return () => {
+    const file = SafetensorsFile.open(path);
+    return { model: loadLtx2Transformer(file), release: () => file.dispose() };
+  };
+}
+
+/** Loads a model (on the default device), forwards the fixed inputs once, releases everything. */
+function forward(load: () => { model: LTXModel; release: () => void }): ForwardResult {
   const onCuda = getDefaultDevice() === "cuda";
   const before = onCuda ? cudaMemoryStats().inUse : 0;
   if (onCuda) cudaResetPeak();
-  const model = loadLtx2Transformer(file, blockWeights ? { blockWeights } : {});
+  const { model, release } = load();
   const [v, a] = inputs(model.config.captionChannels);
   try {
     const out = model.forward(v, a, { stgBlocks: [] });
@@ -55,6 +62,7 @@ function forward(path: string, blockWeights?: "resident" | "streamed"): ForwardR
   } finally {
     for (const x of [v.latent, v.context, a.latent, a.context]) x.dispose();
     model.dispose();
+    release();
   }
 }
 
@@ -76,11 +84,11 @@ for (const [dtype, bound] of [["f32", 1e-4], ["bf16", 3e-2]] as const) {
   t.test(`a tiny ${dtype} transformer forward on cuda (emulated) agrees with the CPU`, async (t) => {
     const path = join(dir, `tiny-${dtype}.safetensors`);
     writeTinyLtx2Checkpoint(path, { seed: 7, dtype });
-    const cpu = forward(path);
+    const cpu = forward(fromFile(path));
     t.equal(cpu.device, "cpu");
     const before = cudaMemoryStats().inUse;
     cudaResetPeak();
-    const gpu = withDevice("cuda", () => forward(path));
+    const gpu = withDevice("cuda", () => forward(fromFile(path)));
     t.equal(getDefaultDevice(), "cpu", "withDevice restores the default device");
     t.equal(gpu.device, "cuda", "the outputs were computed on the device");
     const stats = cudaMemoryStats();
@@ -93,23 +101,10 @@ for (const [dtype, bound] of [["f32", 1e-4], ["bf16", 3e-2]] as const) {
 
 t.test("streamed (double-buffered) block weights give the resident forward bit for bit, with two blocks' weights on the device", async (t) => {
   // Four blocks of the tiny config with seeded random weights (held on the host, copied per load).
-  const run = (blockWeights: "resident" | "streamed") => withDevice("cuda", () => {
-    const before = cudaMemoryStats().inUse;
+  const run = (blockWeights: "resident" | "streamed") => withDevice("cuda", () => forward(() => {
     const { model, weights } = randomLtx2Transformer({ ...TINY_TRANSFORMER_CONFIG, num_layers: 4 }, { seed: 5, blockWeights });
-    cudaResetPeak();
-    const [v, a] = inputs(model.config.captionChannels);
-    try {
-      const out = model.forward(v, a);
-      const r = { video: out.video.toFloat32(), audio: out.audio.toFloat32(), peak: cudaMemoryStats().peak - before, blocks: model.blocks.length };
-      out.video.dispose();
-      out.audio.dispose();
-      return r;
-    } finally {
-      for (const x of [v.latent, v.context, a.latent, a.context]) x.dispose();
-      model.dispose();
-      weights.dispose();
-    }
-  });
+    return { model, release: () => weights.dispose() };
+  }));
   const resident = run("resident"), streamed = run("streamed");
   t.equal(resident.blocks, 4);
   t.equal(streamed.blocks, 0, "no block is held between forwards");
